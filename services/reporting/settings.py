@@ -1,0 +1,14 @@
+"""Settings of the reporting service (env prefix LICENSING_REPORTING_)."""
+
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    """The reporting service's settings."""
+
+    model_config = SettingsConfigDict(env_prefix="LICENSING_REPORTING_", extra="ignore",
+                                      populate_by_name=True)
+
+    service: str = "reporting"

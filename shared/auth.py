@@ -1,0 +1,118 @@
+"""JWT bearer tokens: HS256 with a generated key on one machine, RS256 via JWKS in production."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Request
+
+from shared.envelope import Actor
+from shared.problems import Problem
+
+ROLES = ("customs", "assessor", "mfa", "partner", "reporter", "admin")
+DUTCH_ROLES = ("assessor", "mfa")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: who, with which roles, speaking for which state."""
+
+    sub: str
+    roles: tuple[str, ...]
+    state: str | None
+
+    def has(self, *roles: str) -> bool:
+        """Whether the caller holds any of the roles."""
+        return any(r in self.roles for r in roles)
+
+    def as_actor(self) -> Actor:
+        """The actor recorded on events this caller causes."""
+        return Actor(sub=self.sub, roles=self.roles, state=self.state)
+
+
+def ensure_key(data_dir: Path) -> str:
+    """The HS256 key under the data dir, generated on first use (readable by the owner only)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key_file = data_dir / "jwt.key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def issue_token(secret: str, *, roles: Iterable[str], sub: str = "dev", state: str | None = None,
+                ttl_seconds: int = 12 * 3600) -> str:
+    """A signed HS256 token for the given roles."""
+    roles = list(roles)
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise ValueError(f"unknown role(s) {unknown}; roles are {', '.join(ROLES)}")
+    now = int(time.time())
+    claims: dict[str, Any] = {"sub": sub, "roles": roles, "iat": now, "exp": now + ttl_seconds}
+    if state:
+        claims["state"] = state.upper()
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+class TokenVerifier:
+    """Checks bearer tokens against an HS256 secret or an RS256 JWKS."""
+
+    def __init__(self, *, secret: str | None, jwks_url: str | None = None,
+                 audience: str | None = None) -> None:
+        self.secret = secret
+        self.audience = audience
+        self.jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
+
+    def verify(self, token: str) -> Principal:
+        """The principal a valid token speaks for; a Problem(401) otherwise."""
+        options = {"require": ["sub", "exp"], "verify_aud": self.audience is not None}
+        try:
+            if self.jwks is not None:
+                key = self.jwks.get_signing_key_from_jwt(token).key
+                claims = jwt.decode(token, key, algorithms=["RS256"], audience=self.audience,
+                                    options=options)
+            elif self.secret:
+                claims = jwt.decode(token, self.secret, algorithms=["HS256"],
+                                    audience=self.audience, options=options)
+            else:
+                raise Problem(401, "Unauthorized", "no token key is configured")
+        except jwt.PyJWTError as exc:
+            raise Problem(401, "Unauthorized", f"invalid token: {exc}",
+                          headers={"WWW-Authenticate": "Bearer"}) from exc
+        roles = claims.get("roles") or []
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise Problem(401, "Unauthorized", "the token's roles claim is not a list of roles")
+        state = claims.get("state")
+        if any(r in DUTCH_ROLES for r in roles) and not state:
+            state = "NL"
+        return Principal(sub=str(claims["sub"]), roles=tuple(roles),
+                         state=state.upper() if isinstance(state, str) else None)
+
+
+def principal(request: Request) -> Principal:
+    """The authenticated caller of this request."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Problem(401, "Unauthorized", "a bearer token is required",
+                      headers={"WWW-Authenticate": "Bearer"})
+    verifier: TokenVerifier = request.app.state.verifier
+    return verifier.verify(token.strip())
+
+
+def require(*roles: str) -> Callable[..., Principal]:
+    """A dependency that admits callers holding any of `roles`, else 403."""
+
+    def dependency(who: Annotated[Principal, Depends(principal)]) -> Principal:
+        if not who.has(*roles):
+            raise Problem(403, "Forbidden",
+                          f"this needs one of the roles: {', '.join(roles)}")
+        return who
+
+    return dependency

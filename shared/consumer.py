@@ -1,0 +1,204 @@
+"""Durable JetStream pull consumers whose effects happen exactly once.
+
+Each fetched batch is handled in one transaction, with the event ids recorded in the inbox
+table alongside the effects; if anything in the batch fails, the batch is rolled back and its
+messages are handled one by one, so one bad message never holds up the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import nats
+from nats.aio.msg import Msg
+from nats.js import api as js_api
+from nats.js.errors import NotFoundError
+from pydantic import ValidationError
+from sqlalchemy import MetaData, insert, select
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.bus import Bus
+from shared.envelope import Envelope, utcnow
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+
+class RetryLater(Exception):
+    """A handler's way to say: this may work later (a dependency is away)."""
+
+
+TRANSIENT: tuple[type[BaseException], ...] = (RetryLater, OperationalError, OSError, TimeoutError)
+
+
+@dataclass
+class ConsumerSpec:
+    """A durable consumer: its name, the subjects it reads and a handler per event type."""
+
+    name: str
+    subjects: Sequence[str]
+    handlers: Mapping[str, Handler]
+    default: Handler | None = None
+    after_commit: Callable[[], None] | None = None
+    batch: int = 256
+    stats: dict[str, int] = field(default_factory=lambda: {"processed": 0, "dead": 0,
+                                                           "redelivered": 0})
+
+
+class Consumer:
+    """Runs one ConsumerSpec against the bus and a service's database."""
+
+    def __init__(
+        self, spec: ConsumerSpec, bus: Bus, sessions: async_sessionmaker[AsyncSession],
+        metadata: MetaData,
+    ) -> None:
+        self.spec = spec
+        self.bus = bus
+        self.sessions = sessions
+        self.inbox = metadata.tables["inbox"]
+        self.dead_letters = metadata.tables["dead_letters"]
+
+    async def ensure(self) -> None:
+        """Create the durable consumer if it is missing."""
+        js = self.bus.js
+        assert js is not None
+        try:
+            await js.consumer_info(self.bus.stream, self.spec.name)
+        except NotFoundError:
+            await js.add_consumer(
+                self.bus.stream,
+                js_api.ConsumerConfig(
+                    durable_name=self.spec.name,
+                    ack_policy=js_api.AckPolicy.EXPLICIT,
+                    deliver_policy=js_api.DeliverPolicy.ALL,
+                    filter_subjects=list(self.spec.subjects),
+                    ack_wait=60,
+                    max_deliver=-1,
+                    max_ack_pending=20000,
+                ),
+            )
+
+    async def lag(self) -> int | None:
+        """Messages not yet delivered to this consumer, or None when NATS is away."""
+        if not self.bus.connected or self.bus.js is None:
+            return None
+        try:
+            info = await self.bus.js.consumer_info(self.bus.stream, self.spec.name)
+        except (nats.errors.Error, TimeoutError):
+            return None
+        return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+
+    async def run(self) -> None:
+        """Fetch and handle forever, resubscribing after NATS outages."""
+        while True:
+            await self.bus.wait_connected()
+            try:
+                await self.ensure()
+                assert self.bus.js is not None
+                sub = await self.bus.js.pull_subscribe_bind(
+                    durable=self.spec.name, stream=self.bus.stream
+                )
+                while True:
+                    try:
+                        msgs = await sub.fetch(self.spec.batch, timeout=1.0)
+                    except TimeoutError:
+                        continue
+                    await self.handle_batch(msgs)
+            except asyncio.CancelledError:
+                raise
+            except (nats.errors.Error, TimeoutError, OSError) as exc:
+                log.warning("consumer %s lost NATS (%s); resubscribing", self.spec.name, exc)
+                await asyncio.sleep(0.5)
+            except Exception:
+                log.exception("consumer %s failed; restarting", self.spec.name)
+                await asyncio.sleep(1.0)
+
+    async def handle_batch(self, msgs: Sequence[Msg]) -> None:
+        """Handle messages together in one transaction, or one by one if that fails."""
+        parsed: list[tuple[Msg, Envelope]] = []
+        for msg in msgs:
+            try:
+                parsed.append((msg, Envelope.parse(msg.data)))
+            except (ValidationError, ValueError) as exc:
+                await self._dead(msg, None, f"not an event envelope: {exc}")
+        if len(parsed) > 1:
+            try:
+                async with self.sessions() as session, session.begin():
+                    for _msg, env in parsed:
+                        await self._apply(session, env)
+            except Exception as exc:  # noqa: BLE001 - falls back to one by one
+                log.debug("batch of %d failed (%s); handling one by one", len(parsed), exc)
+            else:
+                await self._committed([m for m, _ in parsed])
+                return
+        for msg, env in parsed:
+            await self.handle_one(msg, env)
+
+    async def handle_one(self, msg: Msg, env: Envelope) -> None:
+        """Handle one message in its own transaction: ack, nak with backoff, or dead-letter."""
+        try:
+            async with self.sessions() as session, session.begin():
+                await self._apply(session, env)
+        except TRANSIENT as exc:
+            delivered = msg.metadata.num_delivered if msg.metadata else 1
+            delay = min(0.2 * 2 ** min(delivered, 8), 30.0)
+            log.warning("event %s (correlation %s) failed transiently in %s: %s; retry in %.1fs",
+                        env.event_id, env.correlation_id, self.spec.name, exc, delay)
+            self.spec.stats["redelivered"] += 1
+            await msg.nak(delay=delay)
+            return
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                await msg.nak(delay=1.0)
+                return
+            await self._dead(msg, env, f"{type(exc).__name__}: {exc}")
+            return
+        except Exception as exc:  # noqa: BLE001 - a poison message must not stop the consumer
+            log.exception("event %s (correlation %s) cannot be handled by %s",
+                          env.event_id, env.correlation_id, self.spec.name)
+            await self._dead(msg, env, f"{type(exc).__name__}: {exc}")
+            return
+        await self._committed([msg])
+
+    async def _apply(self, session: AsyncSession, env: Envelope) -> None:
+        seen = await session.execute(
+            select(self.inbox.c.event_id).where(
+                self.inbox.c.consumer == self.spec.name, self.inbox.c.event_id == env.event_id
+            )
+        )
+        if seen.first() is not None:
+            return
+        await session.execute(
+            insert(self.inbox).values(consumer=self.spec.name, event_id=env.event_id,
+                                      processed_at=utcnow())
+        )
+        handler = self.spec.handlers.get(env.type, self.spec.default)
+        if handler is not None:
+            await handler(session, env)
+
+    async def _committed(self, msgs: Sequence[Msg]) -> None:
+        self.spec.stats["processed"] += len(msgs)
+        if self.spec.after_commit is not None:
+            self.spec.after_commit()
+        for msg in msgs:
+            await msg.ack()
+
+    async def _dead(self, msg: Msg, env: Envelope | None, error: str) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                insert(self.dead_letters).values(
+                    consumer=self.spec.name,
+                    event_id=env.event_id if env else None,
+                    subject=msg.subject,
+                    body=msg.data.decode(errors="replace"),
+                    error=error[:4000],
+                    recorded_at=utcnow(),
+                )
+            )
+        self.spec.stats["dead"] += 1
+        await msg.term()

@@ -1,0 +1,1 @@
+"""Database mechanisms: engines, the event store tables, migrations."""

@@ -1,0 +1,102 @@
+"""The outbox relay: publishes committed events to JetStream, in order, at least once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import nats
+from sqlalchemy import MetaData, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.bus import Bus
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    """Reads the outbox oldest first and publishes each row with `Nats-Msg-Id` = event id."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], metadata: MetaData, bus: Bus,
+        *, batch: int = 256,
+    ) -> None:
+        self.sessions = sessions
+        self.outbox = metadata.tables["outbox"]
+        self.bus = bus
+        self.batch = batch
+        self.published = 0
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Tell the relay there is something new to publish."""
+        self._wake.set()
+
+    async def pending(self) -> int:
+        """How many events wait to be published."""
+        async with self.sessions() as session:
+            return int((await session.execute(select(func.count()).select_from(self.outbox)))
+                       .scalar_one())
+
+    async def run(self) -> None:
+        """Publish forever; back off while NATS is away."""
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            if not self.bus.connected:
+                await self.bus.wait_connected(timeout=1.0)
+                continue
+            try:
+                while await self.publish_batch():
+                    pass
+            except (nats.errors.Error, TimeoutError, OSError) as exc:
+                log.warning("publishing stopped (%s); will retry", exc)
+                await asyncio.sleep(0.5)
+            except Exception:
+                log.exception("outbox relay failed; will retry")
+                await asyncio.sleep(1.0)
+
+    async def publish_batch(self) -> int:
+        """Publish the oldest batch; returns how many rows went out."""
+        async with self.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(self.outbox.c.id, self.outbox.c.event_id, self.outbox.c.subject,
+                           self.outbox.c.body)
+                    .order_by(self.outbox.c.id)
+                    .limit(self.batch)
+                )
+            ).all()
+        if not rows:
+            return 0
+        js = self.bus.js
+        assert js is not None
+        done: list[int] = []
+        try:
+            # Pipelined on one connection, so the server receives them in order; a failure
+            # stops the batch at the first unacknowledged row, and the retry starts there.
+            futures = [
+                asyncio.ensure_future(
+                    js.publish(subject, body.encode(), headers={"Nats-Msg-Id": event_id},
+                               timeout=5.0)
+                )
+                for (_id, event_id, subject, body) in rows
+            ]
+            for (row_id, *_), future in zip(rows, futures, strict=True):
+                try:
+                    await future
+                except Exception:
+                    for rest in futures:
+                        rest.cancel()
+                    await asyncio.gather(*futures, return_exceptions=True)
+                    raise
+                done.append(row_id)
+        finally:
+            if done:
+                async with self.sessions() as session, session.begin():
+                    await session.execute(delete(self.outbox).where(self.outbox.c.id <= done[-1]))
+                self.published += len(done)
+        return len(done)
