@@ -68,6 +68,8 @@ def run_up(data_dir: Path) -> int:
             nats_url = f"nats://127.0.0.1:{nats_port}"
         env = {**os.environ, "LICENSING_DATA_DIR": str(data_dir), "LICENSING_NATS_URL": nats_url}
         for name in SERVICES:
+            env.setdefault(f"LICENSING_{name.upper()}_URL", f"http://127.0.0.1:{wanted[name]}")
+        for name in SERVICES:
             log = open(data_dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - child keeps it
             proc = subprocess.Popen(
                 [sys.executable, "-m", "licensing", "serve", name],

@@ -4,7 +4,7 @@ Load with `load_reference()`; every dated query takes the date `on` of the decis
 judged at a past date uses the lists valid then. Record `ReferenceData.version` with a decision.
 """
 
-from shared.reference.data import (
+from shared.reference.dataset import (
     ReferenceData,
     ReferenceDataError,
     UnknownGeneralLicence,

@@ -15,7 +15,7 @@ from shared.reference.ratings import (
 )
 
 if TYPE_CHECKING:
-    from shared.reference.data import ReferenceData
+    from shared.reference.dataset import ReferenceData
 
 
 def check(

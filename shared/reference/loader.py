@@ -13,7 +13,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from shared.reference.data import ReferenceData, ReferenceDataError
+from shared.reference.dataset import ReferenceData, ReferenceDataError
 from shared.reference.model import (
     CountrySet,
     DatedCode,
@@ -167,9 +167,7 @@ def _build(docs: Mapping[str, Any], version: str) -> ReferenceData:
             "death_penalty", docs["death_penalty"]["source"], docs["death_penalty"]["countries"]
         ),
         regions={
-            code: region
-            for region, codes in docs["regions"]["regions"].items()
-            for code in codes
+            code: region for region, codes in docs["regions"]["regions"].items() for code in codes
         },
         military_categories=dict(docs["military_list"]["categories"]),
         annex_iv_entries=tuple(docs["dual_use_annex_iv"]["entries"]),

@@ -20,7 +20,7 @@ _ANTI_TORTURE_ANNEXES = ("II", "III", "IV")
 
 
 def valid_military_rating(rating: str) -> bool:
-    """Tell whether `rating` is a canonical EU Common Military List rating (ML1..ML22[sub-items])."""
+    """Tell whether `rating` is a canonical Common Military List rating (ML1..ML22[sub-items])."""
     return _MILITARY.fullmatch(rating) is not None
 
 

@@ -69,8 +69,14 @@ def test_nato_membership_follows_accession_dates(
 
 @pytest.mark.parametrize(
     ("code", "on", "eu"),
-    [("NL", D(2024, 1, 1), True), ("HR", D(2013, 6, 30), False), ("HR", D(2013, 7, 1), True),
-     ("GB", D(2020, 1, 31), True), ("GB", D(2020, 2, 1), False), ("NO", D(2024, 1, 1), False)],
+    [
+        ("NL", D(2024, 1, 1), True),
+        ("HR", D(2013, 6, 30), False),
+        ("HR", D(2013, 7, 1), True),
+        ("GB", D(2020, 1, 31), True),
+        ("GB", D(2020, 2, 1), False),
+        ("NO", D(2024, 1, 1), False),
+    ],
 )
 def test_eu_membership_is_dated(code: str, on: dt.date, eu: bool) -> None:
     assert ref().is_eu(code, on) is eu
@@ -87,8 +93,17 @@ def test_cyprus_and_turkey_are_cdiu_exceptions(code: str, exception: bool) -> No
 
 @pytest.mark.parametrize(
     ("entry", "regime"),
-    [("3A001", "WA"), ("9A101", "MTCR"), ("1C350", "AG"), ("0A001", "NSG"), ("2B001", "WA"),
-     ("2B910", "NATIONAL"), ("1B231", "NSG"), ("1C450.a", "CWC"), ("5A002.a", "WA")],
+    [
+        ("3A001", "WA"),
+        ("9A101", "MTCR"),
+        ("1C350", "AG"),
+        ("0A001", "NSG"),
+        ("2B001", "WA"),
+        ("2B910", "NATIONAL"),
+        ("1B231", "NSG"),
+        ("1C450.a", "CWC"),
+        ("5A002.a", "WA"),
+    ],
 )
 def test_controlling_regime_follows_the_entry_number(entry: str, regime: str) -> None:
     assert ref().controlling_regime(entry) == regime
@@ -105,8 +120,17 @@ def test_regime_members() -> None:
 
 @pytest.mark.parametrize(
     ("code", "kind"),
-    [("RU", "full"), ("CN", "full"), ("IQ", "partial"), ("CF", "partial"), ("SO", "partial"),
-     ("AZ", "osce"), ("AM", "osce"), ("NL", None), ("US", None)],
+    [
+        ("RU", "full"),
+        ("CN", "full"),
+        ("IQ", "partial"),
+        ("CF", "partial"),
+        ("SO", "partial"),
+        ("AZ", "osce"),
+        ("AM", "osce"),
+        ("NL", None),
+        ("US", None),
+    ],
 )
 def test_embargo_kind(code: str, kind: str | None) -> None:
     assert ref().embargo(code, D(2024, 6, 1)) == kind
@@ -120,8 +144,14 @@ def test_embargo_reason_names_the_source() -> None:
 
 @pytest.mark.parametrize(
     ("code", "on", "keeps"),
-    [("ZW", D(2024, 6, 1), True), ("ZW", D(2025, 1, 1), False), ("US", D(2024, 6, 1), True),
-     ("IL", D(2024, 6, 1), True), ("NL", D(2024, 6, 1), False), ("FR", D(2024, 6, 1), False)],
+    [
+        ("ZW", D(2024, 6, 1), True),
+        ("ZW", D(2025, 1, 1), False),
+        ("US", D(2024, 6, 1), True),
+        ("IL", D(2024, 6, 1), True),
+        ("NL", D(2024, 6, 1), False),
+        ("FR", D(2024, 6, 1), False),
+    ],
 )
 def test_death_penalty_is_dated(code: str, on: dt.date, keeps: bool) -> None:
     assert ref().keeps_death_penalty(code, on) is keeps
@@ -129,10 +159,17 @@ def test_death_penalty_is_dated(code: str, on: dt.date, keeps: bool) -> None:
 
 @pytest.mark.parametrize(
     ("code", "region"),
-    [("UA", "Other European countries"), ("GB", "Other European countries"),
-     ("NO", "Other European countries"), ("EU", "European Union/NATO+"),
-     ("EU_NATO_PLUS", "European Union/NATO+"), ("DE", "European Union/NATO+"),
-     ("VARIOUS", "Global"), ("IL", "Middle East"), ("AQ", None)],
+    [
+        ("UA", "Other European countries"),
+        ("GB", "Other European countries"),
+        ("NO", "Other European countries"),
+        ("EU", "European Union/NATO+"),
+        ("EU_NATO_PLUS", "European Union/NATO+"),
+        ("DE", "European Union/NATO+"),
+        ("VARIOUS", "Global"),
+        ("IL", "Middle East"),
+        ("AQ", None),
+    ],
 )
 def test_region_of_the_annual_report(code: str, region: str | None) -> None:
     assert ref().region(code) == region
@@ -180,9 +217,16 @@ def test_dual_use_family() -> None:
 
 @pytest.mark.parametrize(
     ("rating", "annex", "valid"),
-    [("III.2.1", "III", True), ("II.1", "II", True), ("IV.3", "IV", True),
-     ("III.2.1", "II", False), ("II.1", "III", False), ("III", "III", False),
-     ("III.a", "III", False), ("2.1", "III", False)],
+    [
+        ("III.2.1", "III", True),
+        ("II.1", "II", True),
+        ("IV.3", "IV", True),
+        ("III.2.1", "II", False),
+        ("II.1", "III", False),
+        ("III", "III", False),
+        ("III.a", "III", False),
+        ("2.1", "III", False),
+    ],
 )
 def test_anti_torture_ratings(rating: str, annex: str, valid: bool) -> None:
     assert valid_anti_torture_rating(rating, annex) is valid
@@ -235,8 +279,12 @@ def test_general_licence_flags(
     flagged: str | None,
 ) -> None:
     flags = ref().check_general_licence(
-        code, direction=direction, country=country, destination=destination,
-        ratings=ratings, on=on,
+        code,
+        direction=direction,
+        country=country,
+        destination=destination,
+        ratings=ratings,
+        on=on,
     )
     if flagged is None:
         assert flags == []
@@ -260,7 +308,8 @@ def test_general_licence_metadata() -> None:
     codes = ref().general_licence_codes()
     assert {"NL003", "NL009", "EU001", "EU008", "NL900"} <= set(codes)
     nl008 = ref().general_licence("NL008")
-    assert (nl008.regime, nl008.country_role, nl008.directions) == ("military", "origin", ("transit",))
+    assert (nl008.regime, nl008.country_role) == ("military", "origin")
+    assert nl008.directions == ("transit",)
     assert ref().general_licence("EU003").uncertain
 
 

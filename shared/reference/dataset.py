@@ -182,6 +182,11 @@ class ReferenceData:
         if direction not in self.directions:
             raise ValueError(f"unknown direction {direction!r}; expected one of {self.directions}")
         return licences.check(
-            self, licence, direction=direction, country=country, destination=destination,
-            ratings=ratings, on=on,
+            self,
+            licence,
+            direction=direction,
+            country=country,
+            destination=destination,
+            ratings=ratings,
+            on=on,
         )
