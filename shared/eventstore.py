@@ -130,9 +130,10 @@ class EventStore:
                 "hash": env.hash, "body": body,
             })
             outbox.append({"event_id": env.event_id, "subject": env.subject, "body": body})
+        # No SAVEPOINT here: pysqlite's SAVEPOINTs can commit the outer transaction. A taken
+        # version fails the statement, and the caller's transaction is rolled back whole.
         try:
-            async with session.begin_nested():
-                await session.execute(insert(self.events), rows)
+            await session.execute(insert(self.events), rows)
         except IntegrityError as exc:
             raise ConcurrencyConflict(rows[0]["stream_id"], None) from exc
         await session.execute(insert(self.outbox), outbox)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import nats
@@ -41,10 +42,8 @@ class OutboxRelay:
     async def run(self) -> None:
         """Publish forever; back off while NATS is away."""
         while True:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=1.0)
-            except TimeoutError:
-                pass
             self._wake.clear()
             if not self.bus.connected:
                 await self.bus.wait_connected(timeout=1.0)

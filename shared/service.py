@@ -132,7 +132,8 @@ class Metrics:
                 f'path="{path}",status="{status}"}} {n}'
             )
         lines.append("# TYPE licensing_outbox_pending gauge")
-        lines.append(f'licensing_outbox_pending{{service="{name}"}} {await runtime.relay.pending()}')
+        pending = await runtime.relay.pending()
+        lines.append(f'licensing_outbox_pending{{service="{name}"}} {pending}')
         lines.append("# TYPE licensing_events_published_total counter")
         lines.append(f'licensing_events_published_total{{service="{name}"}} '
                      f"{runtime.relay.published}")

@@ -45,7 +45,8 @@ class System:
         headers = {"Authorization": f"Bearer {self.token(*roles, state=state)}"} if roles else {}
         return httpx.Client(base_url=self.urls[service], headers=headers, timeout=30.0)
 
-    def cli(self, *args: str, roles: tuple[str, ...] = ("assessor",)) -> subprocess.CompletedProcess[str]:
+    def cli(self, *args: str, roles: tuple[str, ...] = ("assessor",)
+            ) -> subprocess.CompletedProcess[str]:
         """Run the `licensing` command against this system."""
         env = {**self.env, "LICENSING_TOKEN": self.token(*roles)}
         return subprocess.run([sys.executable, "-m", "licensing", *args], env=env,
@@ -72,7 +73,8 @@ def system(tmp_path: Path) -> Iterator[System]:
     """`licensing up` as a real process, with a NATS server the test can stop and restart."""
     nats = NatsServer(tmp_path / "nats").start()
     ports = {name: free_port() for name in SERVICES}
-    env = {**os.environ, "LICENSING_NATS_URL": nats.url, "LICENSING_DATA_DIR": str(tmp_path / "data")}
+    env = {**os.environ, "LICENSING_NATS_URL": nats.url,
+           "LICENSING_DATA_DIR": str(tmp_path / "data")}
     for name, port in ports.items():
         env[f"LICENSING_{name.upper()}_PORT"] = str(port)
         env[f"LICENSING_{name.upper()}_URL"] = f"http://127.0.0.1:{port}"

@@ -1,0 +1,37 @@
+# Two commands do all set-up on a fresh machine: `make up` runs the system, `make test` tests it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: up test test-postgres demo bench lint typecheck verify clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+up: $(STAMP)
+	$(BIN)/licensing up
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+demo: $(STAMP)
+	$(BIN)/licensing demo
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check shared services licensing tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy shared services licensing
+
+verify: $(STAMP)
+	$(BIN)/licensing verify
+
+clean:
+	rm -rf $(VENV) var .pytest_cache
