@@ -59,6 +59,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return asyncio.run(verify_all(args.data_dir))
 
 
+def cmd_status(_args: argparse.Namespace) -> int:
+    """Health, consumer lag and dead letters of every service."""
+    from licensing.status import run_status
+
+    return run_status()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     parser = argparse.ArgumentParser(prog="licensing", description=__doc__)
@@ -83,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sub", default="cli")
     p.add_argument("--ttl", type=int, default=12 * 3600, help="seconds the token is valid")
     add("verify", cmd_verify, "check every stream's hash chain")
+    add("status", cmd_status, "health, consumer lag and dead letters of every service",
+        data_dir=False)
     for extra in _extensions():
         extra(sub)
     return parser

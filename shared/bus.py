@@ -19,10 +19,11 @@ log = logging.getLogger(__name__)
 DUPLICATE_WINDOW_SECONDS = 600.0
 
 
-def stream_config(name: str) -> js_api.StreamConfig:
-    """The one stream that holds the whole event log."""
+def stream_config(name: str, replicas: int = 1) -> js_api.StreamConfig:
+    """The one stream that holds the whole event log (replicated on a cluster)."""
     return js_api.StreamConfig(
         name=name,
+        num_replicas=replicas,
         subjects=[f"{SUBJECT_PREFIX}.>"],
         storage=js_api.StorageType.FILE,
         retention=js_api.RetentionPolicy.LIMITS,
@@ -33,19 +34,20 @@ def stream_config(name: str) -> js_api.StreamConfig:
     )
 
 
-async def ensure_stream(js: JetStreamContext, name: str) -> None:
+async def ensure_stream(js: JetStreamContext, name: str, replicas: int = 1) -> None:
     """Create the event-log stream if it does not exist yet."""
     try:
         await js.stream_info(name)
     except NotFoundError:
-        await js.add_stream(stream_config(name))
+        await js.add_stream(stream_config(name, replicas))
 
 
 class Bus:
     """A NATS connection that keeps trying: services accept commands while NATS is down."""
 
-    def __init__(self, url: str, stream: str, name: str) -> None:
+    def __init__(self, url: str, stream: str, name: str, replicas: int = 1) -> None:
         self.url = url
+        self.replicas = replicas
         self.stream = stream
         self.name = name
         self.nc: Client | None = None
@@ -75,7 +77,7 @@ class Bus:
         while True:
             try:
                 self.nc = await nats.connect(
-                    self.url,
+                    [u.strip() for u in self.url.split(",") if u.strip()],
                     name=self.name,
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=0.5,
@@ -104,7 +106,7 @@ class Bus:
         assert self.js is not None
         for attempt in range(50):
             try:
-                await ensure_stream(self.js, self.stream)
+                await ensure_stream(self.js, self.stream, self.replicas)
                 return
             except (nats.errors.Error, TimeoutError):
                 if attempt == 49:

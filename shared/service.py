@@ -39,7 +39,8 @@ class Runtime:
         self.engine = make_engine(settings.database_url)
         self.sessions = make_sessionmaker(self.engine)
         self.store = EventStore(metadata, settings.service)
-        self.bus = Bus(settings.nats_url, settings.nats_stream, name=settings.service)
+        self.bus = Bus(settings.nats_url, settings.nats_stream, name=settings.service,
+                       replicas=settings.nats_replicas)
         self.relay = OutboxRelay(self.sessions, metadata, self.bus, batch=settings.relay_batch)
         self.consumers: list[Consumer] = []
         self._tasks: list[asyncio.Task[Any]] = []

@@ -41,6 +41,9 @@ class ServiceSettings(BaseSettings):
     nats_stream: str = Field(
         "LICENSING", validation_alias=AliasChoices("nats_stream", "LICENSING_NATS_STREAM")
     )
+    nats_replicas: int = Field(
+        1, ge=1, le=5, validation_alias=AliasChoices("nats_replicas", "LICENSING_NATS_REPLICAS")
+    )
     jwt_secret: str | None = Field(
         None, validation_alias=AliasChoices("jwt_secret", "LICENSING_JWT_SECRET")
     )
