@@ -22,6 +22,7 @@ from shared.consumer import Consumer, ConsumerSpec
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.migrate import upgrade
 from shared.eventstore import EventStore
+from shared.groupcommit import GroupCommitter
 from shared.problems import BodyLimit, install_problem_handlers
 from shared.settings import ServiceSettings
 
@@ -42,13 +43,16 @@ class Runtime:
         self.bus = Bus(settings.nats_url, settings.nats_stream, name=settings.service,
                        replicas=settings.nats_replicas)
         self.relay = OutboxRelay(self.sessions, metadata, self.bus, batch=settings.relay_batch)
+        self.committer = GroupCommitter(self.sessions,
+                                        sqlite=settings.database_url.startswith("sqlite"))
         self.consumers: list[Consumer] = []
         self._tasks: list[asyncio.Task[Any]] = []
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commits on success, rolls back on error, then wakes the relay."""
-        async with self.sessions() as session, session.begin():
+        """One unit of work: rolled back alone on error; returns once committed (in a group with
+        concurrent ones, see shared.groupcommit), then wakes the relay."""
+        async with self.committer.transaction() as session:
             yield session
         self.relay.wake()
 
