@@ -91,8 +91,8 @@ async def test_validation_errors_name_each_field(client: httpx.AsyncClient) -> N
 
 
 async def test_malformed_json_is_422_not_500(client: httpx.AsyncClient) -> None:
-    r = await client.post("/things", content=b"{nope", headers={**auth("customs"),
-                                                                 "content-type": "application/json"})
+    headers = {**auth("customs"), "content-type": "application/json"}
+    r = await client.post("/things", content=b"{nope", headers=headers)
     assert r.status_code == 422
 
 
