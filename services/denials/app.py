@@ -2,24 +2,74 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from services.denials.api import router
+from services.denials.consumers import consumer_spec
 from services.denials.db import metadata
+from services.denials.domain import DomainError
+from services.denials.handlers.common import Policy
+from services.denials.handlers.registry import expire_due
 from services.denials.settings import Settings
-from shared.service import create_service_app
+from shared.problems import problem_response
+from shared.reference import load_reference
+from shared.service import Runtime, create_service_app
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """Partner states register, read and revoke denials here, look for denials of
-essentially identical transactions, and consult each other before granting one."""
+essentially identical transactions, and consult each other before granting one.
+
+Dutch denials decided in assessment are registered automatically with the state `NL`. A partner
+state sees the whole registry (never a Dutch application id) and only the consultations its
+state is a party to: another state's consultation answers 404.
+
+Extensions to contract v1: `POST /v1/denials/{id}/renew`, `POST|GET
+/v1/denials/matches/dismissals`, `GET /v1/consultations/{id}`, `GET /v1/notifications`,
+`registry_version` and `application_ref` on matches, validity fields on denials, `overdue` and
+`answered` consultation statuses. Free text (question, answer, reasons) may hold 4000
+characters; references and names 300."""
+
+
+async def _expiry_loop(runtime: Runtime, interval: float) -> None:
+    while True:
+        try:
+            n = await expire_due(runtime)
+            if n:
+                log.info("recorded expiry of %d denials", n)
+        except Exception:  # noqa: BLE001 - a failed sweep is retried on the next round
+            log.exception("denial expiry sweep failed")
+        await asyncio.sleep(interval)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The denials app for these settings (read from the environment when omitted)."""
     settings = settings or Settings()
-    return create_service_app(
+
+    def wire(runtime: Runtime, app: FastAPI) -> None:
+        ref = load_reference()
+        app.state.reference = ref
+        app.state.policy = Policy(
+            validity_years=settings.denial_validity_years or ref.denial_validity_years,
+            consultation_days=settings.consultation_days or ref.consultation_days,
+        )
+        runtime.add_consumer(consumer_spec(runtime, lambda: app.state.policy))
+        runtime.spawn(_expiry_loop(runtime, settings.expiry_interval_seconds), "denial-expiry")
+
+    app = create_service_app(
         settings=settings, metadata=metadata,
         migrations=Path(__file__).parent / "migrations",
-        title="denials", description=DESCRIPTION, routers=[router],
+        title="denials", description=DESCRIPTION, routers=[router], wire=wire,
     )
+
+    @app.exception_handler(DomainError)
+    async def _refused(_request: Request, exc: DomainError) -> JSONResponse:
+        return problem_response(exc.status, exc.title, exc.detail,
+                                kind=type(exc).__name__.lower(), **exc.extra)
+
+    return app

@@ -12,3 +12,8 @@ class Settings(ServiceSettings):
                                       populate_by_name=True)
 
     service: str = "denials"
+    # Deadlines are policy: None takes the reference data's value (21 days, 3 years).
+    consultation_days: int | None = None
+    denial_validity_years: int | None = None
+    # How often the expiry sweep records DenialExpired for denials past their validity.
+    expiry_interval_seconds: float = 3600.0

@@ -1,0 +1,1 @@
+"""Denials commands and queries: load -> decide -> append events + read model -> commit."""

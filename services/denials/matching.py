@@ -1,0 +1,432 @@
+"""Entity resolution and rating relations for "essentially identical" transactions; pure.
+
+A name is prepared once (transliterated, legal forms stripped, spelling variants made
+canonical) and the prepared form is kept with the denial, so a screening only compares.
+Two names are the same entity when their distinctive words pair up: word order, joined or split
+words and one small misspelling of one word are tolerated; a different distinctive word is not.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from anyascii import anyascii
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+NORMALISER_VERSION = 1
+
+# German umlauts have a two-letter spelling (Nordström = Nordstroem) besides the bare vowel.
+_UMLAUTS = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
+)
+
+# Legal forms say nothing about who the entity is. Trailing ones are stripped repeatedly;
+# the leading ones are those written before the name (OOO Romashka, PT Pindad, JSC ...).
+_TRAILING_FORMS = frozenset(
+    [
+        "ltd",
+        "limited",
+        "llc",
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "cos",
+        "plc",
+        "llp",
+        "lp",
+        "gmbh",
+        "mbh",
+        "ag",
+        "kg",
+        "ohg",
+        "kgaa",
+        "ug",
+        "ev",
+        "sa",
+        "sas",
+        "sarl",
+        "sasu",
+        "sca",
+        "snc",
+        "spa",
+        "srl",
+        "sl",
+        "slu",
+        "sau",
+        "bv",
+        "nv",
+        "vof",
+        "oy",
+        "oyj",
+        "ab",
+        "aps",
+        "as",
+        "asa",
+        "a",
+        "s",
+        "hf",
+        "ehf",
+        "sro",
+        "spol",
+        "doo",
+        "dd",
+        "ad",
+        "ood",
+        "eood",
+        "zrt",
+        "kft",
+        "nyrt",
+        "bt",
+        "sp",
+        "zoo",
+        "sk",
+        "ltda",
+        "pty",
+        "pvt",
+        "private",
+        "public",
+        "pte",
+        "sdn",
+        "bhd",
+        "kk",
+        "gk",
+        "yk",
+        "jsc",
+        "pjsc",
+        "ojsc",
+        "cjsc",
+        "ooo",
+        "zao",
+        "oao",
+        "pao",
+        "ao",
+        "fze",
+        "fzco",
+        "fzc",
+        "fzllc",
+        "wll",
+        "spc",
+        "se",
+        "pc",
+        "tov",
+        "too",
+        "limitada",
+        "cia",
+        "sac",
+        "scs",
+        "holding",
+        "holdings",
+        "group",
+    ]
+)
+_LEADING_FORMS = frozenset(
+    [
+        "ooo",
+        "zao",
+        "oao",
+        "pao",
+        "ao",
+        "jsc",
+        "pjsc",
+        "ojsc",
+        "cjsc",
+        "pt",
+        "tov",
+        "too",
+        "llc",
+        "cv",
+    ]
+)
+_CONNECTORS = frozenset({"and", "und", "et", "y", "e"})
+_STOP_WORDS = frozenset({"the", "of", "and", "for", "&"})
+
+# Spelling variants and abbreviations mapped to one spelling (British, written out).
+_SPELLING = {
+    "defense": "defence",
+    "defenses": "defences",
+    "center": "centre",
+    "centers": "centres",
+    "organization": "organisation",
+    "organizations": "organisations",
+    "armor": "armour",
+    "armored": "armoured",
+    "armory": "armoury",
+    "aluminum": "aluminium",
+    "color": "colour",
+    "technologies": "technology",
+    "technologie": "technology",
+    "technik": "technology",
+    "intl": "international",
+    "int": "international",
+    "mfg": "manufacturing",
+    "industry": "industries",
+    "ind": "industries",
+    "inds": "industries",
+    "sys": "systems",
+    "eng": "engineering",
+    "engg": "engineering",
+    "labs": "laboratories",
+    "lab": "laboratory",
+    "dept": "department",
+    "natl": "national",
+    "govt": "government",
+    "mil": "military",
+    "electronic": "electronics",
+    "st": "saint",
+    "ste": "sainte",
+    "svcs": "services",
+    "svc": "services",
+    "bros": "brothers",
+    "assoc": "associates",
+}
+
+# Transliteration spellings that denote the same sound (kh/h, ks/x, ph/f), umlaut spellings
+# and doubled letters: folded away before words are compared.
+_FOLDS = (
+    ("sch", "sh"),
+    ("kh", "h"),
+    ("ks", "x"),
+    ("ph", "f"),
+    ("ck", "k"),
+    ("ae", "a"),
+    ("oe", "o"),
+    ("ue", "u"),
+)
+_REPEATS = re.compile(r"(.)\1+")
+_BRACKETS = re.compile(r"[\(\[\{]([^\)\]\}]*)[\)\]\}]?")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class PreparedName:
+    """A name made ready for comparison: its spellings and the aliases given in brackets."""
+
+    raw: str
+    variants: tuple[tuple[str, ...], ...]
+    aliases: tuple[tuple[str, ...], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able form, cached with the denial."""
+        return {
+            "v": NORMALISER_VERSION,
+            "raw": self.raw,
+            "variants": [list(v) for v in self.variants],
+            "aliases": [list(a) for a in self.aliases],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PreparedName:
+        """Read a cached form back; prepares afresh when the normaliser has changed since."""
+        if data.get("v") != NORMALISER_VERSION:
+            return prepare(str(data.get("raw", "")))
+        return cls(
+            raw=data["raw"],
+            variants=tuple(tuple(v) for v in data["variants"]),
+            aliases=tuple(tuple(a) for a in data["aliases"]),
+        )
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """The verdict on two names: whether they are one entity, and how alike they are (0..1)."""
+
+    same: bool
+    score: float
+
+
+def _ascii(text: str, *, umlauts: bool) -> str:
+    if umlauts:
+        text = text.translate(_UMLAUTS)
+    text = unicodedata.normalize("NFKC", text)
+    return anyascii(text).lower()
+
+
+def _tokens(text: str) -> list[str]:
+    text = text.replace("&", " and ").replace("'", "").replace("\u2019", "").replace("`", "")
+    raw = [t for t in _NON_WORD.split(text) if t]
+    # S.A., B.V., d.o.o., I.M.I.: runs of single letters are one word.
+    out: list[str] = []
+    run: list[str] = []
+    for tok in raw:
+        if len(tok) == 1 and tok.isalpha():
+            run.append(tok)
+            continue
+        if run:
+            out.append("".join(run))
+            run = []
+        out.append(tok)
+    if run:
+        out.append("".join(run))
+    return out
+
+
+def _canonical(tokens: Iterable[str]) -> tuple[str, ...]:
+    words = [_SPELLING.get(t, t) for t in tokens]
+    core = _strip_forms(words)
+    kept = tuple(w for w in core if w not in _STOP_WORDS)
+    return kept or tuple(core) or tuple(words)
+
+
+def _strip_forms(words: list[str]) -> list[str]:
+    start, end = 0, len(words)
+    while end - start > 1 and (words[end - 1] in _TRAILING_FORMS or words[end - 1] in _CONNECTORS):
+        end -= 1
+    while end - start > 1 and words[start] in _LEADING_FORMS:
+        start += 1
+    return words[start:end]
+
+
+def prepare(name: str) -> PreparedName:
+    """Prepare a name: transliterate, split off bracketed aliases, drop legal forms."""
+    variants: list[tuple[str, ...]] = []
+    aliases: list[tuple[str, ...]] = []
+    for umlauts in (True, False):
+        text = _ascii(name, umlauts=umlauts)
+        inner = [m.group(1) for m in _BRACKETS.finditer(text)]
+        main = _BRACKETS.sub(" ", text)
+        for form in (
+            _canonical(_tokens(main)),
+            _canonical(_tokens(text.replace("(", " ").replace(")", " "))),
+        ):
+            if form and form not in variants:
+                variants.append(form)
+        for alias in inner:
+            form = _canonical(_tokens(alias))
+            if form and form not in aliases and form not in variants:
+                aliases.append(form)
+    return PreparedName(raw=name, variants=tuple(variants), aliases=tuple(aliases))
+
+
+def fold(word: str) -> str:
+    """A word with transliteration spellings, umlaut spellings and doubled letters folded."""
+    for old, new in _FOLDS:
+        word = word.replace(old, new)
+    return _REPEATS.sub(r"\1", word)
+
+
+def typo_allowance(length: int) -> int:
+    """How many edits a word of this length may carry and still be the same word."""
+    if length >= 10:
+        return 2
+    if length >= 5:
+        return 1
+    return 0
+
+
+def _close(a: str, b: str) -> bool:
+    return OSA.distance(a, b) <= typo_allowance(min(len(a), len(b)))
+
+
+def same_tokens(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Whether two canonical word lists name one entity (order free, joins and one typo)."""
+    fa, fb = [fold(t) for t in a], [fold(t) for t in b]
+    ca, cb = Counter(fa), Counter(fb)
+    common = ca & cb
+    rest_a, rest_b = list((ca - common).elements()), list((cb - common).elements())
+    if not rest_a and not rest_b:
+        return True
+    if len(rest_a) == 1 and len(rest_b) == 1 and _close(rest_a[0], rest_b[0]):
+        return True
+    # Joined or split words: "Nord Strom" is "Nordstrom". Only spelled exactly, so that the
+    # joined form does not smuggle in a second misspelt word.
+    if len(fa) != len(fb):
+        return "".join(fa) == "".join(fb) or "".join(sorted(fa)) == "".join(sorted(fb))
+    return False
+
+
+def _similarity(a: Sequence[str], b: Sequence[str]) -> float:
+    if [fold(t) for t in sorted(a)] == [fold(t) for t in sorted(b)]:
+        return 1.0
+    spaced = fuzz.token_sort_ratio(" ".join(a), " ".join(b))
+    joined = fuzz.ratio("".join(a), "".join(b))
+    return round(max(spaced, joined) / 100.0, 2)
+
+
+def compare_names(a: PreparedName, b: PreparedName) -> NameMatch:
+    """Whether two prepared names are one entity, and the best similarity among their forms."""
+    pairs = [(x, y) for x in a.variants for y in b.variants]
+    # A bracketed acronym stands for its name, but two names sharing an acronym are not one.
+    pairs += [(x, y) for x in a.aliases for y in b.variants]
+    pairs += [(x, y) for x in a.variants for y in b.aliases]
+    best = 0.0
+    same = False
+    for x, y in pairs:
+        if same_tokens(x, y):
+            same = True
+            best = max(best, _similarity(x, y))
+    if not same:
+        best = max((_similarity(x, y) for x, y in pairs), default=0.0)
+    return NameMatch(same=same, score=best)
+
+
+def same_entity(a: str, b: str) -> NameMatch:
+    """Compare two raw names (convenience for tests and one-off checks)."""
+    return compare_names(prepare(a), prepare(b))
+
+
+# -- ratings ------------------------------------------------------------------------------
+
+_ML = re.compile(r"^(ML(?:[1-9]|1\d|2[0-2]))(?:[a-z]\d*)*$")
+_DU = re.compile(r"^([0-9][A-E]\d{3})(?:\..*)?$")
+_AT = re.compile(r"^(II|III|IV)\.(\d+)(?:\.\d+)*$")
+UNRATED = "UNRATED"
+
+
+def normalise_rating(rating: str | None) -> str | None:
+    """One spelling per rating: `ml 10.c` -> `ML10c`, `5a002.A` -> `5A002.a`; None stays None."""
+    if rating is None:
+        return None
+    text = rating.strip()
+    if not text:
+        return None
+    compact = text.replace(" ", "")
+    if compact[:2].upper() == "ML":
+        return "ML" + compact[2:].replace(".", "").lower()
+    if re.match(r"^[0-9][A-Ea-e]\d{3}", compact):
+        return compact[:5].upper() + compact[5:].lower()
+    if re.match(r"^(ii|iii|iv)\.", compact, re.IGNORECASE):
+        head, _, tail = compact.partition(".")
+        return head.upper() + "." + tail
+    return compact
+
+
+def rating_key(rating: str | None) -> str:
+    """The family a rating belongs to: ML category, Annex I entry, or anti-torture item."""
+    if rating is None:
+        return UNRATED
+    if m := _ML.match(rating):
+        return m.group(1)
+    if m := _DU.match(rating):
+        return m.group(1)
+    if m := _AT.match(rating):
+        return f"{m.group(1)}.{m.group(2)}"
+    return rating.upper()
+
+
+def rating_relation(asked: str | None, denied: str | None) -> tuple[str, bool] | None:
+    """How a rating relates to a denied one, in words, and whether it is the same rating.
+
+    None when the two are unrelated (another category, entry or item).
+    """
+    if asked == denied:
+        return f"rating {asked or 'none (unlisted goods)'} = {denied or 'none'}", True
+    key = rating_key(asked)
+    if key != rating_key(denied) or key == UNRATED:
+        return None
+    kind = (
+        "category"
+        if key.startswith("ML")
+        else "Annex I entry"
+        if _DU.match(key)
+        else "anti-torture item"
+    )
+    return f"rating {asked} ~ {denied} (same {kind} {key})", False
