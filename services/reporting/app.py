@@ -9,18 +9,38 @@ from fastapi import FastAPI
 from services.reporting.api import router
 from services.reporting.consumers import consumer_spec
 from services.reporting.db import metadata
+from services.reporting.projections import Projections
 from services.reporting.settings import Settings
+from shared.reference import load_reference
 from shared.service import Runtime, create_service_app
 
 DESCRIPTION = """The report team and parliament read the annual report here; it is built by
-replaying every service's events into projections."""
+replaying every service's events into projections.
+
+**Methodology** (domain brief, "The annual report"): licence value, not shipments; the year of
+the decision (Europe/Amsterdam); temporary exports and returns after repair left out; an
+extension or replacement counts only its increase over the licence it amends (nothing when that
+licence is not held). Percentages are computed at read time, rounded half up to two decimals,
+and rendered as decimal strings like amounts.
+
+**Extensions to the contract**: `?format=json|csv|html`, `?table=` for CSV (unknown names answer
+404 naming the table and listing the known ones); tables `military.top_destinations` (top five
+countries) and `history` (value per year split EU/NATO+ versus other, and the denial rate per
+year, for every year held up to the report's year); `military.denials` rows carry `procedure`
+(sondages are counted); the document carries `year`, `as_of` and `currency`. `GET
+/v1/projections/status` also shows `generation`, `log_last_seq`, `events_replayed` and the last
+rebuild's figures."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The reporting app for these settings (read from the environment when omitted)."""
     settings = settings or Settings()
 
-    def wire(runtime: Runtime, _app: FastAPI) -> None:
+    async def wire(runtime: Runtime, app: FastAPI) -> None:
+        app.state.reference = load_reference()
+        projections = Projections(runtime)
+        await projections.reset_stale_rebuild()
+        app.state.projections = projections
         runtime.add_consumer(consumer_spec())
 
     return create_service_app(

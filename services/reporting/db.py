@@ -15,7 +15,28 @@ log = Table(
     Column("stream_id", String(200), nullable=False, index=True),
     Column("stream_version", Integer, nullable=False),
     Column("type", String(100), nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, index=True),
     Column("sequence", BigInteger, nullable=True),
     Column("body", Text, nullable=False),
+)
+
+# The report's facts, one row per (generation, kind, key). Readers use the active generation; a
+# rebuild fills the next one while the active one keeps serving, then switches the pointer.
+facts = Table(
+    "facts",
+    metadata,
+    Column("generation", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(20), primary_key=True),
+    Column("key", String(400), primary_key=True),
+    Column("body", Text, nullable=False),
+)
+
+# One row (id 1): which generation serves, and which one a rebuild is filling.
+projection_state = Table(
+    "projection_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("active", Integer, nullable=False),
+    Column("building", Integer, nullable=True),
+    Column("rebuilt_at", DateTime(timezone=True), nullable=True),
 )

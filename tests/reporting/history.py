@@ -1,0 +1,152 @@
+"""Hand-made event histories: envelopes as the other services emit them (see EVENTS.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from shared.envelope import SYSTEM, Envelope
+
+SOURCES = {
+    "ApplicationSubmitted": "intake", "ApplicationWithdrawn": "intake",
+    "ShipmentRecorded": "intake", "RealisationReported": "intake",
+    "CaseOpened": "assessment", "CaseDecided": "assessment", "LicenceIssued": "assessment",
+    "ParliamentNotificationDue": "assessment", "ParliamentNotificationSent": "assessment",
+    "ConsultationOpened": "denials", "DenialRegistered": "denials",
+}
+T0 = dt.datetime(2024, 1, 2, 9, 0, tzinfo=dt.UTC)
+
+
+class History:
+    """Builds a history of envelopes; every event is recorded one second after the last."""
+
+    def __init__(self, start: dt.datetime = T0) -> None:
+        self.clock = start
+        self.envelopes: list[Envelope] = []
+        self.versions: dict[tuple[str, str], int] = defaultdict(int)
+        self.numbers = itertools.count(1)
+        self.licences: dict[str, str] = {}
+
+    def emit(self, type_: str, stream_id: str, payload: dict[str, Any], *,
+             occurred_at: dt.datetime | None = None,
+             recorded_at: dt.datetime | None = None) -> Envelope:
+        """Record one event."""
+        self.clock += dt.timedelta(seconds=1)
+        source = SOURCES[type_]
+        self.versions[(source, stream_id)] += 1
+        env = Envelope(
+            event_id=str(uuid.uuid4()), type=type_, source=source, stream_id=stream_id,
+            stream_version=self.versions[(source, stream_id)],
+            occurred_at=occurred_at or self.clock, recorded_at=recorded_at or self.clock,
+            actor=SYSTEM, correlation_id=stream_id, payload=payload,
+        ).sealed()
+        self.envelopes.append(env)
+        return env
+
+    def submit(self, *, regime: str = "military", transaction: str = "export",
+               procedure: str = "licence", licence_type: str = "individual",
+               purpose: str = "definitive", destinations: tuple[str, ...] = ("US",),
+               destination_group: str | None = None, origins: tuple[str, ...] = (),
+               goods: tuple[tuple[str, str], ...] = (("ML6", "1000.00"),),
+               amends: dict[str, str] | None = None, catch_all: bool = False,
+               service_value_eur: str | None = None, end_use: str = "armed forces",
+               complete_system: bool = False, app_id: str | None = None) -> str:
+        """An application as intake accepts it; returns its id."""
+        app_id = app_id or uuid.uuid4().hex
+        lines = [{"description": f"goods {rating}", "rating": rating, "quantity": 2,
+                  "value_eur": value, "complete_system": complete_system,
+                  "annex": rating.split(".")[0] if regime == "anti_torture" else None}
+                 for rating, value in goods]
+        from decimal import Decimal
+        total = str(sum((Decimal(v) for _, v in goods), Decimal("0")))
+        self.emit("ApplicationSubmitted", app_id, {
+            "id": app_id, "reference": f"REF-{app_id[:8]}", "received_at": self.clock.isoformat(),
+            "regime": regime, "procedure": procedure, "transaction": transaction,
+            "licence_type": licence_type, "purpose": purpose, "amends": amends,
+            "catch_all": catch_all, "applicant": {"name": "Acme BV", "eori": "NL123"},
+            "destinations": list(destinations), "destination_group": destination_group,
+            "origins": list(origins), "consignee": {"name": "Consignee Ltd",
+                                                    "country": destinations[0]},
+            "end_user": {"name": "Ministry of Defence", "country": destinations[0],
+                         "type": "armed_forces"},
+            "end_use": end_use, "goods": lines, "service_value_eur": service_value_eur,
+            "value_eur": total,
+        })
+        self.emit("CaseOpened", app_id, {"application_id": app_id,
+                                         "reference": f"REF-{app_id[:8]}", "regime": regime,
+                                         "procedure": procedure})
+        return app_id
+
+    def decide(self, app_id: str, outcome: str = "approved", *,
+               decided_at: str = "2024-03-01T10:00:00+00:00", criteria: tuple[int, ...] = (),
+               recorded_at: dt.datetime | None = None) -> str | None:
+        """A decision; an approved licence application is issued a licence (its number)."""
+        submitted = next(e for e in self.envelopes
+                         if e.stream_id == app_id and e.type == "ApplicationSubmitted").payload
+        self.emit("CaseDecided", app_id, {
+            "application_id": app_id, "reference": submitted["reference"], "outcome": outcome,
+            "criteria": list(criteria), "note": "", "decided_at": decided_at, "queue": "cdiu",
+        }, recorded_at=recorded_at)
+        if outcome != "approved" or submitted["procedure"] != "licence":
+            return None
+        number = f"NL-{decided_at[:4]}-{next(self.numbers):05d}"
+        self.licences[number] = app_id
+        fields = ("regime", "licence_type", "transaction", "purpose", "catch_all",
+                  "destinations", "destination_group", "origins", "goods", "value_eur",
+                  "service_value_eur", "amends")
+        self.emit("LicenceIssued", app_id, {
+            "licence_number": number, "application_id": app_id,
+            "reference": submitted["reference"], **{f: submitted[f] for f in fields},
+            "valid_from": decided_at[:10], "valid_until": "2027-01-01", "decided_at": decided_at,
+        }, recorded_at=recorded_at)
+        return number
+
+    def ship(self, number: str, *, country: str, value_eur: str, shipped_on: str = "2024-05-01",
+             regime: str = "military") -> None:
+        """A shipment recorded under a licence."""
+        app_id = self.licences[number]
+        self.emit("ShipmentRecorded", app_id, {
+            "licence_number": number, "application_id": app_id,
+            "declaration_ref": uuid.uuid4().hex[:10], "shipped_on": shipped_on,
+            "country": country, "quantity": 1, "value_eur": value_eur, "regime": regime})
+
+    def realise(self, code: str, *, country: str, value_eur: str, period: str = "2024",
+                direction: str = "export", ratings: tuple[str, ...] = ("ML5",),
+                flagged: bool = False, regime: str = "military") -> None:
+        """A general-licence realisation."""
+        rid = uuid.uuid4().hex
+        self.emit("RealisationReported", rid, {
+            "id": rid, "code": code, "regime": regime,
+            "exporter": {"name": "Acme BV", "eori": "NL123"}, "period": period,
+            "direction": direction, "country": country, "destination": None,
+            "value_eur": value_eur, "ratings": list(ratings), "flagged": flagged,
+            "flags": ["outside conditions"] if flagged else []})
+
+    def fast_track(self, number: str, *, value_eur: str, decided_on: str = "2024-03-01",
+                   sent_on: str | None = None) -> None:
+        """A parliament notification falling due (and sent, when `sent_on` is given)."""
+        app_id = self.licences[number]
+        nid = uuid.uuid4().hex
+        self.emit("ParliamentNotificationDue", app_id, {
+            "id": nid, "licence_number": number, "destination": "IN",
+            "description": "complete system", "value_eur": value_eur, "decided_on": decided_on,
+            "due_by": "2024-03-15"})
+        if sent_on:
+            self.emit("ParliamentNotificationSent", app_id, {
+                "id": nid, "licence_number": number, "sent_on": sent_on})
+
+    def consultation(self, *, consulting: str, denying: str,
+                     opened_at: str = "2024-04-01T10:00:00+00:00") -> None:
+        """A consultation opened between two states."""
+        cid = uuid.uuid4().hex
+        self.emit("ConsultationOpened", cid, {
+            "id": cid, "denial_id": uuid.uuid4().hex, "consulting_state": consulting,
+            "denying_state": denying, "application_ref": "REF", "question": "?",
+            "due_by": "2024-04-22", "opened_at": opened_at})
+
+    def dicts(self) -> list[dict[str, Any]]:
+        """The envelopes as the JSON dicts replay reads."""
+        return [e.model_dump(mode="json") for e in self.envelopes]
