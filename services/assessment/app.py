@@ -4,27 +4,71 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 
-from services.assessment.api import router
-from services.assessment.consumers import consumer_spec
+from services.assessment.api import install_error_handlers, routers
+from services.assessment.consumers import denials_consumer, intake_consumer
 from services.assessment.db import metadata
+from services.assessment.handlers import Context
+from services.assessment.screening import DenialsClient, Screener
 from services.assessment.settings import Settings
+from shared.reference import load_reference
 from shared.service import Runtime, create_service_app
 
-DESCRIPTION = """Assessors at the customs licensing office (CDIU) and the Ministry of Foreign
-Affairs work cases here: each application becomes a case once intake's event arrives."""
+DESCRIPTION = """Assessors at the customs licensing office (CDIU, role `assessor`) and the Ministry
+of Foreign Affairs (role `mfa`) work cases here. Each application becomes a case once intake's
+`ApplicationSubmitted` arrives: it is routed to the CDIU or the MFA by the rules of the work
+instruction, judged with the reference data valid on the application's `received_at` (the case
+records the rule and the reference data version), and screened for embargoes, Annex II goods,
+general licences and earlier denials (via the denials service's match API; until that ran, the
+case shows `screening.status = "pending"` and cannot be decided).
+
+Extensions to contract version 1 (all additive):
+- `GET /v1/cases` items and `GET /v1/cases/{id}` carry `version` (also the `ETag`), `routing`,
+  `screening` (`status`, `embargoes`, `denial_matches`, `general_licence_hints`, `prohibited`,
+  `proposed_findings`), `consultation` (`blocked`, `blockers`, `consultations`), `findings`,
+  `dismissals`, `decision`, `outcome`.
+- `POST /v1/cases/{id}/findings` `{criterion, finding: pass|concern|refusal_ground, note}` and
+  `POST /v1/cases/{id}/dismissals` `{denial_id, reason}`: same roles as deciding the case;
+  both honour `If-Match`.
+- `POST /v1/cases/{id}/decision` answers 409 with `denial_ids`, `consultation_ids` and
+  `blockers` when an approval waits for a consultation; 403 names the role that decides the
+  queue; `decided_at` may not lie in the future nor before `received_at`.
+- `GET /v1/licences/{licence_number}` and `POST /v1/licences/{licence_number}/reinstate`.
+  Licence numbers are `NL-<ML|DU|AT>-<year>-<nnnnnn>`; `valid_until` is the last valid day.
+- `GET /v1/classification-requests?status=open|answered` and
+  `POST /v1/classification-requests/{id}/answer` `{rating | null, controlled, note}`.
+- `POST /v1/parliament-notifications/{id}/sent` takes an optional `{sent_on}` (default today).
+"""
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The assessment app for these settings (read from the environment when omitted)."""
+def create_app(settings: Settings | None = None, *,
+               denials_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """The assessment app for these settings (read from the environment when omitted).
+
+    `denials_transport` lets tests point screening at an in-process denials app.
+    """
     settings = settings or Settings()
 
-    def wire(runtime: Runtime, _app: FastAPI) -> None:
-        runtime.add_consumer(consumer_spec(runtime))
+    def wire(runtime: Runtime, app: FastAPI) -> None:
+        ctx = Context(runtime=runtime, ref=load_reference(), settings=settings)
+        screener = Screener(ctx, DenialsClient(ctx, denials_transport))
+        app.state.assessment = ctx
+        app.state.screener = screener
 
-    return create_service_app(
+        def after_commit() -> None:
+            runtime.relay.wake()
+            screener.wake()
+
+        runtime.add_consumer(intake_consumer(ctx, after_commit))
+        runtime.add_consumer(denials_consumer(runtime.relay.wake))
+        runtime.spawn(screener.run(), "screener")
+
+    app = create_service_app(
         settings=settings, metadata=metadata,
         migrations=Path(__file__).parent / "migrations",
-        title="assessment", description=DESCRIPTION, routers=[router], wire=wire,
+        title="assessment", description=DESCRIPTION, routers=routers, wire=wire,
     )
+    install_error_handlers(app)
+    return app

@@ -1,40 +1,42 @@
-"""Assessment's subscriptions: intake's events open cases."""
+"""Assessment's subscriptions: intake's events open and close cases, denials' consultations."""
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from collections.abc import Callable
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.assessment.db import cases
+from services.assessment.handlers import Context, classification
+from services.assessment.handlers import cases as case_handlers
 from shared.consumer import ConsumerSpec
-from shared.envelope import SYSTEM, Envelope, canonical_json
-from shared.eventstore import NewEvent
-from shared.service import Runtime
+from shared.envelope import Envelope
 
 
-def consumer_spec(runtime: Runtime) -> ConsumerSpec:
+def intake_consumer(ctx: Context, after_commit: Callable[[], None]) -> ConsumerSpec:
     """The durable consumer of intake's events."""
 
     async def on_submitted(session: AsyncSession, env: Envelope) -> None:
-        app = env.payload
-        exists = (await session.execute(select(cases.c.id).where(cases.c.id == app["id"]))).first()
-        if exists is not None:
-            return
-        queue = "mfa"
-        recorded = await runtime.store.append(
-            session, app["id"],
-            [NewEvent("CaseOpened", {"application_id": app["id"], "reference": app["reference"],
-                                     "queue": queue}, occurred_at=env.occurred_at)],
-            actor=SYSTEM, correlation_id=env.correlation_id, causation_id=env.event_id,
-        )
-        await session.execute(insert(cases).values(
-            id=app["id"], application_id=app["id"], reference=app["reference"], queue=queue,
-            status="open", opened_at=recorded[0].recorded_at,
-            document=canonical_json({"application": app}), version=recorded[-1].stream_version,
-        ))
+        await case_handlers.open_case(ctx, session, env)
+
+    async def on_withdrawn(session: AsyncSession, env: Envelope) -> None:
+        await case_handlers.withdraw(ctx, session, env)
 
     return ConsumerSpec(
         name="assessment",
         subjects=["lic.intake.>"],
-        handlers={"ApplicationSubmitted": on_submitted},
+        handlers={"ApplicationSubmitted": on_submitted,
+                  "ApplicationWithdrawn": on_withdrawn,
+                  "ClassificationRequested": classification.request_received},
+        after_commit=after_commit,
+    )
+
+
+def denials_consumer(after_commit: Callable[[], None]) -> ConsumerSpec:
+    """The durable consumer of the denials service's consultation events."""
+    return ConsumerSpec(
+        name="assessment-denials",
+        subjects=["lic.denials.>"],
+        handlers={"ConsultationOpened": case_handlers.consultation_opened,
+                  "ConsultationClosed": case_handlers.consultation_closed},
+        after_commit=after_commit,
     )

@@ -1,5 +1,8 @@
 """Settings of the assessment service (env prefix LICENSING_ASSESSMENT_)."""
 
+from decimal import Decimal
+
+from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -12,3 +15,27 @@ class Settings(ServiceSettings):
                                       populate_by_name=True)
 
     service: str = "assessment"
+    denials_url: str = Field(
+        "http://127.0.0.1:8003",
+        validation_alias=AliasChoices("denials_url", "LICENSING_DENIALS_URL"),
+    )
+    # A bearer token for the denials match API; without one, a short-lived token is minted
+    # from the HS256 secret (one machine), so production must set it or share the secret.
+    denials_token: str | None = Field(
+        None, validation_alias=AliasChoices("denials_token", "LICENSING_ASSESSMENT_DENIALS_TOKEN")
+    )
+    denials_timeout_seconds: float = Field(5.0, gt=0, le=120)
+    screening_retry_initial_seconds: float = Field(0.5, gt=0, le=600)
+    screening_retry_max_seconds: float = Field(30.0, gt=0, le=3600)
+    screening_poll_seconds: float = Field(2.0, gt=0, le=600)
+    # Years of validity per "<regime>.<licence_type>" or "<licence_type>"; the most specific wins.
+    licence_validity_years: dict[str, int] = Field(
+        default_factory=lambda: {"individual": 2, "global": 3})
+    # Policy settings that override the reference data's fast-track values when given.
+    fast_track_threshold_eur: Decimal | None = Field(None, ge=0)
+    fast_track_days: int | None = Field(None, ge=1, le=365)
+
+    def validity_years(self, regime: str, licence_type: str) -> int:
+        """Years a new licence of this regime and type is valid."""
+        table = self.licence_validity_years
+        return table.get(f"{regime}.{licence_type}") or table.get(licence_type) or 2

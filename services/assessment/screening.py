@@ -1,0 +1,150 @@
+"""Background screening against the denials registry, outside any consumer transaction.
+
+The consumer only records a case as `screening pending`; this task calls the denials service's
+match API over HTTP (never while holding a database write lock) and records the result in a
+transaction of its own. When denials is away, the case stays pending and is retried with
+exponential backoff, so no case is ever decided on a screening that did not run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import time
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from services.assessment import domain
+from services.assessment.db import cases
+from services.assessment.handlers.base import Context
+from services.assessment.handlers.cases import complete_screening
+from shared.auth import issue_token
+from shared.eventstore import ConcurrencyConflict
+
+log = logging.getLogger(__name__)
+
+
+class DenialsUnavailable(Exception):
+    """The denials service did not give a usable answer."""
+
+
+class DenialsClient:
+    """The denials match API, with a service token."""
+
+    def __init__(self, ctx: Context, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        settings = ctx.settings
+        self.settings = settings
+        self.client = httpx.AsyncClient(
+            base_url=settings.denials_url, timeout=settings.denials_timeout_seconds,
+            transport=transport or httpx.AsyncHTTPTransport(retries=2))
+        self._token: tuple[str, float] | None = None
+
+    def _bearer(self) -> dict[str, str]:
+        if self.settings.denials_token:
+            return {"Authorization": f"Bearer {self.settings.denials_token}"}
+        secret = self.settings.signing_secret()
+        if not secret:
+            return {}
+        if self._token is None or self._token[1] < time.monotonic() + 30:
+            token = issue_token(secret, roles=["assessor"], sub="assessment-service",
+                                ttl_seconds=300)
+            self._token = (token, time.monotonic() + 300)
+        return {"Authorization": f"Bearer {self._token[0]}"}
+
+    async def matches(self, query: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+        """The active denials matching one query, and the registry version if given."""
+        try:
+            response = await self.client.post("/v1/denials/matches", json=query,
+                                              headers=self._bearer())
+        except httpx.HTTPError as exc:
+            raise DenialsUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise DenialsUnavailable(f"denials answered {response.status_code}: "
+                                     f"{response.text[:300]}")
+        try:
+            body = response.json()
+            found = [m for m in body["matches"] if isinstance(m, dict) and "denial_id" in m]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DenialsUnavailable(f"denials answered something unexpected: {exc}") from exc
+        version = body.get("registry_version")
+        return found, str(version) if version is not None else None
+
+    async def close(self) -> None:
+        """Close the HTTP client."""
+        await self.client.aclose()
+
+
+class Screener:
+    """Screens pending cases, retrying each with backoff while denials is away."""
+
+    def __init__(self, ctx: Context, client: DenialsClient) -> None:
+        self.ctx = ctx
+        self.client = client
+        self._wake = asyncio.Event()
+        self._backoff: dict[str, tuple[float, float]] = {}  # case id -> (next try, delay)
+        self.last_errors: dict[str, str] = {}
+
+    def wake(self) -> None:
+        """Look for pending cases now (called after the consumer commits)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Screen pending cases forever."""
+        try:
+            while True:
+                self._wake.clear()
+                with contextlib.suppress(Exception):
+                    await self.screen_pending()
+                wait = self.ctx.settings.screening_poll_seconds
+                if self._backoff:
+                    soonest = min(t for t, _ in self._backoff.values()) - time.monotonic()
+                    wait = max(0.01, min(wait, soonest))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
+        finally:
+            await self.client.close()
+
+    async def screen_pending(self) -> None:
+        """One pass over the pending cases that are due."""
+        async with self.ctx.runtime.sessions() as session:
+            rows = (await session.execute(
+                select(cases.c.id, cases.c.document)
+                .where(cases.c.screening_status == "pending", cases.c.status == "open")
+                .order_by(cases.c.opened_at).limit(100))).all()
+        now = time.monotonic()
+        for row in rows:
+            next_try, _ = self._backoff.get(row.id, (0.0, 0.0))
+            if next_try > now:
+                continue
+            await self.screen_one(row.id, json.loads(row.document)["application"])
+
+    async def screen_one(self, case_id: str, app: dict[str, Any]) -> None:
+        """Query denials for one case and record the screening, or schedule a retry."""
+        on = domain.business_date(dt.datetime.fromisoformat(str(app["received_at"])))
+        try:
+            results, versions = [], set()
+            for query in domain.match_requests(app, on):
+                found, version = await self.client.matches(query)
+                results.append(found)
+                if version:
+                    versions.add(version)
+            await complete_screening(self.ctx, case_id, denial_matches=domain.merge_matches(
+                results), registry_version=",".join(sorted(versions)) or None)
+        except Exception as exc:  # noqa: BLE001 - a process edge: log, back off, retry
+            if not isinstance(exc, DenialsUnavailable | ConcurrencyConflict):
+                log.exception("screening of case %s failed unexpectedly", case_id)
+            _, delay = self._backoff.get(case_id, (0.0, 0.0))
+            settings = self.ctx.settings
+            delay = min(settings.screening_retry_max_seconds,
+                        delay * 2 if delay else settings.screening_retry_initial_seconds)
+            self._backoff[case_id] = (time.monotonic() + delay, delay)
+            self.last_errors[case_id] = str(exc)
+            log.warning("screening of case %s pending: %s; retry in %.1fs", case_id, exc, delay)
+            return
+        self._backoff.pop(case_id, None)
+        self.last_errors.pop(case_id, None)
