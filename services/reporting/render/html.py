@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -69,6 +70,8 @@ def _svg(draw: Callable[[Any], None], *, width: float = 8.0, height: float = 3.6
     from matplotlib import pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
+    # A fixed salt and no date: the same report draws the same bytes.
+    matplotlib.rcParams["svg.hashsalt"] = "annual-report"
     fig, ax = plt.subplots(figsize=(width, height))
     try:
         draw(ax)
@@ -78,11 +81,11 @@ def _svg(draw: Callable[[Any], None], *, width: float = 8.0, height: float = 3.6
             axis.set_major_formatter(FuncFormatter(lambda v, _p: f"€{v / 1e6:,.1f}M"))
         fig.tight_layout()
         buf = io.StringIO()
-        fig.savefig(buf, format="svg")
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     finally:
         plt.close(fig)
     text = buf.getvalue()
-    return text[text.find("<svg"):]
+    return re.sub(r"<metadata>.*?</metadata>", "", text[text.find("<svg"):], flags=re.S)
 
 
 def _bar_chart(labels: list[str], values: list[float], *, horizontal: bool = False,

@@ -1,0 +1,149 @@
+"""The reporting service over a real NATS and real databases: live, rebuilt and as_of reports."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import nats
+import pytest
+
+from shared.bus import ensure_stream
+from shared.envelope import Envelope
+from shared.testing import NatsServer, RunningService, auth, eventually, run_service
+from tests.reporting.consistency_check import check_consistency
+from tests.reporting.generate import generate
+from tests.reporting.history import History
+
+ADMIN = auth("admin")
+REPORTER = auth("reporter")
+
+
+@pytest.fixture
+async def reporting(nats_server: NatsServer, db_url: str,
+                    tmp_path: Path) -> AsyncIterator[RunningService]:
+    async with run_service("reporting", data_dir=tmp_path, nats_url=nats_server.url,
+                           db=db_url) as svc:
+        yield svc
+
+
+async def publish(url: str, envelopes: list[Envelope]) -> None:
+    """Put sealed envelopes on the log as the outbox relays do."""
+    nc = await nats.connect(url)
+    try:
+        js = nc.jetstream()
+        await ensure_stream(js, "LICENSING")
+        for i in range(0, len(envelopes), 200):
+            await asyncio.gather(*(
+                js.publish(e.subject, e.to_json().encode(), headers={"Nats-Msg-Id": e.event_id})
+                for e in envelopes[i:i + 200]))
+    finally:
+        await nc.close()
+
+
+async def caught_up(svc: RunningService, count: int) -> dict[str, Any]:
+    async def check() -> Any:
+        status = (await svc.client.get("/v1/projections/status", headers=ADMIN)).json()
+        return status if (status["lag"] == 0 and status["position"] == count
+                          and status["status"] == "idle") else None
+    return await eventually(check, timeout=60)
+
+
+async def rebuilt(svc: RunningService, generation: int) -> dict[str, Any]:
+    r = await svc.client.post("/v1/projections/rebuild", headers=ADMIN)
+    assert r.status_code == 202, r.text
+
+    async def check() -> Any:
+        status = (await svc.client.get("/v1/projections/status", headers=ADMIN)).json()
+        return status if (status["status"] == "idle"
+                          and status["generation"] == generation) else None
+    return await eventually(check, timeout=60)
+
+
+async def test_rebuilt_report_equals_the_one_kept_up_to_date_on_thousands_of_events(
+        reporting: RunningService, nats_server: NatsServer) -> None:
+    history = generate(seed=11, applications=600)
+    assert len(history.envelopes) >= 2500
+    await publish(nats_server.url, history.envelopes)
+    await caught_up(reporting, len(history.envelopes))
+    live = {y: (await reporting.client.get(f"/v1/reports/annual/{y}", headers=REPORTER)).content
+            for y in (2022, 2023, 2024)}
+    status = await rebuilt(reporting, generation=2)
+    assert status["last_rebuild"]["events"] == len(history.envelopes)
+    for year, body in live.items():
+        again = await reporting.client.get(f"/v1/reports/annual/{year}", headers=REPORTER)
+        assert again.content == body
+        check_consistency(again.json())
+
+
+async def test_as_of_before_a_late_correction_gives_the_report_without_it(
+        reporting: RunningService, nats_server: NatsServer) -> None:
+    h = History()
+    h.decide(h.submit(goods=(("ML6", "1000.00"),)))
+    h.decide(h.submit(destinations=("IN",)), "denied", criteria=(2,))
+    published_at = h.clock
+    # Weeks later a decision taken in 2024 is recorded late, back-dated: a correction.
+    h.clock = published_at + dt.timedelta(days=30)
+    h.decide(h.submit(goods=(("ML1", "500.00"),)), decided_at="2024-06-01T10:00:00+00:00")
+    await publish(nats_server.url, h.envelopes)
+    await caught_up(reporting, len(h.envelopes))
+    corrected = (await reporting.client.get("/v1/reports/annual/2024", headers=REPORTER)).json()
+    assert corrected["military"]["summary"][0]["total_value_eur"] == "1500.00"
+    moment = (published_at + dt.timedelta(days=1)).isoformat()
+    r = await reporting.client.get("/v1/reports/annual/2024", params={"as_of": moment},
+                                   headers=REPORTER)
+    assert r.status_code == 200, r.text
+    then = r.json()
+    assert then["as_of"] is not None
+    assert then["military"]["summary"][0] == {
+        "applications": 2, "approved": 1, "approved_nato_eu_plus": 1, "denied": 1,
+        "denial_rate_pct": "50.00", "total_value_eur": "1000.00"}
+    # As of now, the time-travelled report is the corrected one.
+    now = await reporting.client.get("/v1/reports/annual/2024", headers=REPORTER,
+                                     params={"as_of": dt.datetime.now(dt.UTC).isoformat()})
+    assert {**now.json(), "as_of": None} == corrected
+    # A rebuild in the meantime changes nothing about either.
+    await rebuilt(reporting, generation=2)
+    again = await reporting.client.get("/v1/reports/annual/2024", params={"as_of": moment},
+                                       headers=REPORTER)
+    assert again.json() == then
+
+
+async def test_csv_html_and_bad_requests(reporting: RunningService,
+                                         nats_server: NatsServer) -> None:
+    h = History()
+    h.decide(h.submit(destinations=("DE", "IN"), goods=(("ML1", "10.00"), ("ML5", "5.00"))))
+    await publish(nats_server.url, h.envelopes)
+    await caught_up(reporting, len(h.envelopes))
+    c = reporting.client
+    r = await c.get("/v1/reports/annual/2024",
+                    params={"format": "csv", "table": "military.by_destination"},
+                    headers=REPORTER)
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/csv")
+    assert r.text == "destination,ML1,ML5,total_eur\nVARIOUS,10.00,5.00,15.00\n"
+    r = await c.get("/v1/reports/annual/2024", params={"format": "html"}, headers=REPORTER)
+    assert r.status_code == 200
+    assert "<svg" in r.text and "VARIOUS" in r.text
+    for external in ('src="http', "href=\"http", "<link", "<script", "@import"):
+        assert external not in r.text
+    same = await c.get("/v1/reports/annual/2024", params={"format": "html"}, headers=REPORTER)
+    assert same.text == r.text
+    bad = await c.get("/v1/reports/annual/2024", params={"format": "csv", "table": "nope"},
+                      headers=REPORTER)
+    assert bad.status_code == 404 and "nope" in bad.json()["detail"]
+    bad = await c.get("/v1/reports/annual/2024", params={"as_of": "yesterday"},
+                      headers=REPORTER)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["query", "as_of"]
+    assert (await c.get("/v1/reports/annual/99999", headers=REPORTER)).status_code == 422
+    assert (await c.get("/v1/reports/annual/2024",
+                        params={"format": "pdf"}, headers=REPORTER)).status_code == 422
+    assert (await c.get("/v1/reports/annual/2024")).status_code == 401
+    assert (await c.get("/v1/reports/annual/2024", headers=auth("customs"))).status_code == 403
+    assert (await c.post("/v1/projections/rebuild", headers=REPORTER)).status_code == 403
+    stream = await c.get(f"/v1/streams/{h.envelopes[0].stream_id}", headers=REPORTER)
+    assert [e["type"] for e in stream.json()["events"]] == [
+        "ApplicationSubmitted", "CaseOpened", "CaseDecided", "LicenceIssued"]
