@@ -1,6 +1,6 @@
-"""Tables of the intake service: the event store and the applications read model."""
+"""Tables of the intake service: the event store and the read models kept beside it."""
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, Text
 
 from shared.db.store_tables import add_store_tables
 
@@ -18,5 +18,60 @@ applications = Table(
     Column("licence_number", String(40), nullable=True),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("document", Text, nullable=False),
+    # The decision as assessment reported it: JSON {criteria, decided_at, note}.
+    Column("decision", Text, nullable=True),
     Column("version", Integer, nullable=False),
+)
+
+# Licences as assessment issued them; `used_eur` and `version` change together, so two
+# shipments cannot both fit under the remaining value (compare-and-set on `version`).
+licences = Table(
+    "licences",
+    metadata,
+    Column("licence_number", String(40), primary_key=True),
+    Column("application_id", String(36), nullable=False, index=True),
+    Column("regime", String(30), nullable=False),
+    Column("destinations", Text, nullable=False),
+    Column("destination_group", String(20), nullable=True),
+    Column("value_eur", String(20), nullable=False),
+    Column("used_eur", String(20), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("revoked_on", Date, nullable=True),
+    # JSON list of [suspended_on, reinstated_on or null] periods.
+    Column("suspensions", Text, nullable=False),
+    Column("document", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("declaration_ref", String(300), primary_key=True),
+    Column("licence_number", String(40), nullable=False, index=True),
+    Column("body_hash", String(64), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("document", Text, nullable=False),
+)
+
+realisations = Table(
+    "realisations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("idempotency_key", String(300), nullable=False, unique=True),
+    Column("body_hash", String(64), nullable=False),
+    Column("code", String(10), nullable=False),
+    Column("document", Text, nullable=False),
+)
+
+classification_requests = Table(
+    "classification_requests",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("idempotency_key", String(300), nullable=True, unique=True),
+    Column("body_hash", String(64), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("answer", Text, nullable=True),
 )

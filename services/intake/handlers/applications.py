@@ -1,0 +1,168 @@
+"""Applications: submit once per key and reference, follow their status, withdraw."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from services.intake import domain, events
+from services.intake.db import applications, licences
+from services.intake.handlers.common import body_hash, key_reused
+from services.intake.schemas import ApplicationIn
+from shared.auth import Principal
+from shared.envelope import canonical_json, utcnow
+from shared.eventstore import NewEvent
+from shared.problems import Problem
+from shared.reference import ReferenceData
+from shared.service import Runtime
+
+UNDECIDED = ("submitted", "under_assessment")
+
+
+async def submit_application(
+    runtime: Runtime, ref: ReferenceData, *, body: ApplicationIn, key: str, who: Principal,
+) -> tuple[dict[str, Any], bool]:
+    """Record a new application once per idempotency key; returns (document, created)."""
+    data = body.model_dump(mode="json")
+    fingerprint = body_hash(data)
+    existing = await _by_key(runtime, key)
+    if existing is not None:
+        return _replay(existing, fingerprint)
+    now = utcnow()
+    errors = domain.validate_application(body.model_dump(), ref, now=now)
+    app_id = str(uuid.uuid4())
+    received = body.received_at or now
+    document = events.payload(
+        events.APPLICATION_SUBMITTED, **{**data, "id": app_id,
+                                         "received_at": received.isoformat(),
+                                         "value_eur": domain.money_str(
+                                             domain.goods_value(data["goods"]))})
+    try:
+        async with runtime.transaction() as session:
+            if body.amends is not None:
+                known = (await session.execute(select(licences.c.licence_number).where(
+                    licences.c.licence_number == body.amends.licence_number))).first()
+                if known is None:
+                    errors.append(domain.FieldError(
+                        ("body", "amends", "licence_number"),
+                        f"no licence {body.amends.licence_number} is known"))
+            if errors:
+                raise domain.InvalidRequest(errors)
+            clash = (await session.execute(
+                select(applications).where(applications.c.reference == body.reference)
+            )).first()
+            if clash is not None:
+                if clash.idempotency_key == key:
+                    # A twin of this very request committed since the key was looked up.
+                    return _replay(clash, fingerprint)
+                raise _reference_taken(body.reference, clash.id)
+            await session.execute(insert(applications).values(
+                id=app_id, reference=body.reference, idempotency_key=key,
+                body_hash=fingerprint, status="submitted", received_at=received,
+                document=canonical_json(document), version=1,
+            ))
+            await runtime.store.append(
+                session, app_id,
+                [NewEvent(events.APPLICATION_SUBMITTED, document, occurred_at=received)],
+                actor=who.as_actor(), correlation_id=app_id, expected_version=0,
+            )
+    except IntegrityError:
+        # A concurrent twin won the race on the key or the reference: answer as it was.
+        existing = await _by_key(runtime, key)
+        if existing is None:
+            raise _reference_taken(body.reference, None) from None
+        return _replay(existing, fingerprint)
+    return current_document_of(document, status="submitted"), True
+
+
+def _reference_taken(reference: str, other: str | None) -> Problem:
+    where = f" by application {other}" if other else ""
+    return Problem(409, "Reference already used",
+                   f"reference {reference!r} is already taken{where}, submitted under another "
+                   "Idempotency-Key", kind="duplicate-reference", application_id=other)
+
+
+async def _by_key(runtime: Runtime, key: str) -> Any:
+    async with runtime.sessions() as session:
+        return (await session.execute(
+            select(applications).where(applications.c.idempotency_key == key)
+        )).first()
+
+
+def _replay(row: Any, fingerprint: str) -> tuple[dict[str, Any], bool]:
+    if row.body_hash != fingerprint:
+        raise key_reused("application", row.id)
+    return current_document(row), False
+
+
+def current_document_of(document: dict[str, Any], *, status: str,
+                        licence_number: str | None = None,
+                        decision: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An application as customs sees it: what was accepted plus where its case stands."""
+    out = {**document, "status": status}
+    if licence_number:
+        out["licence_number"] = licence_number
+    if decision:
+        out["decided_at"] = decision.get("decided_at")
+        if status == "denied":
+            out["criteria"] = decision.get("criteria", [])
+    return out
+
+
+def current_document(row: Any) -> dict[str, Any]:
+    """An application row as customs sees it now."""
+    decision = json.loads(row.decision) if row.decision else None
+    return current_document_of(json.loads(row.document), status=row.status,
+                               licence_number=row.licence_number, decision=decision)
+
+
+async def get_application(runtime: Runtime, app_id: str) -> dict[str, Any]:
+    """One application with its current status, or 404."""
+    async with runtime.sessions() as session:
+        row = (await session.execute(
+            select(applications).where(applications.c.id == app_id)
+        )).first()
+    if row is None:
+        raise Problem(404, "Not found", f"no application {app_id}")
+    return current_document(row)
+
+
+async def withdraw_application(
+    runtime: Runtime, app_id: str, *, reason: str | None, who: Principal
+) -> dict[str, Any]:
+    """Withdraw an undecided application; a repeat answers as the first; 409 once decided."""
+    async with runtime.transaction() as session:
+        row = (await session.execute(
+            select(applications).where(applications.c.id == app_id)
+        )).first()
+        if row is None:
+            raise Problem(404, "Not found", f"no application {app_id}")
+        if row.status == "withdrawn":
+            return current_document(row)
+        if row.status not in UNDECIDED:
+            raise Problem(409, "Already decided",
+                          f"application {app_id} was {row.status}; only an undecided "
+                          "application can be withdrawn", kind="already-decided",
+                          status_now=row.status)
+        # Guarded on the status read, so a decision that lands meanwhile wins cleanly.
+        done = await session.execute(
+            update(applications)
+            .where(applications.c.id == app_id, applications.c.status == row.status)
+            .values(status="withdrawn", version=row.version + 1)
+        )
+        if done.rowcount != 1:
+            raise Problem(409, "Changed meanwhile",
+                          f"application {app_id} changed while being withdrawn; read it again",
+                          kind="concurrent-change")
+        await runtime.store.append(
+            session, app_id,
+            [NewEvent(events.APPLICATION_WITHDRAWN,
+                      events.payload(events.APPLICATION_WITHDRAWN, application_id=app_id,
+                                     reason=reason))],
+            actor=who.as_actor(), correlation_id=app_id,
+        )
+    return current_document_of(json.loads(row.document), status="withdrawn")

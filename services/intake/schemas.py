@@ -1,0 +1,200 @@
+"""Request and response shapes of intake's API: the contract's fields, strictly typed.
+
+Strict types on purpose: customs machines must send `"quantity": 3`, not `"3"`, and money
+as a decimal string, so a sender's bug shows up as a 422 naming the field instead of a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+
+MONEY = re.compile(r"^\d{1,14}(\.\d{1,2})?$")
+MAX_AMOUNT = Decimal(10) ** 13
+
+
+def _clean(text: str) -> str:
+    # NUL cannot be stored in PostgreSQL text, lone surrogates cannot be encoded as UTF-8.
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (no lone surrogates)") from None
+    if not text.strip():
+        raise ValueError("must not be blank")
+    return text
+
+
+def _money_in(value: Any) -> Any:
+    if isinstance(value, int | float):  # bool is an int too
+        raise ValueError('must be a decimal string in euros such as "1234.50", not a number')
+    return value
+
+
+def _money(value: str) -> str:
+    if value.startswith("-"):
+        raise ValueError("must not be negative")
+    if MONEY.fullmatch(value) is None:
+        raise ValueError('must be a decimal string in euros with at most two decimals, '
+                         'such as "1234.50"')
+    amount = Decimal(value)
+    if amount > MAX_AMOUNT:
+        raise ValueError("exceeds the limit of 10^13 euros")
+    return f"{amount.quantize(Decimal('0.01')):f}"
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    try:
+        return value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("is out of range") from None
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=300), AfterValidator(_clean)]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=2000),
+                     AfterValidator(_clean)]
+DataText = Annotated[str, StringConstraints(min_length=1, max_length=20000),
+                     AfterValidator(_clean)]
+Country = Annotated[str, Field(strict=True, pattern=r"^[A-Z]{2}$",
+                               description="ISO 3166-1 alpha-2, upper case")]
+Destination = Annotated[str, Field(strict=True, pattern=r"^([A-Z]{2}|EU_NATO_PLUS)$",
+                                   description="ISO 3166-1 alpha-2, or EU / EU_NATO_PLUS")]
+Money = Annotated[str, BeforeValidator(_money_in), Field(strict=True),
+                  AfterValidator(_money)]
+BusinessTime = Annotated[AwareDatetime, AfterValidator(_utc)]
+Rating = Annotated[str, StringConstraints(min_length=1, max_length=60), AfterValidator(_clean)]
+StrictDate = Annotated[dt.date, Field(strict=True)]
+Quantity = Annotated[int, Field(strict=True, ge=1, le=10**12)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Applicant(_In):
+    """The exporter applying."""
+
+    name: Name
+    eori: Annotated[str, Field(strict=True, max_length=17,
+                               description="EORI number, e.g. NL123456789")]
+
+
+class Consignee(_In):
+    """Who receives the goods."""
+
+    name: Name
+    country: Country
+
+
+class EndUser(_In):
+    """Who finally uses the goods."""
+
+    name: Name
+    country: Country
+    type: Literal["armed_forces", "government", "company", "private"]
+
+
+class Amends(_In):
+    """The licence an application extends or replaces."""
+
+    licence_number: Annotated[str, StringConstraints(min_length=1, max_length=40),
+                              AfterValidator(_clean)]
+    kind: Literal["extension", "replacement"]
+
+
+class GoodsLine(_In):
+    """One line of goods."""
+
+    description: Name
+    rating: Rating | None = Field(
+        default=None,
+        description="ML rating (military), Annex I entry (dual-use) or annex item "
+                    "(anti-torture, e.g. III.2.1); null only with catch_all")
+    quantity: Quantity
+    value_eur: Money
+    complete_system: Annotated[bool, Field(strict=True)] = False
+    annex: Literal["II", "III", "IV"] | None = Field(
+        default=None, description="anti-torture only; II is refused unless for a museum")
+
+
+class ApplicationIn(_In):
+    """An application for a licence (or a sondage), as customs posts it."""
+
+    reference: Name
+    received_at: BusinessTime | None = Field(
+        default=None, description="when customs received it; default now; never in the future")
+    regime: Literal["military", "dual_use", "anti_torture"]
+    procedure: Literal["licence", "sondage"] = "licence"
+    transaction: Literal["export", "transfer", "transit", "brokering"]
+    licence_type: Literal["individual", "global"]
+    purpose: Literal["definitive", "temporary", "return_after_repair"] = "definitive"
+    amends: Amends | None = None
+    catch_all: Annotated[bool, Field(strict=True)] = False
+    applicant: Applicant
+    destinations: list[Destination] = Field(min_length=1, max_length=250)
+    destination_group: Literal["EU", "EU_NATO_PLUS"] | None = None
+    origins: list[Country] = Field(default_factory=list, max_length=250)
+    consignee: Consignee | None = None
+    end_user: EndUser
+    end_use: LongText
+    goods: list[GoodsLine] = Field(min_length=1, max_length=1000)
+    service_value_eur: Money | None = Field(default=None, description="brokering only")
+
+
+class WithdrawalIn(_In):
+    """Why customs withdraws an application."""
+
+    reason: LongText | None = None
+
+
+class ShipmentIn(_In):
+    """One export declaration under a licence."""
+
+    declaration_ref: Name = Field(description="the customs declaration; the idempotency key")
+    shipped_on: StrictDate
+    country: Country
+    quantity: Quantity
+    value_eur: Money
+
+
+class Exporter(_In):
+    """The exporter using a general licence."""
+
+    name: Name
+    eori: Annotated[str, Field(strict=True, max_length=17)]
+
+
+class RealisationIn(_In):
+    """A report of use of a general licence in a period."""
+
+    exporter: Exporter
+    period: Annotated[str, Field(strict=True, pattern=r"^\d{4}(-Q[1-4])?$",
+                                 description='"2024" or "2024-Q3"')]
+    direction: Literal["export", "transfer", "transit"]
+    country: Country = Field(description="the destination, or for NL007/NL008 the origin")
+    destination: Country | None = Field(default=None,
+                                        description="final destination of a transit")
+    value_eur: Money
+    ratings: list[Rating] = Field(default_factory=list, max_length=100)
+
+
+class ClassificationIn(_In):
+    """A question whether a good is controlled."""
+
+    description: LongText
+    technical_data: DataText
+    applicant: Applicant | None = None
+    reference: Name | None = None
