@@ -96,7 +96,7 @@ def route(app: Mapping[str, Any], ref: ReferenceData) -> Routing:
     regime = app["regime"]
     countries = _countries(ref, app, on)
     if regime == "military":
-        queue, rule, why = _route_military(ref, countries, on)
+        queue, rule, why = _route_military(ref, app, on)
     elif regime == "dual_use":
         queue, rule, why = _route_dual_use(ref, app, countries, on)
     elif regime == "anti_torture":
@@ -107,8 +107,11 @@ def route(app: Mapping[str, Any], ref: ReferenceData) -> Routing:
                    reference_version=ref.version)
 
 
-def _route_military(ref: ReferenceData, countries: Sequence[str], on: dt.date
+def _route_military(ref: ReferenceData, app: Mapping[str, Any], on: dt.date
                     ) -> tuple[str, str, str]:
+    # A destination group (EU, EU_NATO_PLUS) is by definition recipients inside EU/NATO/NATO+:
+    # routine for the CDIU; named countries are judged one by one.
+    countries = [d for d in app.get("destinations") or [] if d not in GROUPS]
     exceptions = [c for c in countries if ref.is_cdiu_exception(c, on)]
     if exceptions:
         return ("mfa", "military.cdiu_exception",
@@ -117,8 +120,20 @@ def _route_military(ref: ReferenceData, countries: Sequence[str], on: dt.date
     if outside:
         return ("mfa", "military.outside_nato_plus",
                 f"{', '.join(outside)} outside the EU, NATO and NATO+ on {on}")
+    if not countries:
+        return ("cdiu", "military.destination_group",
+                "a destination group of EU/NATO+ recipients: CDIU work instruction")
+    basis = "; ".join(f"{c}: {_memberships(ref, c, on)}" for c in countries)
     return ("cdiu", "military.nato_plus",
-            f"every destination in the EU, NATO or NATO+ on {on}: CDIU work instruction")
+            f"every destination in the EU, NATO or NATO+ on {on} ({basis}): CDIU work "
+            "instruction")
+
+
+def _memberships(ref: ReferenceData, code: str, on: dt.date) -> str:
+    groups = [name for name, test in (("EU", ref.is_eu), ("NATO", ref.is_nato)) if test(code, on)]
+    if ref.in_group("NATO_PLUS_EXTRA", code, on):
+        groups.append("NATO+")
+    return ", ".join(groups)
 
 
 def _route_dual_use(ref: ReferenceData, app: Mapping[str, Any], countries: Sequence[str],
