@@ -1,0 +1,204 @@
+"""The assessors' CLI: `licensing cases list|show|decide`, `licensing notifications list|sent`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from licensing.client import DEFAULT_URL, ApiError, AssessmentClient
+
+
+def _client(args: argparse.Namespace) -> AssessmentClient:
+    return AssessmentClient(args.url, args.token)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--url", default=None,
+                   help=f"assessment service URL (LICENSING_ASSESSMENT_URL, default {DEFAULT_URL})")
+    p.add_argument("--token", default=None, help="bearer token (default: LICENSING_TOKEN)")
+    p.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    """A plain-text table of `columns` for people."""
+    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _out(args: argparse.Namespace, data: Any, human: str) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else human)
+
+
+def _criteria(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"criteria are numbers 1 to 8, like 2,4,7: {text!r}"
+                                         ) from None
+    if not values or any(not 1 <= v <= 8 for v in values):
+        raise argparse.ArgumentTypeError(f"criteria are numbers 1 to 8, like 2,4,7: {text!r}")
+    return values
+
+
+CASE_COLUMNS = ("id", "reference", "queue", "status", "regime", "destinations", "value_eur",
+                "screening_status", "outcome", "licence_number")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """List cases."""
+    with _client(args) as client:
+        items = client.list_cases(queue=args.queue, status=args.status)
+    _out(args, items, table(items, CASE_COLUMNS) if items else "no cases")  # type: ignore[arg-type]
+    return 0
+
+
+def _describe(case: dict[str, Any]) -> str:
+    app = case.get("application") or {}
+    lines = [f"case        {case['id']} (version {case.get('version')})",
+             f"reference   {case.get('reference')}",
+             f"queue       {case.get('queue')} (rule {case.get('routing', {}).get('rule')}: "
+             f"{case.get('routing', {}).get('explanation')})",
+             f"status      {case.get('status')}"
+             + (f", {case['outcome']}" if case.get("outcome") else ""),
+             f"regime      {app.get('regime')} {app.get('procedure')} {app.get('transaction')}"
+             f" to {','.join(app.get('destinations') or [])}, EUR {case.get('value_eur')}",
+             f"end user    {(app.get('end_user') or {}).get('name')}",
+             f"screening   {case.get('screening', {}).get('status')}"]
+    for e in case.get("embargoes") or []:
+        lines.append(f"  embargo   {e['country']}: {e['reason']}")
+    for m in case.get("denial_matches") or []:
+        lines.append(f"  denial    {m['denial_id']} ({m.get('state')}, score {m.get('score')})")
+    for h in case.get("general_licence_hints") or []:
+        lines.append(f"  general   {h['code']}: {h['covers']}")
+    blockers = (case.get("consultation") or {}).get("blockers") or []
+    for b in blockers:
+        lines.append(f"  blocks    approval: denial {b['denial_id']} "
+                     f"(consultation {b['consultation_status']})")
+    for f in case.get("findings") or []:
+        lines.append(f"  finding   criterion {f['criterion']}: {f['finding']}"
+                     + (f" ({f['note']})" if f.get("note") else ""))
+    if case.get("licence_number"):
+        lines.append(f"licence     {case['licence_number']}")
+    return "\n".join(lines)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Show one case."""
+    with _client(args) as client:
+        case = client.get_case(args.id)
+    _out(args, case, _describe(case))
+    return 0
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    """Approve or deny a case."""
+    outcome = "deny" if args.deny else "approve"
+    if outcome == "deny" and not args.criteria:
+        print("a denial must cite criteria: --criteria 2,4,7", file=sys.stderr)
+        return 2
+    with _client(args) as client:
+        case = client.decide(args.id, outcome, criteria=args.criteria or [], note=args.note,
+                             decided_at=args.decided_at, if_match=args.if_match)
+    human = f"case {case['id']} {case.get('outcome')}" + (
+        f"; licence {case['licence_number']}" if case.get("licence_number") else "")
+    _out(args, case, human)
+    return 0
+
+
+NOTIFICATION_COLUMNS = ("id", "licence_number", "destination", "value_eur", "decided_on",
+                        "due_by", "sent_on", "status")
+
+
+def cmd_notifications(args: argparse.Namespace) -> int:
+    """List fast-track notifications to parliament."""
+    with _client(args) as client:
+        items = client.list_notifications(status=args.status)
+    _out(args, items, table(items, NOTIFICATION_COLUMNS) if items  # type: ignore[arg-type]
+         else "no notifications")
+    return 0
+
+
+def cmd_sent(args: argparse.Namespace) -> int:
+    """Record that parliament was informed."""
+    with _client(args) as client:
+        item = client.mark_notification_sent(args.id, args.sent_on)
+    _out(args, item, f"notification {item['id']} sent on {item['sent_on']}")
+    return 0
+
+
+def _guarded(func: Any) -> Any:
+    """Turn API and connection errors into a message and a non-zero exit."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return int(func(args))
+        except ApiError as exc:
+            if getattr(args, "json", False):
+                print(json.dumps(exc.problem, indent=2), file=sys.stderr)
+            else:
+                print(f"error {exc}", file=sys.stderr)
+            return 1
+        except httpx.HTTPError as exc:
+            url = args.url or os.environ.get("LICENSING_ASSESSMENT_URL") or DEFAULT_URL
+            print(f"cannot reach the assessment service at {url}: {exc}", file=sys.stderr)
+            return 1
+
+    return run
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the `cases` and `notifications` subcommands."""
+    cases = sub.add_parser("cases", help="work assessment cases",
+                           description="List, show and decide assessment cases.")
+    csub = cases.add_subparsers(dest="cases_command", required=True)
+    p = csub.add_parser("list", help="list cases")
+    _common(p)
+    p.add_argument("--queue", choices=("cdiu", "mfa"))
+    p.add_argument("--status", choices=("open", "decided", "withdrawn"))
+    p.set_defaults(func=_guarded(cmd_list))
+    p = csub.add_parser("show", help="show one case")
+    _common(p)
+    p.add_argument("id")
+    p.set_defaults(func=_guarded(cmd_show))
+    p = csub.add_parser("decide", help="approve or deny a case")
+    _common(p)
+    p.add_argument("id")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--approve", action="store_true")
+    which.add_argument("--deny", action="store_true")
+    p.add_argument("--criteria", type=_criteria, help="criteria a denial rests on, e.g. 2,4,7")
+    p.add_argument("--note")
+    p.add_argument("--decided-at", help="business time of the decision (ISO 8601 with a zone)")
+    p.add_argument("--if-match", type=int, help="the case version the decision is based on")
+    p.set_defaults(func=_guarded(cmd_decide))
+
+    notes = sub.add_parser("notifications", help="fast-track notifications to parliament",
+                           description="Fast-track notifications to parliament.")
+    nsub = notes.add_subparsers(dest="notifications_command", required=True)
+    p = nsub.add_parser("list", help="list notifications")
+    _common(p)
+    p.add_argument("--status", choices=("due", "overdue", "sent"))
+    p.set_defaults(func=_guarded(cmd_notifications))
+    p = nsub.add_parser("sent", help="record that parliament was informed (role mfa)")
+    _common(p)
+    p.add_argument("id")
+    p.add_argument("--sent-on", help="YYYY-MM-DD (default today)")
+    p.set_defaults(func=_guarded(cmd_sent))
