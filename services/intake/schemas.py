@@ -56,6 +56,13 @@ def _money(value: str) -> str:
     return f"{amount.quantize(Decimal('0.01')):f}"
 
 
+def _date_in(value: Any) -> Any:
+    # Lax dates take numbers as Unix times; a customs date is "YYYY-MM-DD" and nothing else.
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError('must be a date "YYYY-MM-DD"')
+    return value
+
+
 def _utc(value: dt.datetime) -> dt.datetime:
     try:
         return value.astimezone(dt.UTC)
@@ -76,7 +83,7 @@ Money = Annotated[str, BeforeValidator(_money_in), Field(strict=True),
                   AfterValidator(_money)]
 BusinessTime = Annotated[AwareDatetime, AfterValidator(_utc)]
 Rating = Annotated[str, StringConstraints(min_length=1, max_length=60), AfterValidator(_clean)]
-StrictDate = Annotated[dt.date, Field(strict=True)]
+StrictDate = Annotated[dt.date, BeforeValidator(_date_in)]
 Quantity = Annotated[int, Field(strict=True, ge=1, le=10**12)]
 
 

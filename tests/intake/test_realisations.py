@@ -1,0 +1,93 @@
+"""General-licence realisations: judged on the conditions of their period, flagged, never dropped."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from shared.testing import RunningService
+from tests.intake.conftest import CUSTOMS, stream
+
+
+def _realisation(**changes: Any) -> dict[str, Any]:
+    body = {"exporter": {"name": "Fokker Services", "eori": "NL987654321"}, "period": "2024",
+            "direction": "export", "country": "DE", "value_eur": "12000.00",
+            "ratings": ["ML10h"]}
+    return {**body, **changes}
+
+
+async def _report(intake: RunningService, code: str, body: dict[str, Any],
+                  key: str | None = None) -> Any:
+    headers = {**CUSTOMS, "Idempotency-Key": key or str(uuid.uuid4())}
+    return await intake.client.post(f"/v1/general-licences/{code}/realisations", json=body,
+                                    headers=headers)
+
+
+async def test_a_realisation_within_the_conditions_is_not_flagged(intake: RunningService
+                                                                   ) -> None:
+    response = await _report(intake, "NL003", _realisation(direction="transfer"))
+    assert response.status_code == 201, response.text
+    doc = response.json()
+    assert doc["flagged"] is False and doc["flags"] == []
+    events = await stream(intake, doc["id"])
+    assert [e.type for e in events] == ["RealisationReported"]
+    assert events[0].payload["regime"] == "military" and events[0].payload["code"] == "NL003"
+
+
+async def test_a_transit_to_turkey_under_nl008_is_stored_and_flagged(intake: RunningService
+                                                                      ) -> None:
+    body = _realisation(direction="transit", country="US", destination="TR", ratings=["ML4"])
+    response = await _report(intake, "NL008", body)
+    assert response.status_code == 201
+    doc = response.json()
+    assert doc["flagged"] is True and any("TR" in f for f in doc["flags"])
+    stored = await intake.client.get(f"/v1/general-licences/realisations/{doc['id']}",
+                                     headers=CUSTOMS)
+    assert stored.json()["flagged"] is True
+    assert (await stream(intake, doc["id"]))[0].payload["flagged"] is True
+
+
+async def test_nl009_towards_israel_is_flagged_from_its_court_ruling_on(
+    intake: RunningService,
+) -> None:
+    body = _realisation(country="IL", ratings=["ML10"])
+    before = (await _report(intake, "NL009", {**body, "period": "2023-Q4"})).json()
+    after = (await _report(intake, "NL009", {**body, "period": "2024-Q1"})).json()
+    assert before["flagged"] is False and before["checked_on"] == "2023-12-31"
+    assert after["flagged"] is True and after["checked_on"] == "2024-03-31"
+
+
+async def test_a_dual_use_licence_with_a_destination_it_lacks_is_flagged(
+    intake: RunningService,
+) -> None:
+    ok = (await _report(intake, "EU001", _realisation(country="US", ratings=["3A001"]))).json()
+    bad = (await _report(intake, "EU001", _realisation(country="CN", ratings=["3A001"]))).json()
+    assert ok["flagged"] is False and bad["flagged"] is True
+
+
+async def test_realisations_are_idempotent_per_key(intake: RunningService) -> None:
+    body = _realisation()
+    first = await _report(intake, "NL004", body, key="real-1")
+    again = await _report(intake, "NL004", body, key="real-1")
+    other = await _report(intake, "NL004", {**body, "value_eur": "1.00"}, key="real-1")
+    assert (first.status_code, again.status_code, other.status_code) == (201, 200, 409)
+    assert again.json() == first.json()
+
+
+async def test_bad_realisations_name_the_field(intake: RunningService) -> None:
+    cases = [
+        (_realisation(period="2024-Q5"), ["body", "period"]),
+        (_realisation(period="2999"), ["body", "period"]),
+        (_realisation(country="XX"), ["body", "country"]),
+        (_realisation(ratings=["banana"]), ["body", "ratings", 0]),
+        (_realisation(value_eur="-5"), ["body", "value_eur"]),
+        (_realisation(direction="smuggling"), ["body", "direction"]),
+        (_realisation(exporter={"name": "x", "eori": "??"}), ["body", "exporter", "eori"]),
+    ]
+    for body, loc in cases:
+        response = await _report(intake, "NL003", body)
+        assert response.status_code == 422, (body, response.text)
+        assert loc in [e["loc"] for e in response.json()["errors"]], response.text
+    unknown = await _report(intake, "NL999", _realisation())
+    assert unknown.status_code == 404
+    assert ["path", "code"] in [e["loc"] for e in unknown.json()["errors"]]
