@@ -248,7 +248,8 @@ def match_requests(app: Mapping[str, Any], on: dt.date) -> list[dict[str, Any]]:
     end_user = app.get("end_user") or {}
     consignee = app.get("consignee")
     queries = []
-    for dest in app.get("destinations") or []:
+    # A destination group names no country a denial could be about; it is not queried.
+    for dest in [d for d in app.get("destinations") or [] if d not in GROUPS]:
         for line in app.get("goods") or []:
             query: dict[str, Any] = {
                 "destination": dest,
