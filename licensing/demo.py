@@ -40,6 +40,7 @@ class Tally:
 
     ok: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    first_error: dict[str, str] = field(default_factory=dict)
 
     def note(self, step: str, response: httpx.Response | None) -> bool:
         """Count a response; True when it succeeded."""
@@ -47,6 +48,9 @@ class Tally:
             self.ok[step] += 1
             return True
         self.skipped[step] += 1
+        if step not in self.first_error:
+            self.first_error[step] = ("no answer" if response is None
+                                      else f"{response.status_code} {response.text[:200]}")
         return False
 
 
@@ -87,9 +91,12 @@ class Driver:
         return None
 
     def moment(self, month: int, day: int, hour: int = 10) -> dt.datetime:
-        """A business time in the demo year, never in the future."""
-        when = dt.datetime(self.year, month, min(day, 28), hour, tzinfo=dt.UTC)
-        return min(when, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
+        """A business time in the demo year, spread over the part of it already past."""
+        start = dt.datetime(self.year, 1, 1, 8, tzinfo=dt.UTC)
+        end = min(dt.datetime(self.year, 12, 31, 18, tzinfo=dt.UTC),
+                  dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10))
+        fraction = ((month - 1) * 28 + min(day, 28) - 1 + hour / 24) / (12 * 28)
+        return start + (end - start) * fraction
 
     # -- the year ------------------------------------------------------------------------------
 
@@ -112,7 +119,8 @@ class Driver:
             destinations = rng.sample(pool, rng.choices((1, 2, 3), (8, 1, 1))[0])
         licence_type = rng.choice(("individual", "individual", "global"))
         group = None
-        if regime == "military" and licence_type == "global" and rng.random() < 0.3:
+        if (regime == "military" and licence_type == "global" and transaction == "export"
+                and rng.random() < 0.3):
             group = rng.choice(("EU", "EU_NATO_PLUS"))
             destinations = ["DE", "FR"]
         goods = []
@@ -202,7 +210,8 @@ class Driver:
                 continue
             self.call("consultations answered", self.partner, "POST",
                       f"/v1/consultations/{opened['id']}/reply",
-                      json={"answer": "The end user differs in part; no objection.", "note": ""})
+                      json={"answer": "The end user differs in part; no objection.",
+                            "note": "answered by the licensing authority of DE"})
             self.call("consultations closed", self.nl_denials, "POST",
                       f"/v1/consultations/{opened['id']}/outcome",
                       json={"decision": "granted", "reasons": "different end use; approved"})
@@ -224,8 +233,16 @@ class Driver:
                                     "note": "demo decision", "decided_at": decided.isoformat()}
             if deny:
                 body["criteria"] = sorted(self.rng.sample((1, 2, 3, 4, 6, 7), 2))
-            self.call("cases decided", self.assessor, "POST",
-                      f"/v1/cases/{case['id']}/decision", json=body)
+            app["_decided_on"] = decided.date()
+            # Assessment learns of screening results and consultation outcomes from the
+            # log: a 409 may pass, so retry a while.
+            deadline = time.monotonic() + (20 if app.get("_consult") else 10)
+            while time.monotonic() < deadline:
+                r = self.assessor.post(f"/v1/cases/{case['id']}/decision", json=body)
+                if r.status_code != 409:
+                    break
+                time.sleep(0.5)
+            self.tally.note("cases decided", r)
 
     def licences(self, ids: list[str]) -> list[tuple[dict[str, Any], str]]:
         """(application, licence number) of the approved ones."""
@@ -293,7 +310,9 @@ class Driver:
                 self.call("shipments", self.customs, "POST",
                           f"/v1/licences/{number}/shipments", json={
                               "declaration_ref": f"DECL-{uuid.uuid4().hex[:10]}",
-                              "shipped_on": self.moment(12, 1).date().isoformat(),
+                              "shipped_on": min(app_doc.get("_decided_on", dt.date.today())
+                                                + dt.timedelta(days=rng.randint(1, 30)),
+                                                dt.date.today()).isoformat(),
                               "country": app_doc["destinations"][0], "quantity": 1,
                               "value_eur": f"{value:.2f}"})
         for _ in range(max(10, applications // 5)):
@@ -309,11 +328,15 @@ class Driver:
                                                 if military else ("US", "JP", "CN", "CA")),
                           "value_eur": f"{rng.randint(1_000, 400_000)}.00",
                           "ratings": [rng.choice(MILITARY if military else DUAL_USE)]})
-        notes = self.call("fast-track read", self.mfa, "GET", "/v1/parliament-notifications",
-                          params={"status": "due"}) or {}
-        for note in notes.get("items", []):
-            self.call("fast-track sent", self.mfa, "POST",
-                      f"/v1/parliament-notifications/{note['id']}/sent", json={})
+        for status in ("due", "overdue"):
+            notes = self.call("fast-track read", self.mfa, "GET", "/v1/parliament-notifications",
+                              params={"status": status, "limit": 200}) or {}
+            for note in notes.get("items", []):
+                sent_on = min(dt.date.fromisoformat(note["decided_on"]) + dt.timedelta(days=9),
+                              dt.date.today())
+                self.call("fast-track sent", self.mfa, "POST",
+                          f"/v1/parliament-notifications/{note['id']}/sent",
+                          json={"sent_on": sent_on.isoformat()})
 
     def wait_for_reporting(self, timeout: float = 60.0) -> None:
         """Until reporting has consumed the whole log."""
@@ -365,7 +388,7 @@ def _start_system(data_dir: Path) -> tuple[subprocess.Popen[bytes], dict[str, st
 def run_demo(data_dir: Path | None, *, applications: int = 300, seed: int = 2024,
              year: int | None = None) -> int:
     """Drive a synthetic year, write the HTML report into the data dir, print where it is."""
-    year = year or dt.date.today().year - 1
+    year = year or dt.date.today().year
     urls = _urls()
     proc = None
     if _running(urls) and data_dir is None:
@@ -389,7 +412,7 @@ def run_demo(data_dir: Path | None, *, applications: int = 300, seed: int = 2024
         for step, n in sorted(driver.tally.ok.items()):
             print(f"  {step:<32} {n:>5}")
         for step, n in sorted(driver.tally.skipped.items()):
-            print(f"  {step:<32} {n:>5} skipped (not accepted or not available)")
+            print(f"  {step:<32} {n:>5} skipped, e.g. {driver.tally.first_error.get(step)}")
         report = driver.reporter.get(f"/v1/reports/annual/{year}", params={"format": "html"})
         if report.status_code != 200:
             print(f"the report could not be built: {report.status_code} {report.text[:300]}",

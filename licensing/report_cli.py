@@ -145,5 +145,5 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="an empty directory for the demo's system (default: a temporary one)")
     p.add_argument("--applications", type=int, default=300)
     p.add_argument("--seed", type=int, default=2024)
-    p.add_argument("--year", type=int, default=None, help="default: last year")
+    p.add_argument("--year", type=int, default=None, help="default: this year (up to today)")
     p.set_defaults(func=cmd_demo)
