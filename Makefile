@@ -19,7 +19,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)
-	$(BIN)/licensing demo
+	rm -rf var/demo && $(BIN)/licensing demo --data-dir var/demo
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
