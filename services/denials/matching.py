@@ -8,6 +8,7 @@ words and one small misspelling of one word are tolerated; a different distincti
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -306,6 +307,7 @@ def prepare(name: str) -> PreparedName:
     return PreparedName(raw=name, variants=tuple(variants), aliases=tuple(aliases))
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """A word with transliteration spellings, umlaut spellings and doubled letters folded."""
     for old, new in _FOLDS:

@@ -1,0 +1,144 @@
+"""Benchmark: screening against a registry of 1,000 / 10,000 / 100,000 denials.
+
+Fills the denials read model (SQLite, migrated as the service does) with denials spread over
+~190 destinations with a Zipf-like skew, then times the matching path a screening takes:
+the candidate load (index by destination and rating family) and the pure scoring.
+Run: `.venv/bin/python -m bench.bench_denials` (a few minutes at most). Not a test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from services.denials.db import denial_keys, denials
+from services.denials.domain import Screening, expires_on, screen
+from services.denials.handlers.registry import load_candidates
+from services.denials.matching import prepare, rating_key
+from shared.db.engine import make_engine, make_sessionmaker
+from shared.db.migrate import upgrade
+from shared.envelope import canonical_json
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "services" / "denials" / "migrations"
+SIZES = (1_000, 10_000, 100_000)
+QUERIES = 300
+STATES = ("DE", "FR", "BE", "IT", "ES", "SE", "NO", "PL", "AT", "CZ", "FI", "DK", "IE", "PT")
+WORDS = ("alpha", "nordic", "troya", "delta", "orion", "levant", "gulf", "sky", "sea", "star",
+         "falcon", "eagle", "atlas", "nova", "zenith", "vector", "apex", "titan", "helix", "aurora",
+         "crescent", "summit", "phoenix", "horizon", "polar", "granite", "meridian", "cobalt")
+TRADES = ("optics", "defence", "avionik", "systems", "trading", "marine", "electronics",
+          "logistics", "technology", "industries", "engineering", "security", "aerospace")
+FORMS = ("Ltd", "Limited", "GmbH", "S.A.", "B.V.", "LLC", "FZE", "JSC", "", "")
+RATINGS = tuple(f"ML{i}" for i in range(1, 23)) + ("5A002", "3A001", "6A003", "9A012")
+
+
+def destinations(rng: random.Random) -> tuple[list[str], list[float]]:
+    """~190 two-letter codes with Zipf-like weights: a few destinations hold most denials."""
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    codes = sorted({a + b for a in letters for b in letters})
+    rng.shuffle(codes)
+    codes = codes[:190]
+    return codes, [1.0 / (rank + 1) ** 1.1 for rank in range(len(codes))]
+
+
+def company(rng: random.Random) -> str:
+    """A plausible company name."""
+    parts = [rng.choice(WORDS).title(), rng.choice(TRADES).title()]
+    if rng.random() < 0.4:
+        parts.insert(1, rng.choice(TRADES).title())
+    form = rng.choice(FORMS)
+    return " ".join(parts + ([form] if form else []))
+
+
+def rows(n: int, rng: random.Random, codes: list[str],
+         weights: list[float]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """`n` denials for the read model and their matching keys."""
+    today = dt.date.today()
+    out, keys = [], []
+    for dest in rng.choices(codes, weights, k=n):
+        denial_id = str(uuid.uuid4())
+        denied_on = today - dt.timedelta(days=rng.randint(0, 4 * 365))
+        end_user, consignee = company(rng), company(rng) if rng.random() < 0.5 else None
+        rating = rng.choice(RATINGS)
+        names = {"end_user": prepare(end_user).to_json(),
+                 "consignee": prepare(consignee).to_json() if consignee else None}
+        doc = {"id": denial_id, "state": rng.choice(STATES), "reference": denial_id[:12],
+               "denied_on": denied_on.isoformat(), "regime": "military", "destination": dest,
+               "end_user": {"name": end_user, "country": dest},
+               "consignee": {"name": consignee, "country": None} if consignee else None,
+               "goods_description": "goods", "rating": rating, "quantity": 1, "criteria": [7]}
+        out.append({"id": denial_id, "state": doc["state"], "reference": doc["reference"],
+                    "destination": dest, "regime": "military", "rating": rating,
+                    "denied_on": denied_on, "expires_on": expires_on(denied_on, 3),
+                    "revoked_on": None, "expiry_recorded": False, "application_id": None,
+                    "registered_at": dt.datetime.now(dt.UTC), "names": canonical_json(names),
+                    "document": canonical_json(doc), "version": 1})
+        keys.append({"denial_id": denial_id, "rating_key": rating_key(rating),
+                     "destination": dest})
+    return out, keys
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile in milliseconds."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+async def main() -> None:
+    """Fill, measure, print a table."""
+    rng = random.Random(20240601)
+    codes, weights = destinations(rng)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'denials.db'}"
+        await upgrade(MIGRATIONS, url)
+        engine = make_engine(url)
+        sessions = make_sessionmaker(engine)
+        print(f"{'denials':>8} {'cand avg':>8} {'cand max':>8} {'load p50':>9} {'load p99':>9} "
+              f"{'score p50':>9} {'score p99':>9} {'total p50':>9} {'total p99':>9}  (ms)")
+        filled = 0
+        for size in SIZES:
+            t0 = time.perf_counter()
+            while filled < size:
+                chunk = min(5_000, size - filled)
+                batch, keys = rows(chunk, rng, codes, weights)
+                async with sessions() as session, session.begin():
+                    await session.execute(insert(denials), batch)
+                    await session.execute(insert(denial_keys), keys)
+                filled += chunk
+            fill = time.perf_counter() - t0
+            loads, scores, totals, cands = [], [], [], []
+            for _ in range(QUERIES):
+                dest = rng.choices(codes, weights)[0]
+                rating = rng.choice(RATINGS)
+                query = Screening(destination=dest, end_user=prepare(company(rng)),
+                                  consignee=prepare(company(rng)), rating=rating,
+                                  on=dt.date.today(), state="NL")
+                a = time.perf_counter()
+                async with sessions() as session:
+                    found = await load_candidates(session, destination=dest, rating=rating,
+                                                  on=query.on, exclude_state="NL")
+                b = time.perf_counter()
+                screen(query, found)
+                c = time.perf_counter()
+                loads.append(b - a)
+                scores.append(c - b)
+                totals.append(c - a)
+                cands.append(len(found))
+            print(f"{size:>8} {statistics.mean(cands):>8.1f} {max(cands):>8} "
+                  f"{pct(loads, .5):>9.2f} {pct(loads, .99):>9.2f} {pct(scores, .5):>9.2f} "
+                  f"{pct(scores, .99):>9.2f} {pct(totals, .5):>9.2f} {pct(totals, .99):>9.2f}"
+                  f"  (filled in {fill:.1f}s)")
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
