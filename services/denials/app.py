@@ -16,6 +16,7 @@ from services.denials.domain import DomainError
 from services.denials.handlers.common import Policy
 from services.denials.handlers.registry import expire_due
 from services.denials.settings import Settings
+from shared.eventstore import ConcurrencyConflict
 from shared.problems import problem_response
 from shared.reference import load_reference
 from shared.service import Runtime, create_service_app
@@ -71,5 +72,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _refused(_request: Request, exc: DomainError) -> JSONResponse:
         return problem_response(exc.status, exc.title, exc.detail,
                                 kind=type(exc).__name__.lower(), **exc.extra)
+
+    @app.exception_handler(ConcurrencyConflict)
+    async def _raced(_request: Request, exc: ConcurrencyConflict) -> JSONResponse:
+        return problem_response(409, "Conflict", f"{exc}; read it again and retry",
+                                kind="concurrent-change")
 
     return app
