@@ -17,3 +17,20 @@ REGISTRY_EVENTS = frozenset({DENIAL_REGISTERED, DENIAL_REVOKED, DENIAL_RENEWED, 
 NOTIFICATION_FIELDS = ("id", "state", "reference", "denied_on", "regime", "destination",
                        "consignee", "end_user", "goods_description", "rating", "quantity",
                        "criteria")
+
+# The payload fields other services rely on (EVENTS.md); more may be added, none removed.
+REQUIRED_FIELDS: dict[str, frozenset[str]] = {
+    DENIAL_REGISTERED: frozenset({"id", "state", "reference", "denied_on", "regime",
+                                  "destination", "consignee", "end_user", "goods_description",
+                                  "rating", "quantity", "criteria"}),
+    DENIAL_REVOKED: frozenset({"denial_id", "reason"}),
+    DENIAL_RENEWED: frozenset({"denial_id", "denied_on"}),
+    DENIAL_EXPIRED: frozenset({"denial_id"}),
+    MATCH_DISMISSED: frozenset({"denial_id", "application_ref", "reason"}),
+    CONSULTATION_OPENED: frozenset({"id", "denial_id", "consulting_state", "denying_state",
+                                    "application_ref", "question", "due_by", "opened_at"}),
+    CONSULTATION_REPLIED: frozenset({"id", "answer", "note"}),
+    CONSULTATION_CLOSED: frozenset({"id", "decision", "reasons", "application_ref",
+                                    "consulting_state", "denying_state"}),
+    GRANT_NOTIFIED: frozenset({"consultation_id", "denial_id", "denying_state", "reasons"}),
+}
