@@ -27,8 +27,12 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run one service (what `up` starts, and what a container runs)."""
+    import logging
+
     import uvicorn
 
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     module = importlib.import_module(f"services.{args.service}.app")
     settings_module = importlib.import_module(f"services.{args.service}.settings")
     settings = settings_module.Settings()

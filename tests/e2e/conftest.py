@@ -29,9 +29,16 @@ class System:
     urls: dict[str, str]
     proc: subprocess.Popen[bytes]
     env: dict[str, str] = field(default_factory=dict)
+    tokens: dict[tuple[tuple[str, ...], str | None, str], str] = field(default_factory=dict)
 
     def token(self, *roles: str, state: str | None = None, sub: str = "e2e") -> str:
-        """A token from `licensing token`, as a user would get one."""
+        """A token from `licensing token`, as a user would get one (minted once per caller)."""
+        key = (roles, state, sub)
+        if key not in self.tokens:
+            self.tokens[key] = self._mint(*roles, state=state, sub=sub)
+        return self.tokens[key]
+
+    def _mint(self, *roles: str, state: str | None, sub: str) -> str:
         args = [sys.executable, "-m", "licensing", "token", "--data-dir", str(self.data_dir),
                 "--sub", sub]
         for role in roles:
