@@ -284,8 +284,8 @@ def run_e2e(section: Section, memory: Section, n: int, rate: float, rate_n: int)
                 f"one run (intake and reporting as real processes, one nats-server); latency "
                 f"over {len(lat):,} of {rate_n:,} applications sent at a fixed {rate:.0f}/s, "
                 "measured from sending the request to reporting's durable consumer acking the "
-                "event (after its transaction committed), polled every 10 ms; achieved send "
-                f"rate {fmt(out['paced'].rate)}/s")
+                "event (after its transaction committed), polled every 10 ms; requests completed "
+                f"per second over that run: {fmt(out['paced'].rate)}")
             ratio = section.ratio("sustained / raw JetStream limit", sustained.value, limit.value)
             section.check("sustained ≥ 30% of the raw limit", f"{fmt((ratio or 0) * 100, 1)}%",
                           ratio is not None and ratio >= 0.3)
