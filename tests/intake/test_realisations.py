@@ -1,4 +1,4 @@
-"""General-licence realisations: judged on the conditions of their period, flagged, never dropped."""
+"""General-licence realisations: judged on their period's conditions, flagged, never dropped."""
 
 from __future__ import annotations
 
