@@ -80,7 +80,9 @@ async def withdraw_application(application_id: Id, runtime: RuntimeDep, who: Cus
                          "the value left, to a country the licence does not cover, outside "
                          "its validity, or on or after a revocation or during a suspension "
                          "answers 409 with `reason_code` (value_exceeded, country_not_covered, "
-                         "outside_validity, revoked, suspended); the refusal is recorded as "
+                         "outside_validity, revoked, suspended, superseded: an extension or "
+                         "replacement took over, carrying the used value); the refusal is "
+                         "recorded as "
                          "a ShipmentRefused event on the licence's stream.")
 async def record_shipment(licence_number: Annotated[str, Path(max_length=40)], body: ShipmentIn,
                           response: Response, runtime: RuntimeDep, ref: Ref, who: Customs

@@ -64,6 +64,7 @@ async def on_licence_issued(session: AsyncSession, env: Envelope) -> None:
         licences.c.licence_number == number))).first()
     if known is None:
         valid_from = _day(p.get("valid_from"), domain.business_date(env.occurred_at))
+        used = await _take_over(session, p.get("amends"), number, valid_from)
         years = 3 if p.get("licence_type") == "global" else 2
         default_until = valid_from + dt.timedelta(days=365 * years)
         await session.execute(insert(licences).values(
@@ -71,7 +72,7 @@ async def on_licence_issued(session: AsyncSession, env: Envelope) -> None:
             destinations=json.dumps(list(p.get("destinations") or [])),
             destination_group=p.get("destination_group"),
             value_eur=domain.money_str(domain.money(str(p.get("value_eur") or "0"))),
-            used_eur="0.00", valid_from=valid_from,
+            used_eur=used, valid_from=valid_from,
             valid_until=_day(p.get("valid_until"), default_until),
             status="active", revoked_on=None, suspensions="[]",
             document=canonical_json({k: p.get(k) for k in (
@@ -85,6 +86,24 @@ async def on_licence_issued(session: AsyncSession, env: Envelope) -> None:
         update(applications)
         .where(applications.c.id == app_id, applications.c.status.in_(UNDECIDED))
         .values(status="approved"))
+
+
+async def _take_over(session: AsyncSession, amends: Any, number: str, on: dt.date) -> str:
+    """Supersede the licence an extension or replacement amends; returns its used value.
+
+    What was shipped under the old licence counts against the new one, or an extension
+    would let an exporter ship the licence value twice.
+    """
+    if not isinstance(amends, dict) or not amends.get("licence_number"):
+        return "0.00"
+    old = (await session.execute(select(licences).where(
+        licences.c.licence_number == str(amends["licence_number"])))).first()
+    if old is None:
+        return "0.00"
+    await session.execute(update(licences).where(
+        licences.c.licence_number == old.licence_number).values(
+        superseded_by=number, superseded_on=on, version=licences.c.version + 1))
+    return str(old.used_eur)
 
 
 async def _licence(session: AsyncSession, env: Envelope) -> Any:

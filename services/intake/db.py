@@ -39,6 +39,9 @@ licences = Table(
     Column("valid_until", Date, nullable=False),
     Column("status", String(20), nullable=False),
     Column("revoked_on", Date, nullable=True),
+    # An extension or replacement takes over: its used value starts where this one's ended.
+    Column("superseded_by", String(40), nullable=True),
+    Column("superseded_on", Date, nullable=True),
     # JSON list of [suspended_on, reinstated_on or null] periods.
     Column("suspensions", Text, nullable=False),
     Column("document", Text, nullable=False),

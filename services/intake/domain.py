@@ -284,6 +284,8 @@ class LicenceState:
     valid_until: dt.date
     revoked_on: dt.date | None = None
     suspensions: tuple[tuple[dt.date, dt.date | None], ...] = field(default_factory=tuple)
+    superseded_by: str | None = None
+    superseded_on: dt.date | None = None
 
     @property
     def left_eur(self) -> Decimal:
@@ -319,6 +321,9 @@ def judge_shipment(
     n = licence.licence_number
     if licence.revoked_on is not None and shipped_on >= licence.revoked_on:
         return Refusal("revoked", f"licence {n} was revoked on {licence.revoked_on}")
+    if licence.superseded_on is not None and shipped_on >= licence.superseded_on:
+        return Refusal("superseded", f"licence {n} was replaced by {licence.superseded_by} on "
+                                     f"{licence.superseded_on}; ship under that licence")
     for start, end in licence.suspensions:
         if start <= shipped_on and (end is None or shipped_on < end):
             until = f" until {end}" if end else ""

@@ -180,3 +180,23 @@ async def test_unknown_licence_and_future_shipments(intake: RunningService,
     assert ["body", "shipped_on"] in [e["loc"] for e in response.json()["errors"]]
     licence = (await intake.client.get(f"/v1/licences/{number}", headers=CUSTOMS)).json()
     assert licence["value_eur"] == "1000.00" and licence["destinations"] == ["NO"]
+
+
+async def test_an_extension_takes_over_the_used_value_and_supersedes_the_old_licence(
+    intake: RunningService, assessment: Assessment,
+) -> None:
+    old, old_app = await _licence(intake, assessment, valid_from="2024-01-01")
+    assert (await _ship(intake, old, _shipment("X1", "300.00"))).status_code == 201
+    new_app = await submit(intake, amends={"licence_number": old, "kind": "extension"})
+    new = await assessment.issue(new_app["id"], destinations=["NO"], valid_from="2024-07-01",
+                                 amends={"licence_number": old, "kind": "extension",
+                                         "known": True})
+    await assessment.publish(new_app["id"], "LicenceIssued", {})  # noise a consumer survives
+    await eventually(lambda: _status_is(intake, old, "superseded"))
+    assert await _used(intake, new) == ("300.00", "700.00")
+    refused = await _ship(intake, old, _shipment("X2", shipped_on="2024-07-02"))
+    assert refused.status_code == 409 and refused.json()["reason_code"] == "superseded"
+    assert (await _ship(intake, new, _shipment("X3", shipped_on="2024-07-02"))
+            ).status_code == 201
+    assert old_app != new_app["id"]
+    assert await intake.runtime.dead_letter_count() == 1  # the malformed event, set aside

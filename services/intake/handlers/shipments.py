@@ -152,6 +152,8 @@ def licence_state(row: Any) -> domain.LicenceState:
         valid_from=row.valid_from,
         valid_until=row.valid_until,
         revoked_on=row.revoked_on,
+        superseded_by=row.superseded_by,
+        superseded_on=row.superseded_on,
         suspensions=tuple(
             (dt.date.fromisoformat(start), dt.date.fromisoformat(end) if end else None)
             for start, end in json.loads(row.suspensions)),
@@ -164,7 +166,9 @@ async def get_licence(runtime: Runtime, number: str) -> dict[str, Any]:
         row = await _licence_row(session, number)
     state = licence_state(row)
     status = row.status
-    if status == "active" and domain.business_date(utcnow()) > state.valid_until:
+    if state.superseded_by is not None and status == "active":
+        status = "superseded"
+    elif status == "active" and domain.business_date(utcnow()) > state.valid_until:
         status = "expired"
     return {
         **json.loads(row.document),
@@ -177,6 +181,8 @@ async def get_licence(runtime: Runtime, number: str) -> dict[str, Any]:
         "valid_from": state.valid_from.isoformat(),
         "valid_until": state.valid_until.isoformat(),
         "revoked_on": state.revoked_on.isoformat() if state.revoked_on else None,
+        "superseded_by": state.superseded_by,
+        "superseded_on": state.superseded_on.isoformat() if state.superseded_on else None,
         "suspensions": [{"from": s.isoformat(), "until": e.isoformat() if e else None}
                         for s, e in state.suspensions],
         "value_eur": domain.money_str(state.value_eur),

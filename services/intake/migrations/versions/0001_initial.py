@@ -43,6 +43,8 @@ def upgrade() -> None:
         sa.Column("valid_until", sa.Date, nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("revoked_on", sa.Date, nullable=True),
+        sa.Column("superseded_by", sa.String(40), nullable=True),
+        sa.Column("superseded_on", sa.Date, nullable=True),
         sa.Column("suspensions", sa.Text, nullable=False),
         sa.Column("document", sa.Text, nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
