@@ -95,15 +95,21 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             section.not_run(section.title, f"{type(exc).__name__}: {exc}")
         section.seconds = time.monotonic() - t0
-    if memory.rows:
-        sections.append(memory)
+        # Written after every benchmark, so an interrupted run keeps what it measured.
+        _write(args, sections + ([memory] if memory.rows else []), started, argv)
+    text = _write(args, sections + ([memory] if memory.rows else []), started, argv)
+    print(text)
+    log(f"wrote {args.output}")
+    return 0
+
+
+def _write(args: argparse.Namespace, sections: list[Section], started: float,
+           argv: list[str] | None) -> str:
     command = "python -m bench" + ("".join(f" {a}" for a in map(shlex.quote, sys.argv[1:]))
                                    if argv is None else " " + " ".join(argv))
     text = render(machine(), command.strip(), sections, time.monotonic() - started)
     write(args.output, text)
-    print(text)
-    log(f"wrote {args.output}")
-    return 0
+    return text
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import os
 import subprocess
@@ -208,10 +209,9 @@ class Tracker:
 
     def committed_at(self, seq: int) -> float | None:
         """The first time reporting's ack floor covered `seq`."""
-        for moment, floor in self.floor:
-            if floor >= seq:
-                return moment
-        return None
+        # The ack floor only grows, so the first sample covering seq is found by bisection.
+        i = bisect.bisect_left(self.floor, seq, key=lambda sample: sample[1])
+        return self.floor[i][0] if i < len(self.floor) else None
 
     async def wait_all(self, count: int, timeout: float) -> float | None:
         """Wait until `count` applications are known and all committed; when that happened."""

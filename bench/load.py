@@ -38,13 +38,16 @@ class LoadResult:
         return value * 1000 if value is not None else None
 
 
+OPEN = 128
 Request = Callable[[int], tuple[dict[str, Any], dict[str, str]]]
 
 
 async def _send(client: httpx.AsyncClient, url: str, make: Request, i: int,
-                result: LoadResult) -> None:
+                result: LoadResult, due: float | None = None) -> None:
     body, headers = make(i)
-    started = time.perf_counter()
+    # At a fixed rate, time counts from when the request was due, not when a connection was
+    # free: a slow server must not hide its queue (coordinated omission).
+    started = due if due is not None else time.perf_counter()
     try:
         response = await client.post(url, json=body, headers=headers)
     except httpx.HTTPError:
@@ -81,17 +84,28 @@ async def closed_loop(url: str, make: Request, total: int, concurrency: int = 32
 
 async def fixed_rate(url: str, make: Request, total: int, rate: float,
                      first: int = 0) -> LoadResult:
-    """Send `total` requests at `rate` per second, whatever the answers take."""
+    """Send `total` requests at `rate` per second, whatever the answers take.
+
+    At most `OPEN` requests are in flight (httpx's pool slows down badly with thousands
+    queued); the rest wait their turn, and their latency counts from when they were due.
+    """
     result = LoadResult()
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    limits = httpx.Limits(max_connections=OPEN, max_keepalive_connections=OPEN)
+    gate = asyncio.Semaphore(OPEN)
+
+    async def one(n: int, due: float) -> None:
+        async with gate:
+            await _send(client, url, make, first + n, result, due=due)
+
     async with httpx.AsyncClient(limits=limits, timeout=60.0) as client:
         started = time.perf_counter()
         tasks = []
         for n in range(total):
-            delay = started + n / rate - time.perf_counter()
+            due = started + n / rate
+            delay = due - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.ensure_future(_send(client, url, make, first + n, result)))
+            tasks.append(asyncio.ensure_future(one(n, due)))
         await asyncio.gather(*tasks)
         result.seconds = time.perf_counter() - started
     result.sent = total
