@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import domain
 from services.intake.db import applications, classification_requests, licences
+from services.intake.handlers.common import rows_changed
 from shared.consumer import ConsumerSpec
 from shared.envelope import Envelope, canonical_json
 
@@ -45,7 +46,7 @@ async def on_case_decided(session: AsyncSession, env: Envelope) -> None:
         .where(applications.c.id == _app_id(env), applications.c.status.in_(UNDECIDED))
         .values(status=outcome, decision=canonical_json(decision),
                 version=applications.c.version + 1))
-    if done.rowcount == 0:
+    if rows_changed(done) == 0:
         log.info("CaseDecided %s (correlation %s) for application %s left its status as is",
                  env.event_id, env.correlation_id, _app_id(env))
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.intake import domain, events
 from services.intake.db import applications, licences
-from services.intake.handlers.common import body_hash, key_reused
+from services.intake.handlers.common import body_hash, key_reused, rows_changed
 from services.intake.schemas import ApplicationIn
 from shared.auth import Principal
 from shared.envelope import canonical_json, utcnow
@@ -154,7 +154,7 @@ async def withdraw_application(
             .where(applications.c.id == app_id, applications.c.status == row.status)
             .values(status="withdrawn", version=row.version + 1)
         )
-        if done.rowcount != 1:
+        if rows_changed(done) != 1:
             raise Problem(409, "Changed meanwhile",
                           f"application {app_id} changed while being withdrawn; read it again",
                           kind="concurrent-change")

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import domain, events
 from services.intake.db import licences, shipments
-from services.intake.handlers.common import body_hash
+from services.intake.handlers.common import body_hash, rows_changed
 from services.intake.schemas import ShipmentIn
 from shared.auth import Principal
 from shared.envelope import canonical_json, utcnow
@@ -86,7 +86,7 @@ async def _attempt_once(
                 update(licences)
                 .where(licences.c.licence_number == number, licences.c.version == row.version)
                 .values(used_eur=domain.money_str(new_used), version=row.version + 1))
-            if moved.rowcount != 1:
+            if rows_changed(moved) != 1:
                 raise _Stale(number)
             event_type, outcome = events.SHIPMENT_RECORDED, "recorded"
             document = events.payload(event_type, **base)
