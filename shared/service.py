@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -80,11 +79,17 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop background work, then close the bus and the engine."""
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        pending = set(self._tasks)
+        for _attempt in range(10):
+            if not pending:
+                break
+            # A library wait (nats-py uses asyncio.wait_for) may swallow one cancellation on
+            # Python 3.11, so cancel again until every task has really ended.
+            for task in pending:
+                task.cancel()
+            _done, pending = await asyncio.wait(pending, timeout=1.0)
+        for task in pending:
+            log.error("background task %s did not stop", task.get_name())
         await self.bus.close()
         await self.engine.dispose()
 

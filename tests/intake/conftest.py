@@ -13,7 +13,7 @@ import nats
 import pytest
 
 from shared.envelope import Actor, Envelope, new_event_id, utcnow
-from shared.testing import NatsServer, RunningService, auth, eventually, run_service
+from shared.testing import NatsServer, RunningService, auth, run_service
 
 CUSTOMS = auth("customs", sub="customs-system")
 ASSESSOR = Actor(sub="assessor-1", roles=("assessor",), state="NL")
@@ -66,22 +66,6 @@ class Assessment:
             await self.nc.close()
 
 
-async def settle(service: RunningService) -> None:
-    """Wait until the outbox is published and the relay has taken its last wake-up.
-
-    Python 3.11's asyncio.wait_for swallows a cancellation that lands just as the awaited
-    event is set, so stopping a runtime whose relay was woken a moment before can hang in
-    shared/relay.py (reported to the lead: use asyncio.timeout there). Stopping only once the
-    relay sleeps sidesteps that window.
-    """
-    relay = service.runtime.relay
-
-    async def idle() -> bool:
-        return await relay.pending() == 0 and not relay._wake.is_set()
-
-    await eventually(idle, timeout=30)
-
-
 @pytest.fixture
 async def intake(nats_server: NatsServer, db_url: str, tmp_path: Path
                  ) -> AsyncIterator[RunningService]:
@@ -90,7 +74,6 @@ async def intake(nats_server: NatsServer, db_url: str, tmp_path: Path
                            db=db_url) as service:
         assert await service.runtime.bus.wait_connected(timeout=15)
         yield service
-        await settle(service)
 
 
 @pytest.fixture
@@ -101,7 +84,6 @@ async def intake_sqlite(nats_server: NatsServer, tmp_path: Path
                            db=f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}") as service:
         assert await service.runtime.bus.wait_connected(timeout=15)
         yield service
-        await settle(service)
 
 
 @pytest.fixture

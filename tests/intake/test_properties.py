@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared.testing import NatsServer, RunningService, eventually, run_service
-from tests.intake.conftest import CUSTOMS, Assessment, application, settle
+from tests.intake.conftest import CUSTOMS, Assessment, application
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=False,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -120,7 +120,6 @@ class Harness:
     def close(self) -> None:
         """Stop the service."""
         self.runner.run(self.assessment.close())
-        self.runner.run(settle(self.service))
         self.runner.run(self.cm.__aexit__(None, None, None))
 
 
