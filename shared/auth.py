@@ -71,15 +71,17 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         """The principal a valid token speaks for; a Problem(401) otherwise."""
-        options = {"require": ["sub", "exp"], "verify_aud": self.audience is not None}
         try:
             if self.jwks is not None:
                 key = self.jwks.get_signing_key_from_jwt(token).key
                 claims = jwt.decode(token, key, algorithms=["RS256"], audience=self.audience,
-                                    options=options)
+                                    options={"require": ["sub", "exp"],
+                                             "verify_aud": self.audience is not None})
             elif self.secret:
                 claims = jwt.decode(token, self.secret, algorithms=["HS256"],
-                                    audience=self.audience, options=options)
+                                    audience=self.audience,
+                                    options={"require": ["sub", "exp"],
+                                             "verify_aud": self.audience is not None})
             else:
                 raise Problem(401, "Unauthorized", "no token key is configured")
         except jwt.PyJWTError as exc:

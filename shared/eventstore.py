@@ -91,9 +91,13 @@ class EventStore:
             raise ValueError(f"invalid stream id {stream_id!r}")
         if not new_events:
             return []
-        version, prev_hash = await self.head(session, stream_id)
-        if expected_version is not None and version != expected_version:
-            raise ConcurrencyConflict(stream_id, expected_version, version)
+        if expected_version == 0:
+            # A new stream: no read needed, the primary key refuses it if it exists already.
+            version, prev_hash = 0, GENESIS_HASH
+        else:
+            version, prev_hash = await self.head(session, stream_id)
+            if expected_version is not None and version != expected_version:
+                raise ConcurrencyConflict(stream_id, expected_version, version)
         now = utcnow()
         correlation = correlation_id or new_event_id()
         sealed: list[Envelope] = []
@@ -135,7 +139,7 @@ class EventStore:
         try:
             await session.execute(insert(self.events), rows)
         except IntegrityError as exc:
-            raise ConcurrencyConflict(rows[0]["stream_id"], None) from exc
+            raise ConcurrencyConflict(str(rows[0]["stream_id"]), None) from exc
         await session.execute(insert(self.outbox), outbox)
 
 

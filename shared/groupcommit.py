@@ -2,9 +2,10 @@
 
 On SQLite every commit waits for its own fsync, so a service committing each request alone
 manages a few hundred requests a second however fast the rest is. Here each command's body runs
-inside a SAVEPOINT of a shared transaction, one body at a time; when no further body is
-waiting, the transaction commits once for all of them and each caller is answered only then. A
-body that fails is rolled back to its savepoint alone and its caller gets the error at once.
+inside a SAVEPOINT of a shared transaction (the first body of a group needs none), one body at a
+time; when no further body is waiting, the transaction commits once for all of them and each
+caller is answered only then. A body that fails is rolled back to its savepoint alone (the first
+body: the whole transaction, which holds nothing else) and its caller gets the error at once.
 Nothing is answered before it is durable.
 """
 
@@ -54,11 +55,25 @@ class GroupCommitter:
         await self._lock.acquire()
         done: asyncio.Future[None] | None = None
         try:
+            first = self._session is None
             session = await self._open()
             token = _current.set(session)
             try:
-                async with session.begin_nested():
-                    yield session
+                if first:
+                    # The group's first body needs no savepoint: if it fails, the transaction
+                    # holds nothing else, and the whole of it is rolled back.
+                    try:
+                        yield session
+                    except BaseException:
+                        self._session = None
+                        try:
+                            await session.rollback()
+                        finally:
+                            await session.close()
+                        raise
+                else:
+                    async with session.begin_nested():
+                        yield session
             finally:
                 _current.reset(token)
             done = asyncio.get_running_loop().create_future()
