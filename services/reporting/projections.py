@@ -254,6 +254,7 @@ class Projections:
             except (nats.errors.Error, TimeoutError):
                 last_seq = None
         p = self.progress
+        position: int | None
         if self.rebuilding:
             position = p.position
             lag = (last_seq - position) if last_seq is not None else None

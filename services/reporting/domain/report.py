@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -47,10 +48,10 @@ def _destination_table(apps: list[Decided], licences: dict[str, Decided]) -> lis
     for app in apps:
         for cat, value in counted_lines(app, licences, _line_category):
             per[app.destination][cat] += value
-    rows = [{"destination": d, "values": _values_row(v), "total_eur": sum(v.values(), ZERO)}
-            for d, v in per.items()]
-    rows.sort(key=lambda r: (-r["total_eur"], r["destination"]))
-    return [{**r, "total_eur": eur(r["total_eur"])} for r in rows]
+    totals = sorted(((sum(v.values(), ZERO), d) for d, v in per.items()),
+                    key=lambda td: (-td[0], td[1]))
+    return [{"destination": d, "values": _values_row(per[d]), "total_eur": eur(total)}
+            for total, d in totals]
 
 
 def _military(year: int, apps: list[Decided], licences: dict[str, Decided],
@@ -149,10 +150,17 @@ def _dual_use_type(app: Decided) -> str:
     return "global" if app.licence_type == "global" else "individual"
 
 
+@dataclass
+class _TypeRow:
+    issued: int = 0
+    issued_value: Decimal = ZERO
+    denied: int = 0
+    denied_value: Decimal = ZERO
+
+
 def _dual_use(year: int, apps: list[Decided], licences: dict[str, Decided],
               facts: Facts) -> dict[str, Any]:
-    table = {t: {"issued": 0, "issued_value": ZERO, "denied": 0, "denied_value": ZERO}
-             for t in DUAL_USE_TYPES}
+    table = {t: _TypeRow() for t in DUAL_USE_TYPES}
     for app in apps:
         if (app.regime != "dual_use" or app.year != year or app.procedure != "licence"
                 or app.purpose != "definitive"):
@@ -162,11 +170,11 @@ def _dual_use(year: int, apps: list[Decided], licences: dict[str, Decided],
             lines = counted_lines(app, licences, lambda _line: "value")
             if app.amends and not lines:
                 continue
-            row["issued"] += 1
-            row["issued_value"] += sum((v for _, v in lines), ZERO)
+            row.issued += 1
+            row.issued_value += sum((v for _, v in lines), ZERO)
         elif app.outcome == "denied" and not app.amends:
-            row["denied"] += 1
-            row["denied_value"] += app.value
+            row.denied += 1
+            row.denied_value += app.value
     regime_of = {a.app_id: a.regime for a in apps}
     realised: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for data in _parts(facts, "shipment", "recorded"):
@@ -181,30 +189,36 @@ def _dual_use(year: int, apps: list[Decided], licences: dict[str, Decided],
             realised[str(data.get("country"))] += money(data.get("value_eur"))
     top = sorted(realised.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
     return {
-        "by_type": [{"type": t, "issued": r["issued"], "issued_value_eur": eur(r["issued_value"]),
-                     "denied": r["denied"], "denied_value_eur": eur(r["denied_value"])}
+        "by_type": [{"type": t, "issued": r.issued, "issued_value_eur": eur(r.issued_value),
+                     "denied": r.denied, "denied_value_eur": eur(r.denied_value)}
                     for t, r in table.items()],
         "top_destinations": [{"country": c, "value_eur": eur(v)} for c, v in top],
     }
 
 
+@dataclass
+class _AnnexRow:
+    licences: set[str] = field(default_factory=set)
+    value: Decimal = ZERO
+    destinations: set[str] = field(default_factory=set)
+    end_uses: set[str] = field(default_factory=set)
+
+
 def _anti_torture(year: int, apps: list[Decided],
                   licences: dict[str, Decided]) -> list[dict[str, Any]]:
-    per = {a: {"licences": set(), "value": ZERO, "destinations": set(), "end_uses": set()}
-           for a in ANNEXES}
+    per = {a: _AnnexRow() for a in ANNEXES}
     for app in apps:
         if app.regime != "anti_torture" or app.year != year:
             continue
         for annex, value in counted_lines(app, licences, annex_of):
-            row = per.setdefault(annex, {"licences": set(), "value": ZERO,
-                                         "destinations": set(), "end_uses": set()})
-            row["licences"].add(app.app_id)
-            row["value"] += value
-            row["destinations"].update(app.destinations or [app.destination])
+            row = per.setdefault(annex, _AnnexRow())
+            row.licences.add(app.app_id)
+            row.value += value
+            row.destinations.update(app.destinations or [app.destination])
             if app.end_use:
-                row["end_uses"].add(app.end_use)
-    return [{"annex": a, "licences": len(r["licences"]), "value_eur": eur(r["value"]),
-             "destinations": sorted(r["destinations"]), "end_uses": sorted(r["end_uses"])}
+                row.end_uses.add(app.end_use)
+    return [{"annex": a, "licences": len(r.licences), "value_eur": eur(r.value),
+             "destinations": sorted(r.destinations), "end_uses": sorted(r.end_uses)}
             for a, r in per.items()]
 
 

@@ -60,7 +60,7 @@ def to_csv(name: str, rows: list[dict[str, Any]]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        line = []
+        line: list[str] = []
         for col in columns:
             if col in spread:
                 line.extend(_cell((row.get(col) or {}).get(k, "0.00")) for k in spread[col])

@@ -63,7 +63,8 @@ def _num(text: Any) -> float:
         return 0.0
 
 
-def _svg(draw: Callable[[Any], None], *, width: float = 8.0, height: float = 3.6) -> str:
+def _svg(draw: Callable[[Any], None], *, money_axis: str | None = None, width: float = 8.0,
+         height: float = 3.6) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -76,8 +77,8 @@ def _svg(draw: Callable[[Any], None], *, width: float = 8.0, height: float = 3.6
     try:
         draw(ax)
         ax.spines[["top", "right"]].set_visible(False)
-        if getattr(ax, "_money_axis", None):
-            axis = ax.xaxis if ax._money_axis == "x" else ax.yaxis
+        if money_axis is not None:
+            axis = ax.xaxis if money_axis == "x" else ax.yaxis
             axis.set_major_formatter(FuncFormatter(lambda v, _p: f"€{v / 1e6:,.1f}M"))
         fig.tight_layout()
         buf = io.StringIO()
@@ -93,12 +94,10 @@ def _bar_chart(labels: list[str], values: list[float], *, horizontal: bool = Fal
     def draw(ax: Any) -> None:
         if horizontal:
             ax.barh(labels[::-1], values[::-1], color=colour)
-            ax._money_axis = "x"
         else:
             ax.bar(labels, values, color=colour)
-            ax._money_axis = "y"
             ax.tick_params(axis="x", labelrotation=45 if len(labels) > 8 else 0)
-    return _svg(draw)
+    return _svg(draw, money_axis="x" if horizontal else "y")
 
 
 def _history_charts(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -113,14 +112,14 @@ def _history_charts(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
         ax.bar(years, eu, color="#2f6690", label="EU/NATO+")
         ax.bar(years, other, bottom=eu, color="#d9a441", label="other destinations")
         ax.legend(frameon=False)
-        ax._money_axis = "y"
 
     def denial(ax: Any) -> None:
         ax.plot(years, rate, marker="o", color="#b23a48")
         ax.set_ylabel("denial rate (%)")
         ax.set_ylim(bottom=0)
 
-    return [("Value of issued licences per year, EU/NATO+ versus other", _svg(values)),
+    return [("Value of issued licences per year, EU/NATO+ versus other",
+             _svg(values, money_axis="y")),
             ("Denial rate per year", _svg(denial))]
 
 
