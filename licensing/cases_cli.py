@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from licensing.client import DEFAULT_URL, ApiError, AssessmentClient
+from licensing.client import DEFAULT_URL, ApiError, AssessmentClient, Outcome
 
 
 def _client(args: argparse.Namespace) -> AssessmentClient:
@@ -110,7 +110,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_decide(args: argparse.Namespace) -> int:
     """Approve or deny a case."""
-    outcome = "deny" if args.deny else "approve"
+    outcome: Outcome = "deny" if args.deny else "approve"
     if outcome == "deny" and not args.criteria:
         print("a denial must cite criteria: --criteria 2,4,7", file=sys.stderr)
         return 2

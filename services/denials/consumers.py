@@ -49,6 +49,8 @@ def nl_denials(app: dict[str, Any], decided: dict[str, Any]) -> list[dict[str, A
     consignee = app.get("consignee")
     decided_at = dt.datetime.fromisoformat(decided["decided_at"])
     destinations = app["destinations"] or [end_user.get("country")]
+    # A denial without any rating is indexed under the key of "no rating" (catch-all goods).
+    known: list[str | None] = [r for r in sorted({r for r in ratings if r})]
     out = []
     for destination in destinations:
         if not destination:
@@ -64,7 +66,7 @@ def nl_denials(app: dict[str, Any], decided: dict[str, Any]) -> list[dict[str, A
             "end_user": {"name": end_user.get("name", ""), "country": end_user.get("country")},
             "goods_description": description[:300],
             "rating": next((r for r in ratings if r), None),
-            "ratings": sorted({r for r in ratings if r}) or [None],
+            "ratings": known or [None],
             "quantity": sum(int(g.get("quantity") or 0) for g in goods) or None,
             "criteria": sorted(int(c) for c in decided.get("criteria") or []),
             "application_id": app["id"],

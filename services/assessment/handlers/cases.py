@@ -57,12 +57,13 @@ async def open_case(ctx: Context, session: AsyncSession, env: Envelope) -> None:
          NewEvent(ev.SCREENING_PENDING, pending, occurred_at=env.occurred_at)],
         actor=SYSTEM, correlation_id=env.correlation_id, causation_id=env.event_id,
     )
-    doc = {"application": app, "routing": routed, "amends": amends,
-           "screening": {"status": "pending", "embargoes": local.embargoes,
-                         "denial_matches": [], "general_licence_hints":
-                             local.general_licence_hints, "prohibited": local.prohibited,
-                         "proposed_findings": local.proposed_findings, "registry_version": None},
-           "findings": {}, "dismissals": [], "decision": None, "licence_number": None}
+    doc: dict[str, Any] = {
+        "application": app, "routing": routed, "amends": amends,
+        "screening": {"status": "pending", "embargoes": local.embargoes, "denial_matches": [],
+                      "general_licence_hints": local.general_licence_hints,
+                      "prohibited": local.prohibited,
+                      "proposed_findings": local.proposed_findings, "registry_version": None},
+        "findings": {}, "dismissals": [], "decision": None, "licence_number": None}
     await session.execute(insert(cases).values(
         id=app["id"], application_id=app["id"], reference=app["reference"], queue=routing.queue,
         status="open", screening_status="pending", opened_at=recorded[0].recorded_at,
