@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 
 import nats
@@ -56,12 +57,21 @@ class Consumer:
     def __init__(
         self, spec: ConsumerSpec, bus: Bus, sessions: async_sessionmaker[AsyncSession],
         metadata: MetaData,
+        transaction: Callable[[], AbstractAsyncContextManager[AsyncSession]] | None = None,
     ) -> None:
         self.spec = spec
         self.bus = bus
         self.sessions = sessions
+        # A service passes its group committer, so the consumer's writes queue with the
+        # commands' instead of contending with them for SQLite's write lock.
+        self.transaction = transaction or self._own_transaction
         self.inbox = metadata.tables["inbox"]
         self.dead_letters = metadata.tables["dead_letters"]
+
+    @asynccontextmanager
+    async def _own_transaction(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessions() as session, session.begin():
+            yield session
 
     async def ensure(self) -> None:
         """Create the durable consumer if it is missing."""
@@ -128,7 +138,7 @@ class Consumer:
                 await self._dead(msg, None, f"not an event envelope: {exc}")
         if len(parsed) > 1:
             try:
-                async with self.sessions() as session, session.begin():
+                async with self.transaction() as session:
                     for _msg, env in parsed:
                         await self._apply(session, env)
             except Exception as exc:  # noqa: BLE001 - falls back to one by one
@@ -142,7 +152,7 @@ class Consumer:
     async def handle_one(self, msg: Msg, env: Envelope) -> None:
         """Handle one message in its own transaction: ack, nak with backoff, or dead-letter."""
         try:
-            async with self.sessions() as session, session.begin():
+            async with self.transaction() as session:
                 await self._apply(session, env)
         except TRANSIENT as exc:
             delivered = msg.metadata.num_delivered if msg.metadata else 1
@@ -189,7 +199,7 @@ class Consumer:
             await msg.ack()
 
     async def _dead(self, msg: Msg, env: Envelope | None, error: str) -> None:
-        async with self.sessions() as session, session.begin():
+        async with self.transaction() as session:
             await session.execute(
                 insert(self.dead_letters).values(
                     consumer=self.spec.name,

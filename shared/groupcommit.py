@@ -18,7 +18,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -40,6 +39,7 @@ class GroupCommitter:
         self._session: AsyncSession | None = None
         self._waiters: list[asyncio.Future[None]] = []
         self._flush_scheduled = False
+        self._queued = 0  # bodies waiting for the lock
         self.commits = 0
         self.bodies = 0
 
@@ -52,7 +52,11 @@ class GroupCommitter:
             async with nested.begin_nested():
                 yield nested
             return
-        await self._lock.acquire()
+        self._queued += 1
+        try:
+            await self._lock.acquire()
+        finally:
+            self._queued -= 1
         done: asyncio.Future[None] | None = None
         try:
             first = self._session is None
@@ -81,7 +85,9 @@ class GroupCommitter:
             self.bodies += 1
         finally:
             if self._session is not None:
-                if len(self._waiters) >= self.max_batch:
+                # Nobody queued behind this body: commit now rather than in a flush task a
+                # loop turn later (a lone command pays no extra latency for grouping).
+                if self._queued == 0 or len(self._waiters) >= self.max_batch:
                     await self._commit()
                 else:
                     self._schedule_flush()
@@ -90,12 +96,12 @@ class GroupCommitter:
 
     async def _open(self) -> AsyncSession:
         if self._session is None:
-            session = self.sessions()
-            if self.sqlite:
-                # pysqlite opens transactions lazily; an explicit BEGIN IMMEDIATE takes the write
-                # lock now and makes the SAVEPOINTs nest inside it instead of committing.
-                await session.execute(text("BEGIN IMMEDIATE"))
-            self._session = session
+            # On SQLite pysqlite begins the transaction (BEGIN IMMEDIATE, see shared.db.engine)
+            # with the first body's first write, so later bodies' SAVEPOINTs nest inside it. A
+            # first body that writes nothing leaves no transaction open; a later body's
+            # SAVEPOINT then opens its own, committed at its RELEASE: earlier, never later, than
+            # the group commit that answers it.
+            self._session = self.sessions()
         return self._session
 
     def _schedule_flush(self) -> None:

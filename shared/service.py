@@ -42,9 +42,10 @@ class Runtime:
         self.store = EventStore(metadata, settings.service)
         self.bus = Bus(settings.nats_url, settings.nats_stream, name=settings.service,
                        replicas=settings.nats_replicas)
-        self.relay = OutboxRelay(self.sessions, metadata, self.bus, batch=settings.relay_batch)
         self.committer = GroupCommitter(self.sessions,
                                         sqlite=settings.database_url.startswith("sqlite"))
+        self.relay = OutboxRelay(self.sessions, metadata, self.bus, batch=settings.relay_batch,
+                                 transaction=self.committer.transaction)
         self.consumers: list[Consumer] = []
         self._tasks: list[asyncio.Task[Any]] = []
 
@@ -60,7 +61,8 @@ class Runtime:
         """Register a consumer that starts with the service."""
         if spec.after_commit is None:
             spec.after_commit = self.relay.wake
-        consumer = Consumer(spec, self.bus, self.sessions, self.metadata)
+        consumer = Consumer(spec, self.bus, self.sessions, self.metadata,
+                            transaction=self.committer.transaction)
         self.consumers.append(consumer)
         return consumer
 

@@ -20,6 +20,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # pysqlite opens a transaction just before the first INSERT/UPDATE/DELETE; IMMEDIATE makes
+    # that a write transaction from its first statement, so the lock is waited for by the busy
+    # handler instead of failing with SQLITE_BUSY when a read transaction would upgrade.
+    dbapi_connection.isolation_level = "IMMEDIATE"
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
