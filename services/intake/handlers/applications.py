@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.intake import domain, events
@@ -29,9 +29,12 @@ async def submit_application(
     """Record a new application once per idempotency key; returns (document, created)."""
     data = body.model_dump(mode="json")
     fingerprint = body_hash(data)
-    existing = await _by_key(runtime, key)
-    if existing is not None:
-        return _replay(existing, fingerprint)
+    # Read before the write section: the key and the reference in one query, outside the
+    # group committer's lock (the unique constraints still settle any race, see below).
+    for row in await _by_key_or_reference(runtime, key, body.reference):
+        if row.idempotency_key == key:
+            return _replay(row, fingerprint)
+        raise _reference_taken(body.reference, row.id)
     now = utcnow()
     errors = domain.validate_application(body.model_dump(), ref, now=now)
     app_id = str(uuid.uuid4())
@@ -41,6 +44,8 @@ async def submit_application(
                                          "received_at": received.isoformat(),
                                          "value_eur": domain.money_str(
                                              domain.goods_value(data["goods"]))})
+    if errors and body.amends is None:
+        raise domain.InvalidRequest(errors)
     try:
         async with runtime.transaction() as session:
             if body.amends is not None:
@@ -52,14 +57,6 @@ async def submit_application(
                         f"no licence {body.amends.licence_number} is known"))
             if errors:
                 raise domain.InvalidRequest(errors)
-            clash = (await session.execute(
-                select(applications).where(applications.c.reference == body.reference)
-            )).first()
-            if clash is not None:
-                if clash.idempotency_key == key:
-                    # A twin of this very request committed since the key was looked up.
-                    return _replay(clash, fingerprint)
-                raise _reference_taken(body.reference, clash.id)
             await session.execute(insert(applications).values(
                 id=app_id, reference=body.reference, idempotency_key=key,
                 body_hash=fingerprint, status="submitted", received_at=received,
@@ -91,6 +88,15 @@ async def _by_key(runtime: Runtime, key: str) -> Any:
         return (await session.execute(
             select(applications).where(applications.c.idempotency_key == key)
         )).first()
+
+
+async def _by_key_or_reference(runtime: Runtime, key: str, reference: str) -> list[Any]:
+    """Applications holding this key or this reference, the key's own first."""
+    async with runtime.sessions() as session:
+        rows = (await session.execute(select(applications).where(
+            or_(applications.c.idempotency_key == key, applications.c.reference == reference)
+        ))).all()
+    return sorted(rows, key=lambda row: row.idempotency_key != key)
 
 
 def _replay(row: Any, fingerprint: str) -> tuple[dict[str, Any], bool]:
