@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -29,6 +30,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine; SQLite gets WAL, full fsync and a busy timeout on every connection."""
     if url.startswith("sqlite"):
+        if "poolclass" not in kwargs and ":memory:" not in url and "mode=memory" not in url:
+            # aiosqlite's default for a file is NullPool: a new connection (a thread, plus the
+            # pragmas) per session. Connections are costly to open and cheap to keep, so pool
+            # enough for a burst of concurrent requests.
+            kwargs.update(poolclass=AsyncAdaptedQueuePool, pool_size=20, max_overflow=20)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
