@@ -189,7 +189,11 @@ class DismissalIn(BaseModel):
 async def dismiss_match(case_id: str, body: DismissalIn, ctx: Ctx, who: Assessor,
                         request: Request, response: Response,
                         if_match: IfMatch = None) -> dict[str, Any]:
-    """Dismiss a match so it no longer obliges a consultation; answers the case."""
+    """Dismiss a match so it no longer obliges a consultation; answers the case.
+
+    The event `MatchDismissed` names the case's reference; the denials service records the
+    ruling as well, and its screenings for this case leave the denial out.
+    """
     await case_handlers.dismiss_match(ctx, who, case_id, denial_id=body.denial_id,
                                       reason=body.reason, if_match=parse_if_match(if_match))
     return await _respond_case(ctx, request, case_id, response)

@@ -26,7 +26,11 @@ log = logging.getLogger(__name__)
 DESCRIPTION = """Partner states register, read and revoke denials here, look for denials of
 essentially identical transactions, and consult each other before granting one.
 
-Dutch denials decided in assessment are registered automatically with the state `NL`. A partner
+Dutch denials decided in assessment are registered automatically with the state `NL`. A match
+an assessor dismisses on a case in assessment (assessment's `MatchDismissed`) is recorded here
+as well, as if posted to `/v1/denials/matches/dismissals` by that assessor (its own
+`MatchDismissed`, once per case and denial): screenings that name the case's `application_ref`
+leave the pair out, and `GET /v1/denials/matches/dismissals` shows the ruling. A partner
 state sees the whole registry (never a Dutch application id) and only the consultations its
 state is a party to: another state's consultation answers 404.
 

@@ -1,4 +1,5 @@
-"""Denials' subscriptions: Dutch denials decided in assessment enter the registry as `NL`."""
+"""Denials' subscriptions: Dutch denials decided in assessment enter the registry as `NL`, and
+matches an assessor dismissed on a case in assessment are ruled out here too."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.denials.db import applications, denials
 from services.denials.domain import business_date
 from services.denials.handlers.common import Policy
-from services.denials.handlers.registry import record_denial
+from services.denials.handlers.registry import record_denial, record_dismissal
 from services.denials.matching import normalise_rating
 from shared.consumer import ConsumerSpec, RetryLater
 from shared.envelope import SYSTEM, Envelope, canonical_json
+from shared.eventstore import ConcurrencyConflict
 from shared.service import Runtime
 
 log = logging.getLogger(__name__)
@@ -75,7 +77,7 @@ def nl_denials(app: dict[str, Any], decided: dict[str, Any]) -> list[dict[str, A
 
 
 def consumer_spec(runtime: Runtime, policy: Callable[[], Policy]) -> ConsumerSpec:
-    """The durable consumer of intake's submissions and assessment's decisions."""
+    """The durable consumer of intake's submissions and assessment's decisions and dismissals."""
 
     async def on_submitted(session: AsyncSession, env: Envelope) -> None:
         app = env.payload
@@ -104,8 +106,34 @@ def consumer_spec(runtime: Runtime, policy: Callable[[], Policy]) -> ConsumerSpe
             log.info("registered NL denial %s for %s (event %s, correlation %s)",
                      denial["id"], denial["destination"], env.event_id, env.correlation_id)
 
+    async def on_dismissed(session: AsyncSession, env: Envelope) -> None:
+        if env.source != "assessment":
+            return
+        p = env.payload
+        application_id = str(p.get("application_id") or env.stream_id)
+        application_ref = p.get("application_ref")
+        if not application_ref:
+            # Events recorded before assessment named the case's reference.
+            application_ref = (await session.execute(select(applications.c.reference).where(
+                applications.c.id == application_id))).scalar()
+            if application_ref is None:
+                raise RetryLater(f"application {application_id} not seen yet")
+        try:
+            _, created = await record_dismissal(
+                runtime, session, application_ref=str(application_ref),
+                denial_id=str(p["denial_id"]), reason=str(p["reason"]), actor=env.actor,
+                dismissed_at=env.occurred_at, application_id=application_id,
+                correlation_id=env.correlation_id, causation_id=env.event_id)
+        except ConcurrencyConflict as exc:
+            raise RetryLater(str(exc)) from exc
+        if created:
+            log.info("match of denial %s dismissed for %s in assessment by %s (event %s, "
+                     "correlation %s)", p["denial_id"], application_ref, env.actor.sub,
+                     env.event_id, env.correlation_id)
+
     return ConsumerSpec(
         name="denials",
         subjects=["lic.intake.>", "lic.assessment.>"],
-        handlers={"ApplicationSubmitted": on_submitted, "CaseDecided": on_decided},
+        handlers={"ApplicationSubmitted": on_submitted, "CaseDecided": on_decided,
+                  "MatchDismissed": on_dismissed},
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared.envelope import SYSTEM, Envelope, utcnow
+from shared.envelope import SYSTEM, Actor, Envelope, utcnow
 from shared.testing import NatsServer, RunningService, run_service
 
 
@@ -36,11 +36,12 @@ def denial_body(**changes: Any) -> dict[str, Any]:
     return body
 
 
-def upstream(source: str, type_: str, stream_id: str, payload: dict[str, Any]) -> Envelope:
+def upstream(source: str, type_: str, stream_id: str, payload: dict[str, Any], *,
+             actor: Actor = SYSTEM) -> Envelope:
     """An event as another service would publish it."""
     now = utcnow()
     return Envelope(event_id=str(uuid.uuid4()), type=type_, source=source, stream_id=stream_id,
-                    stream_version=1, occurred_at=now, recorded_at=now, actor=SYSTEM,
+                    stream_version=1, occurred_at=now, recorded_at=now, actor=actor,
                     correlation_id=stream_id, payload=payload).sealed()
 
 

@@ -140,14 +140,17 @@ async def dismiss_match(ctx: Context, who: Principal, case_id: str, *, denial_id
         check_if_match(case, if_match)
         _check_open(case)
         domain.check_decider(case.queue, who.roles)
-        matched = {m["denial_id"] for m in case.doc["screening"]["denial_matches"]}
+        matched = {m["denial_id"]: m for m in case.doc["screening"]["denial_matches"]}
         if denial_id not in matched:
             raise domain.InvalidCommand(f"denial {denial_id} is not among the case's matches")
         if any(d["denial_id"] == denial_id for d in case.doc["dismissals"]):
             raise domain.DomainError(f"the match with denial {denial_id} is already dismissed")
+        # The denials service mirrors the ruling from this event: it names the case by the
+        # reference its screenings carry, so the pair is not raised again there either.
+        payload = {"denial_id": denial_id, "reason": reason, "application_id": case.id,
+                   "application_ref": case.reference, "state": matched[denial_id].get("state")}
         recorded = await ctx.runtime.store.append(
-            session, case.id, [NewEvent(ev.MATCH_DISMISSED,
-                                        {"denial_id": denial_id, "reason": reason})],
+            session, case.id, [NewEvent(ev.MATCH_DISMISSED, payload)],
             actor=who.as_actor(), expected_version=case.version)
         case.doc["dismissals"].append({"denial_id": denial_id, "reason": reason, "by": who.sub,
                                        "recorded_at": recorded[0].recorded_at.isoformat()})

@@ -292,35 +292,54 @@ async def find_matches(runtime: Runtime, body: dict[str, Any], who: Principal) -
             "dismissed": sorted(dismissed)}
 
 
+async def record_dismissal(
+    runtime: Runtime, session: AsyncSession, *, application_ref: str, denial_id: str,
+    reason: str, actor: Actor, dismissed_at: dt.datetime, application_id: str | None = None,
+    correlation_id: str | None = None, causation_id: str | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """Append MatchDismissed and keep the ruling, in the caller's transaction.
+
+    Idempotent per (case, denial): a pair already ruled on answers the first ruling and
+    records nothing (False).
+    """
+    row = await _load(session, denial_id)
+    existing = (await session.execute(select(dismissals).where(
+        dismissals.c.application_ref == application_ref,
+        dismissals.c.denial_id == denial_id))).first()
+    if existing is not None:
+        return _dismissal(existing), False
+    payload: dict[str, Any] = {"denial_id": denial_id, "application_ref": application_ref,
+                               "reason": reason, "state": row.state,
+                               "dismissed_at": dismissed_at.isoformat()}
+    if application_id:
+        payload["application_id"] = application_id
+    recorded = await runtime.store.append(
+        session, denial_id, [NewEvent(events.MATCH_DISMISSED, payload, occurred_at=dismissed_at)],
+        actor=actor, correlation_id=correlation_id or denial_id, causation_id=causation_id)
+    await session.execute(update(denials).where(denials.c.id == denial_id).values(
+        version=recorded[-1].stream_version))
+    await session.execute(insert(dismissals).values(
+        application_ref=application_ref, denial_id=denial_id, reason=reason,
+        dismissed_by=actor.sub, dismissed_at=dismissed_at))
+    return {"application_ref": application_ref, "denial_id": denial_id, "reason": reason,
+            "dismissed_by": actor.sub, "dismissed_at": dismissed_at.isoformat()}, True
+
+
 async def dismiss_match(runtime: Runtime, *, application_ref: str, denial_id: str, reason: str,
                         who: Principal) -> tuple[dict[str, Any], bool]:
     """An assessor rules a match not essentially identical; it is not raised again for the case."""
     async with runtime.transaction() as session:
-        row = await _load(session, denial_id)
-        existing = (await session.execute(select(dismissals).where(
-            dismissals.c.application_ref == application_ref,
-            dismissals.c.denial_id == denial_id))).first()
-        if existing is not None:
-            return _dismissal(existing), False
-        now = utcnow()
-        payload = {"denial_id": denial_id, "application_ref": application_ref, "reason": reason,
-                   "state": row.state}
-        recorded = await runtime.store.append(
-            session, denial_id, [NewEvent(events.MATCH_DISMISSED, payload)],
-            actor=who.as_actor(), correlation_id=denial_id)
-        await session.execute(update(denials).where(denials.c.id == denial_id).values(
-            version=recorded[-1].stream_version))
-        await session.execute(insert(dismissals).values(
-            application_ref=application_ref, denial_id=denial_id, reason=reason,
-            dismissed_by=who.sub, dismissed_at=now))
-    return {"application_ref": application_ref, "denial_id": denial_id, "reason": reason,
-            "dismissed_by": who.sub, "dismissed_at": now.isoformat()}, True
+        return await record_dismissal(runtime, session, application_ref=application_ref,
+                                      denial_id=denial_id, reason=reason, actor=who.as_actor(),
+                                      dismissed_at=utcnow())
 
 
 def _dismissal(row: Any) -> dict[str, Any]:
+    # SQLite hands stored times back without their zone; they were stored in UTC.
+    at = row.dismissed_at if row.dismissed_at.tzinfo else row.dismissed_at.replace(tzinfo=dt.UTC)
     return {"application_ref": row.application_ref, "denial_id": row.denial_id,
             "reason": row.reason, "dismissed_by": row.dismissed_by,
-            "dismissed_at": row.dismissed_at.isoformat()}
+            "dismissed_at": at.isoformat()}
 
 
 async def list_dismissals(runtime: Runtime, application_ref: str) -> list[dict[str, Any]]:
