@@ -169,6 +169,12 @@ class Metrics:
                 f'licensing_http_requests_total{{service="{name}",method="{method}",'
                 f'path="{path}",status="{status}"}} {n}'
             )
+        lines.append("# TYPE licensing_group_commits_total counter")
+        lines.append(f'licensing_group_commits_total{{service="{name}"}} '
+                     f"{runtime.committer.commits}")
+        lines.append("# TYPE licensing_group_commit_bodies_total counter")
+        lines.append(f'licensing_group_commit_bodies_total{{service="{name}"}} '
+                     f"{runtime.committer.bodies}")
         lines.append("# TYPE licensing_outbox_pending gauge")
         pending = await runtime.relay.pending()
         lines.append(f'licensing_outbox_pending{{service="{name}"}} {pending}')

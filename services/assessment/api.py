@@ -100,6 +100,8 @@ async def _case_view(ctx: Context, case_id: str, screener: Any) -> dict[str, Any
     screening = dict(doc["screening"])
     if screening["status"] == "pending" and screener is not None:
         screening["last_error"] = screener.last_errors.get(case_id)
+    elif screening["status"] == "failed":
+        screening["last_error"] = (screening.get("failure") or {}).get("reason")
     return {**_summary(row), "routing": doc["routing"], "screening": screening,
             "embargoes": screening["embargoes"], "denial_matches": screening["denial_matches"],
             "general_licence_hints": screening["general_licence_hints"],
@@ -123,15 +125,20 @@ async def list_cases(
     ctx: Ctx, who: Assessor,
     queue: Literal["cdiu", "mfa"] | None = None,
     status: Literal["open", "decided", "withdrawn"] | None = None,
+    screening: Annotated[Literal["pending", "completed", "failed"] | None, Query(
+        description="extension: the screening status, e.g. `failed` for the cases whose "
+                    "screening must be re-run")] = None,
     limit: Limit = 50,
     cursor: str | None = None,
 ) -> Page:
-    """Cases oldest first, filtered by queue and status."""
+    """Cases oldest first, filtered by queue, status and screening status."""
     query = select(cases).order_by(cases.c.opened_at, cases.c.id).limit(limit + 1)
     if queue:
         query = query.where(cases.c.queue == queue)
     if status:
         query = query.where(cases.c.status == status)
+    if screening:
+        query = query.where(cases.c.screening_status == screening)
     if cursor:
         after = decode_cursor(cursor)
         try:
@@ -174,6 +181,30 @@ async def record_finding(case_id: str, body: FindingIn, ctx: Ctx, who: Assessor,
     await case_handlers.record_finding(ctx, who, case_id, criterion=body.criterion,
                                        finding=body.finding, note=body.note,
                                        if_match=parse_if_match(if_match))
+    return await _respond_case(ctx, request, case_id, response)
+
+
+@router.post(
+    "/cases/{case_id}/screening/retry", status_code=202, summary="Re-run a failed screening",
+    responses={202: {"description": "the screening is pending again; the case is answered"},
+               404: {"description": "no such case"},
+               409: {"description": "the case is closed or decided (`case-closed`), its "
+                                    "screening ran already (`screening-completed`), or "
+                                    "`If-Match` names an older version"}})
+async def retry_screening(case_id: str, ctx: Ctx, who: Assessor, request: Request,
+                          response: Response, if_match: IfMatch = None) -> dict[str, Any]:
+    """Screen the case against the denials registry again (roles `assessor`, `mfa`).
+
+    For a screening that failed (`screening.status = "failed"`: the registry refused the query
+    with a 4xx other than 408/425/429, recorded as `ScreeningFailed`) once its cause is fixed:
+    the case goes back to `pending` (event `ScreeningPending` with `retry: true`) and is
+    screened in the background; the earlier failure stays in `screening.earlier_failures`.
+    For a pending screening it only asks for the next attempt now. Honours `If-Match`.
+    """
+    await case_handlers.retry_screening(ctx, who, case_id, if_match=parse_if_match(if_match))
+    screener = getattr(request.app.state, "screener", None)
+    if screener is not None:
+        screener.retry_now(case_id)
     return await _respond_case(ctx, request, case_id, response)
 
 

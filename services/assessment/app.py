@@ -21,8 +21,19 @@ of Foreign Affairs (role `mfa`) work cases here. Each application becomes a case
 `ApplicationSubmitted` arrives: it is routed to the CDIU or the MFA by the rules of the work
 instruction, judged with the reference data valid on the application's `received_at` (the case
 records the rule and the reference data version), and screened for embargoes, Annex II goods,
-general licences and earlier denials (via the denials service's match API; until that ran, the
-case shows `screening.status = "pending"` and cannot be decided).
+general licences and earlier denials (via the denials service's match API).
+
+Screening states (`screening.status`, also `screening_status` in lists):
+- `pending`: the denials registry was not consulted yet, or is unreachable (connection error,
+  408, 425, 429, 5xx) and is retried with backoff; `screening.last_error` says why. The case
+  cannot be decided.
+- `completed`: the registry answered; `denial_matches` may oblige a consultation.
+- `failed`: the registry refused the query for good (any other 4xx, e.g. 422 for a field it
+  refuses, 401/403 for a service token it does not accept), recorded as `ScreeningFailed`.
+  It is not retried by itself: `screening.failure` (and `last_error`) holds the reason, the
+  status and the registry's problem detail. Approval answers 409 (`screening-failed`); a
+  denial is still possible. Once the cause is fixed, `POST /v1/cases/{id}/screening/retry`
+  puts it back to `pending`.
 
 Extensions to contract version 1 (all additive):
 - `GET /v1/cases` items and `GET /v1/cases/{id}` carry `version` (also the `ETag`), `routing`,
@@ -31,7 +42,10 @@ Extensions to contract version 1 (all additive):
   `dismissals`, `decision`, `outcome`.
 - `POST /v1/cases/{id}/findings` `{criterion, finding: pass|concern|refusal_ground, note}` and
   `POST /v1/cases/{id}/dismissals` `{denial_id, reason}`: same roles as deciding the case;
-  both honour `If-Match`.
+  both honour `If-Match`. A dismissal (event `MatchDismissed`) reaches the denials service,
+  which records it too, so its screenings leave the pair out for this case.
+- `POST /v1/cases/{id}/screening/retry` (roles `assessor`, `mfa`): re-run a failed screening;
+  `202` with the case. `GET /v1/cases?screening=pending|completed|failed` filters by it.
 - `POST /v1/cases/{id}/decision` answers 409 with `denial_ids`, `consultation_ids` and
   `blockers` when an approval waits for a consultation; 403 names the role that decides the
   queue; `decided_at` may not lie in the future nor before `received_at`.

@@ -292,14 +292,25 @@ def check_decider(queue: str, roles: Sequence[str]) -> None:
         raise NotAllowed(f"{queue.upper()} cases are decided by the role {needed!r}")
 
 
-def check_decidable(case: Mapping[str, Any], *, decided_at: dt.datetime, now: dt.datetime
-                    ) -> None:
-    """A case is decided once, while open, on a screening that ran, at a plausible time."""
+def check_decidable(case: Mapping[str, Any], *, outcome: str, decided_at: dt.datetime,
+                    now: dt.datetime) -> None:
+    """A case is decided once, while open, at a plausible time, and approved only on a
+    screening that ran; a failed screening still allows a denial."""
     status = case["status"]
     if status != "open":
         raise DomainError(f"the case is {status}; it cannot be decided again",
                           kind="case-closed")
-    if case.get("screening", {}).get("status") != "completed":
+    screening = case.get("screening") or {}
+    if screening.get("status") == "failed":
+        if outcome != "deny":
+            failure = screening.get("failure") or {}
+            case_id = (case.get("application") or {}).get("id", "{id}")
+            raise DomainError(
+                f"screening failed ({failure.get('reason')}); a case is never approved on a "
+                "screening that did not run: re-run it once the cause is fixed (POST "
+                f"/v1/cases/{case_id}/screening/retry), or deny the case",
+                kind="screening-failed", failure=failure)
+    elif screening.get("status") != "completed":
         raise DomainError("screening is pending (the denials registry was not consulted yet); "
                           "a case is never decided on a screening that did not run",
                           kind="screening-pending")

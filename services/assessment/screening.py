@@ -2,8 +2,11 @@
 
 The consumer only records a case as `screening pending`; this task calls the denials service's
 match API over HTTP (never while holding a database write lock) and records the result in a
-transaction of its own. When denials is away, the case stays pending and is retried with
-exponential backoff, so no case is ever decided on a screening that did not run.
+transaction of its own. When denials is away (connection errors, 408, 425, 429, 5xx), the case
+stays pending and is retried with exponential backoff. A permanent refusal (any other 4xx: a
+field denials refuses, a token it does not accept) would fail on every retry: it is recorded as
+`ScreeningFailed` and retried only when an assessor asks for it. Either way no case is ever
+approved on a screening that did not run.
 """
 
 from __future__ import annotations
@@ -22,15 +25,63 @@ from sqlalchemy import select
 from services.assessment import domain
 from services.assessment.db import cases
 from services.assessment.handlers.base import Context
-from services.assessment.handlers.cases import complete_screening
+from services.assessment.handlers.cases import complete_screening, fail_screening
 from shared.auth import issue_token
 from shared.eventstore import ConcurrencyConflict
 
 log = logging.getLogger(__name__)
 
+# Client errors that say "not now" rather than "never": retried like an outage.
+TRANSIENT_STATUSES = frozenset({408, 425, 429})
+PROBLEM_FIELDS = ("type", "title", "status", "detail")
+
 
 class DenialsUnavailable(Exception):
-    """The denials service did not give a usable answer."""
+    """The denials service did not give a usable answer; it may the next time."""
+
+
+class DenialsRefused(Exception):
+    """The denials service refused the query for good (a 4xx); retrying cannot help."""
+
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        self.status = status
+        self.problem = problem
+        title = problem.get("title") or "refused"
+        detail = problem.get("detail") or ""
+        super().__init__(f"the denials registry refused the screening query with {status} "
+                         f"{title}" + (f": {detail}" if detail else "") + f" ({_hint(status)})")
+
+
+def _hint(status: int) -> str:
+    if status in (401, 403):
+        return ("assessment's service token is not accepted: check "
+                "LICENSING_ASSESSMENT_DENIALS_TOKEN or the shared signing key")
+    if status in (400, 413, 415, 422):
+        return "the denials API refuses a field assessment sends"
+    return "check the denials URL and version (LICENSING_DENIALS_URL)"
+
+
+def is_permanent(status: int) -> bool:
+    """Whether a status from denials means the same query will never succeed."""
+    return 400 <= status < 500 and status not in TRANSIENT_STATUSES
+
+
+def problem_of(response: httpx.Response) -> dict[str, Any]:
+    """The problem+json of a refusal, trimmed to what a case may keep."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return {"status": response.status_code, "detail": response.text[:500] or None}
+    problem: dict[str, Any] = {k: body[k] for k in PROBLEM_FIELDS if k in body}
+    if isinstance(problem.get("detail"), str):
+        problem["detail"] = problem["detail"][:2000]
+    errors = body.get("errors")
+    if isinstance(errors, list):
+        problem["errors"] = [{"loc": e.get("loc"), "msg": str(e.get("msg"))[:500]}
+                             for e in errors[:20] if isinstance(e, dict)]
+    return problem
 
 
 class DenialsClient:
@@ -63,6 +114,8 @@ class DenialsClient:
                                               headers=self._bearer())
         except httpx.HTTPError as exc:
             raise DenialsUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        if is_permanent(response.status_code):
+            raise DenialsRefused(response.status_code, problem_of(response))
         if response.status_code != 200:
             raise DenialsUnavailable(f"denials answered {response.status_code}: "
                                      f"{response.text[:300]}")
@@ -80,7 +133,11 @@ class DenialsClient:
 
 
 class Screener:
-    """Screens pending cases, retrying each with backoff while denials is away."""
+    """Screens pending cases, retrying each with backoff while denials is away.
+
+    A case whose screening failed for good is no longer pending, so it is not retried until
+    an assessor re-runs it (`retry_now`).
+    """
 
     def __init__(self, ctx: Context, client: DenialsClient) -> None:
         self.ctx = ctx
@@ -92,6 +149,12 @@ class Screener:
     def wake(self) -> None:
         """Look for pending cases now (called after the consumer commits)."""
         self._wake.set()
+
+    def retry_now(self, case_id: str) -> None:
+        """Screen this case on the next pass, forgetting its backoff."""
+        self._backoff.pop(case_id, None)
+        self.last_errors.pop(case_id, None)
+        self.wake()
 
     async def run(self) -> None:
         """Screen pending cases forever."""
@@ -135,16 +198,34 @@ class Screener:
                     versions.add(version)
             await complete_screening(self.ctx, case_id, denial_matches=domain.merge_matches(
                 results), registry_version=",".join(sorted(versions)) or None)
+        except DenialsRefused as exc:
+            await self._fail(case_id, exc)
+            return
         except Exception as exc:  # noqa: BLE001 - a process edge: log, back off, retry
-            if not isinstance(exc, DenialsUnavailable | ConcurrencyConflict):
-                log.exception("screening of case %s failed unexpectedly", case_id)
-            _, delay = self._backoff.get(case_id, (0.0, 0.0))
-            settings = self.ctx.settings
-            delay = min(settings.screening_retry_max_seconds,
-                        delay * 2 if delay else settings.screening_retry_initial_seconds)
-            self._backoff[case_id] = (time.monotonic() + delay, delay)
-            self.last_errors[case_id] = str(exc)
-            log.warning("screening of case %s pending: %s; retry in %.1fs", case_id, exc, delay)
+            self._retry_later(case_id, exc)
             return
         self._backoff.pop(case_id, None)
         self.last_errors.pop(case_id, None)
+
+    async def _fail(self, case_id: str, refused: DenialsRefused) -> None:
+        """Record the refusal on the case; the screening ends here until an assessor re-runs it."""
+        try:
+            await fail_screening(self.ctx, case_id, status=refused.status,
+                                 problem=refused.problem, reason=str(refused))
+        except Exception as exc:  # noqa: BLE001 - a process edge: log, back off, retry
+            self._retry_later(case_id, exc)
+            return
+        self._backoff.pop(case_id, None)
+        self.last_errors.pop(case_id, None)
+        log.error("screening of case %s failed: %s", case_id, refused)
+
+    def _retry_later(self, case_id: str, exc: Exception) -> None:
+        if not isinstance(exc, DenialsUnavailable | ConcurrencyConflict):
+            log.error("screening of case %s failed unexpectedly", case_id, exc_info=exc)
+        _, delay = self._backoff.get(case_id, (0.0, 0.0))
+        settings = self.ctx.settings
+        delay = min(settings.screening_retry_max_seconds,
+                    delay * 2 if delay else settings.screening_retry_initial_seconds)
+        self._backoff[case_id] = (time.monotonic() + delay, delay)
+        self.last_errors[case_id] = str(exc)
+        log.warning("screening of case %s pending: %s; retry in %.1fs", case_id, exc, delay)

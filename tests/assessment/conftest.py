@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from services.assessment.app import create_app
 from services.assessment.settings import Settings
@@ -27,15 +28,21 @@ class FakeDenials:
 
     def __init__(self) -> None:
         self.up = True
+        # (status, problem+json body) to answer every query with instead of matches
+        self.refusal: tuple[int, dict[str, Any]] | None = None
         self.denials: list[dict[str, Any]] = []
         self.queries: list[dict[str, Any]] = []
         self.app = FastAPI()
 
         @self.app.post("/v1/denials/matches")
-        async def matches(request: Request) -> dict[str, Any]:
+        async def matches(request: Request) -> Any:
             query = await request.json()
             self.queries.append(query)
             assert request.headers["authorization"].startswith("Bearer ")
+            if self.refusal is not None:
+                status, problem = self.refusal
+                return JSONResponse(problem, status_code=status,
+                                    media_type="application/problem+json")
             found = [{"denial_id": d["id"], "state": d["state"], "score": 0.97,
                       "reasons": ["same destination", "same end user"]}
                      for d in self.denials if d["destination"] == query["destination"]

@@ -85,3 +85,21 @@ def test_fast_track_applies_to_new_complete_systems_above_the_threshold_outside_
 def test_cli_table_lines_up_columns() -> None:
     text = table([{"id": "a", "queue": "mfa"}, {"id": "bbb", "queue": None}], ("id", "queue"))
     assert text.splitlines() == ["ID   QUEUE", "---  -----", "a    mfa", "bbb  -"]
+
+
+def test_a_failed_screening_allows_a_denial_but_never_an_approval() -> None:
+    now = dt.datetime(2024, 6, 3, 10, tzinfo=dt.UTC)
+    case = {"status": "open",
+            "application": {"id": "a1", "received_at": "2024-05-02T09:00:00+00:00"},
+            "screening": {"status": "failed", "failure": {"reason": "denials refused: 422"}}}
+    domain.check_decidable(case, outcome="deny", decided_at=now, now=now)
+    with pytest.raises(domain.DomainError) as caught:
+        domain.check_decidable(case, outcome="approve", decided_at=now, now=now)
+    assert caught.value.kind == "screening-failed"
+    assert "denials refused: 422" in caught.value.detail
+    assert "/v1/cases/a1/screening/retry" in caught.value.detail
+    pending = {**case, "screening": {"status": "pending"}}
+    for outcome in ("approve", "deny"):
+        with pytest.raises(domain.DomainError) as caught:
+            domain.check_decidable(pending, outcome=outcome, decided_at=now, now=now)
+        assert caught.value.kind == "screening-pending"

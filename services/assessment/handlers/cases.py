@@ -1,4 +1,5 @@
-"""Handlers of a case's life: opening, screening, findings, dismissals, decision, withdrawal."""
+"""Handlers of a case's life: opening, screening (completed, failed, re-run), findings,
+dismissals, decision, withdrawal."""
 
 from __future__ import annotations
 
@@ -115,6 +116,61 @@ async def complete_screening(ctx: Context, case_id: str, *, denial_matches: list
     return True
 
 
+async def fail_screening(ctx: Context, case_id: str, *, status: int, problem: dict[str, Any],
+                         reason: str) -> bool:
+    """Record that the denials registry refused the screening for good; False if not pending."""
+    async with ctx.runtime.transaction() as session:
+        case = await load_case(session, case_id)
+        screening = case.doc["screening"]
+        if screening["status"] != "pending" or case.status != "open":
+            return False
+        payload = {"reason": reason, "status": status, "problem": problem,
+                   "reference_version": ctx.ref.version}
+        recorded = await ctx.runtime.store.append(
+            session, case.id, [NewEvent(ev.SCREENING_FAILED, payload)], actor=SYSTEM,
+            expected_version=case.version)
+        screening.update(status="failed", failure={
+            "reason": reason, "status": status, "problem": problem,
+            "failed_at": recorded[0].recorded_at.isoformat()})
+        await save_case(session, case, version=recorded[-1].stream_version,
+                        screening_status="failed")
+    return True
+
+
+async def retry_screening(ctx: Context, who: Principal, case_id: str, *,
+                          if_match: int | None) -> bool:
+    """Put a failed screening back in the queue; True if that was recorded, False if pending."""
+    async with ctx.runtime.transaction() as session:
+        case = await load_case(session, case_id)
+        check_if_match(case, if_match)
+        _check_open(case)
+        screening = case.doc["screening"]
+        if screening["status"] == "pending":
+            return False
+        if screening["status"] != "failed":
+            raise domain.DomainError(
+                "the screening ran already (completed); only a failed screening is re-run",
+                kind="screening-completed")
+        failure = screening.pop("failure", None) or {}
+        payload = {"reason": f"re-run requested by {who.sub} after the screening failed: "
+                             f"{failure.get('reason')}",
+                   "embargoes": screening["embargoes"],
+                   "general_licence_hints": screening["general_licence_hints"],
+                   "prohibited": screening["prohibited"],
+                   "proposed_findings": screening["proposed_findings"],
+                   "reference_version": ctx.ref.version, "retry": True}
+        recorded = await ctx.runtime.store.append(
+            session, case.id, [NewEvent(ev.SCREENING_PENDING, payload)], actor=who.as_actor(),
+            expected_version=case.version)
+        screening["status"] = "pending"
+        screening.setdefault("earlier_failures", []).append(
+            {**failure, "retried_by": who.sub,
+             "retried_at": recorded[0].recorded_at.isoformat()})
+        await save_case(session, case, version=recorded[-1].stream_version,
+                        screening_status="pending")
+    return True
+
+
 async def record_finding(ctx: Context, who: Principal, case_id: str, *, criterion: int,
                          finding: str, note: str | None, if_match: int | None) -> None:
     """Record an assessor's finding on one of the eight criteria."""
@@ -172,7 +228,7 @@ async def decide(ctx: Context, who: Principal, case_id: str, *, outcome: str,
         case = await load_case(session, case_id)
         check_if_match(case, if_match)
         domain.check_decider(case.queue, who.roles)
-        domain.check_decidable(case.view(), decided_at=decided_at, now=now)
+        domain.check_decidable(case.view(), outcome=outcome, decided_at=decided_at, now=now)
         if outcome == "deny" and not criteria:
             raise domain.InvalidCommand("a denial must cite the criteria it rests on (1 to 8)")
         if outcome == "approve":
@@ -268,4 +324,5 @@ def _time(value: Any) -> dt.datetime | None:
 
 
 __all__ = ["complete_screening", "consultation_closed", "consultation_opened",
-           "decide", "dismiss_match", "open_case", "record_finding", "withdraw"]
+           "decide", "dismiss_match", "fail_screening", "open_case", "record_finding",
+           "retry_screening", "withdraw"]

@@ -57,11 +57,11 @@ async def submit_application(
                         f"no licence {body.amends.licence_number} is known"))
             if errors:
                 raise domain.InvalidRequest(errors)
-            await session.execute(insert(applications).values(
-                id=app_id, reference=body.reference, idempotency_key=key,
-                body_hash=fingerprint, status="submitted", received_at=received,
-                document=canonical_json(document), version=1,
-            ))
+            await session.execute(insert(applications), {
+                "id": app_id, "reference": body.reference, "idempotency_key": key,
+                "body_hash": fingerprint, "status": "submitted", "received_at": received,
+                "document": canonical_json(document), "version": 1,
+            })
             await runtime.store.append(
                 session, app_id,
                 [NewEvent(events.APPLICATION_SUBMITTED, document, occurred_at=received)],
