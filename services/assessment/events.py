@@ -28,3 +28,32 @@ ALL = (
     LICENCE_REINSTATED, LICENCE_REVOKED, PARLIAMENT_NOTIFICATION_DUE,
     PARLIAMENT_NOTIFICATION_SENT, CLASSIFICATION_ANSWERED,
 )
+
+# The payload fields other services rely on (EVENTS.md); more may be added, none removed.
+REQUIRED_FIELDS: dict[str, frozenset[str]] = {
+    CASE_OPENED: frozenset({"application_id", "reference", "regime", "procedure"}),
+    CASE_ROUTED: frozenset({"queue", "rule", "reference_version"}),
+    SCREENING_PENDING: frozenset({"reason", "embargoes", "general_licence_hints", "prohibited",
+                                  "proposed_findings", "reference_version"}),
+    SCREENING_COMPLETED: frozenset({"embargoes", "denial_matches", "general_licence_hints",
+                                    "registry_version"}),
+    SCREENING_FAILED: frozenset({"reason", "status", "problem"}),
+    FINDING_RECORDED: frozenset({"criterion", "finding", "note"}),
+    MATCH_DISMISSED: frozenset({"denial_id", "reason"}),
+    CASE_DECIDED: frozenset({"application_id", "reference", "outcome", "criteria", "note",
+                             "decided_at", "queue"}),
+    CASE_CLOSED: frozenset({"application_id", "reason", "note"}),
+    LICENCE_ISSUED: frozenset({"licence_number", "application_id", "reference", "regime",
+                               "licence_type", "transaction", "purpose", "catch_all",
+                               "destinations", "destination_group", "origins", "goods",
+                               "value_eur", "service_value_eur", "valid_from", "valid_until",
+                               "decided_at", "amends"}),
+    LICENCE_SUSPENDED: frozenset({"licence_number", "reason"}),
+    LICENCE_REINSTATED: frozenset({"licence_number", "reason"}),
+    LICENCE_REVOKED: frozenset({"licence_number", "reason"}),
+    PARLIAMENT_NOTIFICATION_DUE: frozenset({"id", "licence_number", "destination",
+                                            "description", "value_eur", "decided_on",
+                                            "due_by"}),
+    PARLIAMENT_NOTIFICATION_SENT: frozenset({"id", "licence_number", "sent_on"}),
+    CLASSIFICATION_ANSWERED: frozenset({"request_id", "rating", "controlled", "note"}),
+}
