@@ -1,4 +1,5 @@
-"""The assessors' CLI: `licensing cases list|show|decide`, `licensing notifications list|sent`."""
+"""The assessors' CLI: `licensing cases list|show|decide|dismiss|retry-screening`,
+`licensing notifications list|sent`."""
 
 from __future__ import annotations
 
@@ -65,7 +66,8 @@ CASE_COLUMNS = ("id", "reference", "queue", "status", "regime", "destinations", 
 def cmd_list(args: argparse.Namespace) -> int:
     """List cases."""
     with _client(args) as client:
-        items = client.list_cases(queue=args.queue, status=args.status)
+        items = client.list_cases(queue=args.queue, status=args.status,
+                                  screening=args.screening)
     _out(args, items, table(items, CASE_COLUMNS) if items else "no cases")  # type: ignore[arg-type]
     return 0
 
@@ -82,6 +84,9 @@ def _describe(case: dict[str, Any]) -> str:
              f" to {','.join(app.get('destinations') or [])}, EUR {case.get('value_eur')}",
              f"end user    {(app.get('end_user') or {}).get('name')}",
              f"screening   {case.get('screening', {}).get('status')}"]
+    error = (case.get("screening") or {}).get("last_error")
+    if error:
+        lines.append(f"  because   {error}")
     for e in case.get("embargoes") or []:
         lines.append(f"  embargo   {e['country']}: {e['reason']}")
     for m in case.get("denial_matches") or []:
@@ -92,6 +97,8 @@ def _describe(case: dict[str, Any]) -> str:
     for b in blockers:
         lines.append(f"  blocks    approval: denial {b['denial_id']} "
                      f"(consultation {b['consultation_status']})")
+    for d in case.get("dismissals") or []:
+        lines.append(f"  dismissed denial {d['denial_id']}: {d.get('reason')}")
     for f in case.get("findings") or []:
         lines.append(f"  finding   criterion {f['criterion']}: {f['finding']}"
                      + (f" ({f['note']})" if f.get("note") else ""))
@@ -120,6 +127,32 @@ def cmd_decide(args: argparse.Namespace) -> int:
     human = f"case {case['id']} {case.get('outcome')}" + (
         f"; licence {case['licence_number']}" if case.get("licence_number") else "")
     _out(args, case, human)
+    return 0
+
+
+def cmd_dismiss(args: argparse.Namespace) -> int:
+    """Dismiss a denial match as not essentially identical."""
+    with _client(args) as client:
+        case = client.dismiss_match(args.id, args.denial, args.reason)
+    _out(args, case, f"case {case['id']}: match with denial {args.denial} dismissed")
+    return 0
+
+
+def cmd_retry_screening(args: argparse.Namespace) -> int:
+    """Re-run failed screenings: the cases named, or with --failed every failed open one."""
+    with _client(args) as client:
+        ids = list(args.ids)
+        if args.failed:
+            ids += [c["id"] for c in client.list_cases(status="open", screening="failed")]
+        if not ids and args.failed:
+            _out(args, [], "no open case has a failed screening")
+            return 0
+        if not ids:
+            print("name the cases to re-screen, or pass --failed", file=sys.stderr)
+            return 2
+        cases = [client.retry_screening(case_id) for case_id in dict.fromkeys(ids)]
+    _out(args, cases, "\n".join(f"case {c['id']}: screening {c['screening']['status']}"
+                                for c in cases))
     return 0
 
 
@@ -167,12 +200,14 @@ def _guarded(func: Any) -> Any:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the `cases` and `notifications` subcommands."""
     cases = sub.add_parser("cases", help="work assessment cases",
-                           description="List, show and decide assessment cases.")
+                           description="List, show and decide assessment cases, dismiss "
+                                       "denial matches, re-run failed screenings.")
     csub = cases.add_subparsers(dest="cases_command", required=True)
     p = csub.add_parser("list", help="list cases")
     _common(p)
     p.add_argument("--queue", choices=("cdiu", "mfa"))
     p.add_argument("--status", choices=("open", "decided", "withdrawn"))
+    p.add_argument("--screening", choices=("pending", "completed", "failed"))
     p.set_defaults(func=_guarded(cmd_list))
     p = csub.add_parser("show", help="show one case")
     _common(p)
@@ -189,6 +224,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--decided-at", help="business time of the decision (ISO 8601 with a zone)")
     p.add_argument("--if-match", type=int, help="the case version the decision is based on")
     p.set_defaults(func=_guarded(cmd_decide))
+    p = csub.add_parser("dismiss", help="dismiss a denial match as not essentially identical")
+    _common(p)
+    p.add_argument("id")
+    p.add_argument("--denial", required=True, help="the matched denial's id")
+    p.add_argument("--reason", required=True, help="why the transactions differ")
+    p.set_defaults(func=_guarded(cmd_dismiss))
+    p = csub.add_parser("retry-screening",
+                        help="re-run failed screenings once their cause is fixed")
+    _common(p)
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--failed", action="store_true", help="every open case whose screening failed")
+    p.set_defaults(func=_guarded(cmd_retry_screening))
 
     notes = sub.add_parser("notifications", help="fast-track notifications to parliament",
                            description="Fast-track notifications to parliament.")

@@ -13,6 +13,7 @@ DEFAULT_URL = "http://127.0.0.1:8002"
 
 Queue = Literal["cdiu", "mfa"]
 Outcome = Literal["approve", "deny"]
+Screening = Literal["pending", "completed", "failed"]
 
 
 class CaseSummary(TypedDict, total=False):
@@ -101,10 +102,11 @@ class AssessmentClient:
                 return
 
     def list_cases(self, *, queue: Queue | None = None, status: str | None = None,
-                   limit: int = 100) -> list[CaseSummary]:
-        """Every case in a queue and status, oldest first."""
+                   screening: Screening | None = None, limit: int = 100) -> list[CaseSummary]:
+        """Every case in a queue, status and screening status, oldest first."""
         return [CaseSummary(**c) for c in self._pages(  # type: ignore[typeddict-item]
-            "/v1/cases", {"queue": queue, "status": status, "limit": limit})]
+            "/v1/cases", {"queue": queue, "status": status, "screening": screening,
+                          "limit": limit})]
 
     def get_case(self, case_id: str) -> dict[str, Any]:
         """One case with its routing, screening, consultation state, findings and decision."""
@@ -133,6 +135,11 @@ class AssessmentClient:
         """Dismiss a denial match with a reason."""
         return self._call("POST", f"/v1/cases/{case_id}/dismissals",  # type: ignore[no-any-return]
                           json={"denial_id": denial_id, "reason": reason})
+
+    def retry_screening(self, case_id: str) -> dict[str, Any]:
+        """Re-run a failed screening against the denials registry; answers the case."""
+        return self._call("POST",  # type: ignore[no-any-return]
+                          f"/v1/cases/{case_id}/screening/retry")
 
     def get_licence(self, licence_number: str) -> dict[str, Any]:
         """One licence."""

@@ -155,3 +155,46 @@ def test_a_match_with_a_partner_denial_blocks_approval_until_the_consultation_cl
 
         case = wait_until(approved, timeout=30)
     assert case["outcome"] == "approved" and case["licence_number"].startswith("NL-ML-")
+
+
+def test_a_match_dismissed_in_assessment_reaches_the_registry_and_is_not_raised_again(
+        system: System) -> None:
+    with system.client("denials", "partner", state="DE") as germany:
+        r = germany.post("/v1/denials", json={
+            "reference": f"DE-{uuid.uuid4().hex[:6]}", "denied_on": "2024-01-15",
+            "regime": "military", "destination": "SA",
+            "end_user": {"name": "Royal Saudi Land Forces", "country": "SA"},
+            "goods_description": "ground surveillance radar", "rating": "ML5a",
+            "quantity": 4, "criteria": [2, 7]})
+        assert r.status_code == 201, r.text
+        denial_id = r.json()["id"]
+    reference = f"E2E-X-{uuid.uuid4().hex[:6]}"
+    case_id = submit(system, application(reference))
+    case = screened_case(system, case_id)
+    assert denial_id in [m["denial_id"] for m in case["denial_matches"]]
+    mfa = ("mfa",)
+    dismissed = system.cli("cases", "dismiss", case_id, "--denial", denial_id,
+                           "--reason", "another unit of the land forces", roles=mfa)
+    assert dismissed.returncode == 0, dismissed.stderr
+    shown = system.cli("cases", "show", case_id, roles=mfa)
+    assert f"dismissed denial {denial_id}: another unit" in shown.stdout
+
+    ask = {"destination": "SA", "rating": "ML5a", "application_ref": reference,
+           "end_user": {"name": "Royal Saudi Land Forces", "country": "SA"}}
+    with system.client("denials", "assessor") as denials:
+        def ruled() -> list[dict[str, Any]]:
+            return denials.get("/v1/denials/matches/dismissals",  # type: ignore[no-any-return]
+                               params={"application_ref": reference}).json()["items"]
+
+        [ruling] = wait_until(ruled, timeout=30)
+        assert ruling["denial_id"] == denial_id and ruling["dismissed_by"] == "e2e"
+        assert denials.post("/v1/denials/matches", json=ask).json()["matches"] == []
+        other = {**ask, "application_ref": f"{reference}-other"}
+        assert [m["denial_id"] for m in denials.post("/v1/denials/matches",
+                                                     json=other).json()["matches"]] == [denial_id]
+    # The screening ran: there is nothing to re-run, and the approval no longer waits.
+    again = system.cli("cases", "retry-screening", case_id, roles=mfa)
+    assert again.returncode == 1 and "completed" in again.stderr
+    decided = system.cli("cases", "decide", case_id, "--approve", roles=mfa)
+    assert decided.returncode == 0, decided.stderr
+    assert "approved" in decided.stdout
