@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -41,8 +42,18 @@ def ensure_key(data_dir: Path) -> str:
     data_dir.mkdir(parents=True, exist_ok=True)
     key_file = data_dir / "jwt.key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(48))
-        key_file.chmod(0o600)
+        # Written aside and linked into place: processes starting together never read a half
+        # written key, and the first one's key wins.
+        draft = data_dir / f".jwt.key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return key_file.read_text().strip()
 
 

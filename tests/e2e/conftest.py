@@ -92,11 +92,16 @@ def system(tmp_path: Path) -> Iterator[System]:
     system = System(data_dir=data_dir, nats=nats, urls=urls, proc=proc, env=env)
     try:
         assert proc.stdout is not None
+        said: list[str] = []
         for line in proc.stdout:
+            said.append(line.decode(errors="replace"))
             if b"ready;" in line:
                 break
         else:
-            raise AssertionError(f"licensing up exited with {proc.wait()}")
+            logs = {p.name: p.read_text(errors="replace")[-2000:]
+                    for p in sorted((data_dir / "logs").glob("*.log"))}
+            raise AssertionError(f"licensing up exited with {proc.wait()}: {''.join(said)}"
+                                 f"\nlogs: {logs}")
         yield system
     finally:
         proc.send_signal(signal.SIGINT)
