@@ -110,8 +110,8 @@ def test_the_cli_lists_and_decides_a_case(system: System) -> None:
     assert notes.returncode == 0, notes.stderr
 
 
-def test_a_match_with_a_partner_denial_blocks_approval_until_the_consultation_closes(
-        system: System) -> None:
+def german_radar_denial(system: System) -> str:
+    """Germany registers a denial of radars for the Saudi land forces; returns its id."""
     with system.client("denials", "partner", state="DE") as germany:
         r = germany.post("/v1/denials", json={
             "reference": f"DE-{uuid.uuid4().hex[:6]}", "denied_on": "2024-01-15",
@@ -121,6 +121,12 @@ def test_a_match_with_a_partner_denial_blocks_approval_until_the_consultation_cl
             "quantity": 4, "criteria": [2, 7]})
         assert r.status_code == 201, r.text
         denial_id = r.json()["id"]
+    return str(denial_id)
+
+
+def test_a_match_with_a_partner_denial_blocks_approval_until_the_consultation_closes(
+        system: System) -> None:
+    denial_id = german_radar_denial(system)
     reference = f"E2E-M-{uuid.uuid4().hex[:6]}"
     case_id = submit(system, application(reference))
     case = screened_case(system, case_id)
@@ -159,15 +165,7 @@ def test_a_match_with_a_partner_denial_blocks_approval_until_the_consultation_cl
 
 def test_a_match_dismissed_in_assessment_reaches_the_registry_and_is_not_raised_again(
         system: System) -> None:
-    with system.client("denials", "partner", state="DE") as germany:
-        r = germany.post("/v1/denials", json={
-            "reference": f"DE-{uuid.uuid4().hex[:6]}", "denied_on": "2024-01-15",
-            "regime": "military", "destination": "SA",
-            "end_user": {"name": "Royal Saudi Land Forces", "country": "SA"},
-            "goods_description": "ground surveillance radar", "rating": "ML5a",
-            "quantity": 4, "criteria": [2, 7]})
-        assert r.status_code == 201, r.text
-        denial_id = r.json()["id"]
+    denial_id = german_radar_denial(system)
     reference = f"E2E-X-{uuid.uuid4().hex[:6]}"
     case_id = submit(system, application(reference))
     case = screened_case(system, case_id)
