@@ -43,7 +43,12 @@ Extensions to contract version 1 (all additive):
 - `POST /v1/cases/{id}/findings` `{criterion, finding: pass|concern|refusal_ground, note}` and
   `POST /v1/cases/{id}/dismissals` `{denial_id, reason}`: same roles as deciding the case;
   both honour `If-Match`. A dismissal (event `MatchDismissed`) reaches the denials service,
-  which records it too, so its screenings leave the pair out for this case.
+  which records it too, so its screenings leave the pair out for this case. A dismissal
+  ruled directly in the denials registry (its `MatchDismissed`, naming the case by
+  `application_id` or else `application_ref`) is recorded on the case the same way, with the
+  registry's actor and `via: "denials"` in `dismissals`: approval no longer waits for that
+  match. Once per case and denial: the registry's mirror of a dismissal made here, a pair
+  already dismissed, a decided or withdrawn case and an unknown case are left alone.
 - `POST /v1/cases/{id}/screening/retry` (roles `assessor`, `mfa`): re-run a failed screening;
   `202` with the case. `GET /v1/cases?screening=pending|completed|failed` filters by it.
 - `POST /v1/cases/{id}/decision` answers 409 with `denial_ids`, `consultation_ids` and
@@ -76,7 +81,7 @@ def create_app(settings: Settings | None = None, *,
             screener.wake()
 
         runtime.add_consumer(intake_consumer(ctx, after_commit))
-        runtime.add_consumer(denials_consumer(runtime.relay.wake))
+        runtime.add_consumer(denials_consumer(ctx, runtime.relay.wake))
         runtime.spawn(screener.run(), "screener")
 
     app = create_service_app(

@@ -22,6 +22,7 @@ from services.assessment.handlers.base import (
     load_case,
     save_case,
 )
+from services.assessment.handlers.dismissals import is_dismissed, record_dismissal
 from services.assessment.handlers.licences import issue_licence
 from shared.auth import Principal
 from shared.envelope import SYSTEM, Envelope, canonical_json, utcnow
@@ -199,18 +200,10 @@ async def dismiss_match(ctx: Context, who: Principal, case_id: str, *, denial_id
         matched = {m["denial_id"]: m for m in case.doc["screening"]["denial_matches"]}
         if denial_id not in matched:
             raise domain.InvalidCommand(f"denial {denial_id} is not among the case's matches")
-        if any(d["denial_id"] == denial_id for d in case.doc["dismissals"]):
+        if is_dismissed(case, denial_id):
             raise domain.DomainError(f"the match with denial {denial_id} is already dismissed")
-        # The denials service mirrors the ruling from this event: it names the case by the
-        # reference its screenings carry, so the pair is not raised again there either.
-        payload = {"denial_id": denial_id, "reason": reason, "application_id": case.id,
-                   "application_ref": case.reference, "state": matched[denial_id].get("state")}
-        recorded = await ctx.runtime.store.append(
-            session, case.id, [NewEvent(ev.MATCH_DISMISSED, payload)],
-            actor=who.as_actor(), expected_version=case.version)
-        case.doc["dismissals"].append({"denial_id": denial_id, "reason": reason, "by": who.sub,
-                                       "recorded_at": recorded[0].recorded_at.isoformat()})
-        await save_case(session, case, version=recorded[-1].stream_version)
+        await record_dismissal(ctx, session, case, denial_id=denial_id, reason=reason,
+                               state=matched[denial_id].get("state"), actor=who.as_actor())
 
 
 def _check_open(case: LoadedCase) -> None:
