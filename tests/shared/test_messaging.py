@@ -207,7 +207,9 @@ async def test_poison_messages_are_dead_lettered_and_the_rest_go_on(
     assert len(dead) == 2
     assert any("not an event envelope" in error for _s, error in dead)
     assert any("can never be handled" in error for _s, error in dead)
-    assert runtime.consumers[0].spec.stats["redelivered"] >= 2
+    # Event 4 failed twice: once or twice on its own (nak'ed, redelivered), and maybe once inside
+    # a batch that then fell back to one by one, which is not a redelivery.
+    assert runtime.consumers[0].spec.stats["redelivered"] >= 1
 
 
 async def test_consumer_resumes_after_nats_restarts(nats_server: NatsServer,
