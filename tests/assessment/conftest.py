@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from services.assessment.app import create_app
 from services.assessment.settings import Settings
 from shared.envelope import SYSTEM, Envelope, utcnow
-from shared.testing import TEST_SECRET, NatsServer, RunningService, auth
+from shared.testing import TEST_SECRET, NatsServer, RunningService, auth, run_service
 
 ASSESSOR = auth("assessor", sub="assessor-1")
 MFA = auth("mfa", sub="mfa-1")
@@ -92,6 +92,15 @@ async def assessment(tmp_path: Path, nats_server: NatsServer, db_url: str,
     """The assessment service screening against the fake denials registry."""
     async with running_assessment(tmp_path, nats_server.url, db_url,
                                   fake_denials.transport()) as svc:
+        yield svc
+
+
+@pytest.fixture
+async def denials(tmp_path: Path, nats_server: NatsServer) -> AsyncIterator[RunningService]:
+    """The real denials service on its own SQLite database."""
+    (tmp_path / "denials").mkdir()
+    async with run_service("denials", data_dir=tmp_path / "denials",
+                           nats_url=nats_server.url) as svc:
         yield svc
 
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import select
 
 from shared.envelope import Actor, Envelope, utcnow
-from shared.testing import NatsServer, RunningService, auth, eventually, run_service
+from shared.testing import NatsServer, RunningService, auth, eventually
 from tests.assessment.conftest import (
     ASSESSOR,
     MFA,
@@ -27,15 +25,6 @@ from tests.assessment.test_cases import screened
 from tests.assessment.test_with_denials import german_denial
 
 OFFICIAL = auth("mfa", sub="mfa-official-7")
-
-
-@pytest.fixture
-async def denials(tmp_path: Path, nats_server: NatsServer) -> AsyncIterator[RunningService]:
-    """The real denials service on its own SQLite database."""
-    (tmp_path / "denials").mkdir()
-    async with run_service("denials", data_dir=tmp_path / "denials",
-                           nats_url=nats_server.url) as svc:
-        yield svc
 
 
 async def dismiss_in_registry(denials: RunningService, application_ref: str, denial_id: str,

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from shared.testing import NatsServer, RunningService, auth, eventually, run_service
+from shared.testing import NatsServer, RunningService, auth, eventually
 from tests.assessment.conftest import ASSESSOR, MFA, application, running_assessment, submit
 from tests.assessment.test_cases import screened
 
 DE = auth("partner", state="DE")
-
-
-@pytest.fixture
-async def denials(tmp_path: Path, nats_server: NatsServer) -> AsyncIterator[RunningService]:
-    """The real denials service on its own SQLite database."""
-    (tmp_path / "denials").mkdir()
-    async with run_service("denials", data_dir=tmp_path / "denials",
-                           nats_url=nats_server.url) as svc:
-        yield svc
 
 
 async def german_denial(denials: RunningService) -> str:
