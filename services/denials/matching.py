@@ -9,6 +9,7 @@ words and one small misspelling of one word are tolerated; a different distincti
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import unicodedata
 from collections import Counter
@@ -343,6 +344,60 @@ def same_tokens(a: Sequence[str], b: Sequence[str]) -> bool:
     if len(fa) != len(fb):
         return "".join(fa) == "".join(fb) or "".join(sorted(fa)) == "".join(sorted(fb))
     return False
+
+
+# -- the name index -------------------------------------------------------------------------
+#
+# A registry of 100,000 denials cannot compare every name of a destination with the one asked
+# about. Each prepared name is filed under index words that any name `same_tokens` pairs it
+# with shares, so a screening scores only the denials sharing a word with its names:
+#   =<words sorted>               the same words in any order;
+#   +<words joined>               the same letters joined or split ("Nord Strom", "Nordstrom"),
+#                                 joined as written or sorted first;
+#   ~<the other words>#<length>   all words but one the same: the odd word, at least five letters
+#                                 long (a shorter one may carry no typo), filed by its length;
+#                                 a name asking looks up the lengths a typo allows.
+# The index words over-approximate (a shared word is only a candidate, compared in full); a
+# change to `prepare`, `fold`, `typo_allowance` or these words changes NAME_INDEX_VERSION, and
+# a migration must then file every denial again (until it has, screening compares them all).
+
+NAME_INDEX_VERSION = f"{NORMALISER_VERSION}.1"
+_MIN_TYPO_LENGTH = 5
+
+
+def _index_words(name: PreparedName, *, asking: bool) -> set[str]:
+    words: set[str] = set()
+    for form in name.variants + name.aliases:
+        folded = [fold(t) for t in form]
+        ordered = sorted(folded)
+        words.add("=" + " ".join(ordered))
+        words.add("+" + "".join(folded))
+        words.add("+" + "".join(ordered))
+        for odd in set(ordered):
+            if len(odd) < _MIN_TYPO_LENGTH:
+                continue
+            rest = list(ordered)
+            rest.remove(odd)
+            stem = "~" + " ".join(rest) + "#"
+            spread = typo_allowance(len(odd)) if asking else 0
+            words.update(f"{stem}{n}" for n in range(len(odd) - spread, len(odd) + spread + 1))
+    return words
+
+
+def _index_key(word: str) -> int:
+    # Eight bytes of a stable hash, signed to fit a BIGINT; a collision only adds a candidate.
+    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "big",
+                          signed=True)
+
+
+def filing_keys(*names: PreparedName | None) -> set[int]:
+    """The index keys a denial's names are filed under."""
+    return {_index_key(w) for n in names if n is not None for w in _index_words(n, asking=False)}
+
+
+def lookup_keys(*names: PreparedName | None) -> set[int]:
+    """The index keys to look up for names asked about: every key a same entity is filed under."""
+    return {_index_key(w) for n in names if n is not None for w in _index_words(n, asking=True)}
 
 
 def _similarity(a: Sequence[str], b: Sequence[str]) -> float:
