@@ -2,8 +2,11 @@
 
 Fills the denials read model (SQLite, migrated as the service does) with denials spread over
 ~190 destinations with a Zipf-like skew, then times the matching path a screening takes:
-the candidate load (index by destination and rating family) and the pure scoring.
-Run: `.venv/bin/python -m bench.bench_denials` (a few minutes at most). Not a test.
+the candidate load (the name index, by destination and rating family) and the pure scoring.
+`family` counts the active denials for the destination and rating family (what a screening
+without the name index compares), `cand` those the index offers and that are compared in full.
+Run: `.venv/bin/python -m bench.bench_denials` (a few minutes at most; `--no-index` times the
+comparison of every denial for the destination, as before the name index). Not a test.
 """
 
 from __future__ import annotations
@@ -12,17 +15,18 @@ import asyncio
 import datetime as dt
 import random
 import statistics
+import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, or_, select
 
-from services.denials.db import denial_keys, denials
+from services.denials.db import denial_keys, denial_names, denials
 from services.denials.domain import Screening, expires_on, screen
-from services.denials.handlers.registry import load_candidates
+from services.denials.handlers.registry import index_rows, load_candidates
 from services.denials.matching import prepare, rating_key
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.migrate import upgrade
@@ -59,18 +63,21 @@ def company(rng: random.Random) -> str:
     return " ".join(parts + ([form] if form else []))
 
 
-def rows(n: int, rng: random.Random, codes: list[str],
-         weights: list[float]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """`n` denials for the read model and their matching keys."""
+def rows(n: int, rng: random.Random, codes: list[str], weights: list[float],
+         ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """`n` denials for the read model, their rating families and their name index rows."""
     today = dt.date.today()
-    out, keys = [], []
+    out: list[dict[str, Any]] = []
+    keys: list[dict[str, Any]] = []
+    filed: list[dict[str, Any]] = []
     for dest in rng.choices(codes, weights, k=n):
         denial_id = str(uuid.uuid4())
         denied_on = today - dt.timedelta(days=rng.randint(0, 4 * 365))
         end_user, consignee = company(rng), company(rng) if rng.random() < 0.5 else None
         rating = rng.choice(RATINGS)
-        names = {"end_user": prepare(end_user).to_json(),
-                 "consignee": prepare(consignee).to_json() if consignee else None}
+        end_user_name, consignee_name = prepare(end_user), prepare(consignee) if consignee else None
+        names = {"end_user": end_user_name.to_json(),
+                 "consignee": consignee_name.to_json() if consignee_name else None}
         doc = {"id": denial_id, "state": rng.choice(STATES), "reference": denial_id[:12],
                "denied_on": denied_on.isoformat(), "regime": "military", "destination": dest,
                "end_user": {"name": end_user, "country": dest},
@@ -84,7 +91,9 @@ def rows(n: int, rng: random.Random, codes: list[str],
                     "document": canonical_json(doc), "version": 1})
         keys.append({"denial_id": denial_id, "rating_key": rating_key(rating),
                      "destination": dest})
-    return out, keys
+        filed += index_rows(denial_id=denial_id, destination=dest, families={rating_key(rating)},
+                            end_user=end_user_name, consignee=consignee_name)
+    return out, keys, filed
 
 
 def pct(values: list[float], q: float) -> float:
@@ -93,8 +102,21 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
+async def family_size(session: Any, *, destination: str, rating: str, on: dt.date) -> int:
+    """Active denials of other states for the destination and rating family."""
+    return int((await session.execute(
+        select(func.count()).select_from(denials)
+        .join(denial_keys, denial_keys.c.denial_id == denials.c.id)
+        .where(denial_keys.c.destination == destination,
+               denial_keys.c.rating_key == rating_key(rating), denials.c.denied_on <= on,
+               denials.c.expires_on > on,
+               or_(denials.c.revoked_on.is_(None), denials.c.revoked_on > on),
+               denials.c.state != "NL"))).scalar_one())
+
+
 async def main() -> None:
     """Fill, measure, print a table."""
+    indexed = "--no-index" not in sys.argv[1:]
     rng = random.Random(20240601)
     codes, weights = destinations(rng)
     with tempfile.TemporaryDirectory() as tmp:
@@ -102,20 +124,22 @@ async def main() -> None:
         await upgrade(MIGRATIONS, url)
         engine = make_engine(url)
         sessions = make_sessionmaker(engine)
-        print(f"{'denials':>8} {'cand avg':>8} {'cand max':>8} {'load p50':>9} {'load p99':>9} "
+        print(f"{'denials':>8} {'family avg':>10} {'family max':>10} {'cand avg':>8} "
+              f"{'cand max':>8} {'load p50':>9} {'load p99':>9} "
               f"{'score p50':>9} {'score p99':>9} {'total p50':>9} {'total p99':>9}  (ms)")
         filled = 0
         for size in SIZES:
             t0 = time.perf_counter()
             while filled < size:
                 chunk = min(5_000, size - filled)
-                batch, keys = rows(chunk, rng, codes, weights)
+                batch, keys, filed = rows(chunk, rng, codes, weights)
                 async with sessions() as session, session.begin():
                     await session.execute(insert(denials), batch)
                     await session.execute(insert(denial_keys), keys)
+                    await session.execute(insert(denial_names), filed)
                 filled += chunk
             fill = time.perf_counter() - t0
-            loads, scores, totals, cands = [], [], [], []
+            loads, scores, totals, cands, families = [], [], [], [], []
             for _ in range(QUERIES):
                 dest = rng.choices(codes, weights)[0]
                 rating = rng.choice(RATINGS)
@@ -124,8 +148,10 @@ async def main() -> None:
                                   on=dt.date.today(), state="NL")
                 a = time.perf_counter()
                 async with sessions() as session:
-                    found = await load_candidates(session, destination=dest, rating=rating,
-                                                  on=query.on, exclude_state="NL")
+                    found = await load_candidates(
+                        session, destination=dest, rating=rating, on=query.on,
+                        exclude_state="NL",
+                        names=(query.end_user, query.consignee) if indexed else None)
                 b = time.perf_counter()
                 screen(query, found)
                 c = time.perf_counter()
@@ -133,7 +159,11 @@ async def main() -> None:
                 scores.append(c - b)
                 totals.append(c - a)
                 cands.append(len(found))
-            print(f"{size:>8} {statistics.mean(cands):>8.1f} {max(cands):>8} "
+                async with sessions() as session:
+                    families.append(await family_size(session, destination=dest, rating=rating,
+                                                      on=query.on))
+            print(f"{size:>8} {statistics.mean(families):>10.1f} {max(families):>10} "
+                  f"{statistics.mean(cands):>8.1f} {max(cands):>8} "
                   f"{pct(loads, .5):>9.2f} {pct(loads, .99):>9.2f} {pct(scores, .5):>9.2f} "
                   f"{pct(scores, .99):>9.2f} {pct(totals, .5):>9.2f} {pct(totals, .99):>9.2f}"
                   f"  (filled in {fill:.1f}s)")

@@ -1,6 +1,7 @@
 """Tables of the denials service: the event store and the read models."""
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -56,12 +57,26 @@ denial_keys = Table(
     Index("ix_denial_keys_lookup", "destination", "rating_key"),
 )
 
-# How many registry events have been applied: the version a screening ran against.
+# The name index: each denial filed under the keys of its names (`matching.filing_keys`), per
+# destination and rating family, so that a screening scores only the denials sharing a key with
+# the names it asks about instead of every denial for the destination.
+denial_names = Table(
+    "denial_names",
+    metadata,
+    Column("destination", String(2), primary_key=True),
+    Column("rating_key", String(60), primary_key=True),
+    Column("name_key", BigInteger, primary_key=True, autoincrement=False),
+    Column("denial_id", String(36), primary_key=True),
+)
+
+# How many registry events have been applied: the version a screening ran against; and the
+# `matching.NAME_INDEX_VERSION` denial_names was filed with (screening trusts no other).
 registry = Table(
     "registry",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("version", Integer, nullable=False),
+    Column("name_index", String(20), nullable=True),
 )
 
 dismissals = Table(

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.denials import events
-from services.denials.db import denial_keys, denials, dismissals
+from services.denials.db import denial_keys, denial_names, denials, dismissals, registry
 from services.denials.domain import (
     Candidate,
     Conflict,
@@ -28,10 +28,16 @@ from services.denials.handlers.common import (
     Policy,
     bump_registry,
     denial_view,
-    registry_version,
     today,
 )
-from services.denials.matching import PreparedName, prepare, rating_key
+from services.denials.matching import (
+    NAME_INDEX_VERSION,
+    PreparedName,
+    filing_keys,
+    lookup_keys,
+    prepare,
+    rating_key,
+)
 from shared.auth import Principal
 from shared.envelope import SYSTEM, Actor, canonical_json, utcnow
 from shared.eventstore import NewEvent
@@ -41,12 +47,23 @@ from shared.service import Runtime
 log = logging.getLogger(__name__)
 
 
-def _names(denial: dict[str, Any]) -> str:
+def _prepared(denial: dict[str, Any]) -> tuple[PreparedName, PreparedName | None]:
     consignee = denial.get("consignee")
-    return canonical_json({
-        "end_user": prepare(denial["end_user"]["name"]).to_json(),
-        "consignee": prepare(consignee["name"]).to_json() if consignee else None,
-    })
+    return (prepare(denial["end_user"]["name"]),
+            prepare(consignee["name"]) if consignee else None)
+
+
+def _names(end_user: PreparedName, consignee: PreparedName | None) -> str:
+    return canonical_json({"end_user": end_user.to_json(),
+                           "consignee": consignee.to_json() if consignee else None})
+
+
+def index_rows(*, denial_id: str, destination: str, families: set[str],
+               end_user: PreparedName, consignee: PreparedName | None) -> list[dict[str, Any]]:
+    """The denial_names rows that file one denial in the name index."""
+    keys = sorted(filing_keys(end_user, consignee))
+    return [{"destination": destination, "rating_key": family, "name_key": key,
+             "denial_id": denial_id} for family in sorted(families) for key in keys]
 
 
 async def record_denial(
@@ -71,12 +88,14 @@ async def record_denial(
     )
     registered_at = recorded[0].recorded_at
     document = {**denial, "registered_at": registered_at.isoformat()}
+    end_user, consignee = _prepared(denial)
     await session.execute(insert(denials).values(
         id=denial["id"], state=denial["state"], reference=denial["reference"],
         destination=denial["destination"], regime=denial["regime"], rating=denial["rating"],
         denied_on=denied_on, expires_on=expires_on(denied_on, policy.validity_years),
         revoked_on=None, expiry_recorded=False, application_id=denial.get("application_id"),
-        registered_at=registered_at, names=_names(denial), document=canonical_json(document),
+        registered_at=registered_at, names=_names(end_user, consignee),
+        document=canonical_json(document),
         version=1,
     ))
     ratings = denial.get("ratings") or [denial["rating"]]
@@ -84,6 +103,9 @@ async def record_denial(
     await session.execute(insert(denial_keys), [
         {"denial_id": denial["id"], "rating_key": k, "destination": denial["destination"]}
         for k in sorted(keys)])
+    await session.execute(insert(denial_names), index_rows(
+        denial_id=denial["id"], destination=denial["destination"], families=keys,
+        end_user=end_user, consignee=consignee))
     await bump_registry(session)
     return document
 
@@ -251,43 +273,65 @@ def _candidate(row: Any) -> Candidate:
     )
 
 
-async def load_candidates(session: AsyncSession, *, destination: str, rating: str | None,
-                          on: dt.date, exclude_state: str | None) -> list[Candidate]:
-    """Active denials for one destination and rating family: the only ones worth scoring."""
-    query = (
-        select(denials)
-        .join(denial_keys, denial_keys.c.denial_id == denials.c.id)
-        .where(denial_keys.c.destination == destination,
-               denial_keys.c.rating_key == rating_key(rating),
-               denials.c.denied_on <= on, denials.c.expires_on > on,
-               or_(denials.c.revoked_on.is_(None), denials.c.revoked_on > on))
-    )
+async def load_candidates(
+    session: AsyncSession, *, destination: str, rating: str | None, on: dt.date,
+    exclude_state: str | None, names: tuple[PreparedName | None, ...] | None = None,
+) -> list[Candidate]:
+    """Active denials for one destination and rating family: the only ones worth scoring.
+
+    Given the names asked about, only the denials the name index files under one of their
+    lookup keys: every denial whose names could be the same entity, and few others.
+    """
+    family = rating_key(rating)
+    query = select(denials).where(
+        denials.c.denied_on <= on, denials.c.expires_on > on,
+        or_(denials.c.revoked_on.is_(None), denials.c.revoked_on > on))
+    if names is None:
+        query = query.join(denial_keys, denial_keys.c.denial_id == denials.c.id).where(
+            denial_keys.c.destination == destination, denial_keys.c.rating_key == family)
+    else:
+        query = query.where(denials.c.id.in_(
+            select(denial_names.c.denial_id).where(
+                denial_names.c.destination == destination, denial_names.c.rating_key == family,
+                denial_names.c.name_key.in_(sorted(lookup_keys(*names))))))
     if exclude_state:
         query = query.where(denials.c.state != exclude_state)
     return [_candidate(r) for r in (await session.execute(query)).all()]
 
 
 async def find_matches(runtime: Runtime, body: dict[str, Any], who: Principal) -> dict[str, Any]:
-    """Active denials of other states for an essentially identical transaction, best first."""
+    """Active denials of other states for an essentially identical transaction, best first.
+
+    `candidates` counts the denials compared in full: those the name index offered.
+    """
     on: dt.date = body.get("on") or today()
     consignee = body.get("consignee")
     application_ref = body.get("application_ref")
+    end_user_name = prepare(body["end_user"]["name"])
+    consignee_name = prepare(consignee["name"]) if consignee else None
     async with runtime.sessions() as session, session.begin():
-        version = await registry_version(session)
-        candidates = await load_candidates(session, destination=body["destination"],
-                                           rating=body.get("rating"), on=on,
-                                           exclude_state=who.state)
+        version, filed_with = (await session.execute(
+            select(registry.c.version, registry.c.name_index).where(registry.c.id == 1))).one()
+        indexed = filed_with == NAME_INDEX_VERSION
+        if not indexed:
+            # Filed by another matcher: the index may miss a same entity, so compare them all.
+            log.warning("name index filed with version %s, the matcher is %s: screening "
+                        "compares every denial for the destination until a migration files "
+                        "them again", filed_with, NAME_INDEX_VERSION)
+        candidates = await load_candidates(
+            session, destination=body["destination"], rating=body.get("rating"), on=on,
+            exclude_state=who.state,
+            names=(end_user_name, consignee_name) if indexed else None)
         dismissed: frozenset[str] = frozenset()
         if application_ref:
             dismissed = frozenset((await session.execute(
                 select(dismissals.c.denial_id)
                 .where(dismissals.c.application_ref == application_ref))).scalars())
     query = Screening(
-        destination=body["destination"], end_user=prepare(body["end_user"]["name"]),
-        consignee=prepare(consignee["name"]) if consignee else None,
+        destination=body["destination"], end_user=end_user_name, consignee=consignee_name,
         rating=body.get("rating"), on=on, state=who.state, dismissed=dismissed)
     matches = screen(query, candidates)
-    return {"matches": [m.to_json() for m in matches], "registry_version": version,
+    return {"matches": [m.to_json() for m in matches], "registry_version": int(version),
             "on": on.isoformat(), "candidates": len(candidates),
             "dismissed": sorted(dismissed)}
 
