@@ -1,7 +1,8 @@
 """The fact projections in the database: kept up to date by the consumer, rebuilt from JetStream.
 
-Readers use the active generation. A rebuild reads the whole JetStream log into memory with the
-same pure `evolve`, writes it into the next generation in bulk, and switches the pointer in one
+Readers use the active generation. A rebuild reads the JetStream log (only the event types that
+set a fact) with the same pure `evolve`, writes the facts into the next generation in chunks as
+it goes (so its memory stays bounded however long the log), and switches the pointer in one
 transaction; meanwhile the old generation keeps serving. While a rebuild runs, the live consumer
 writes every event into both generations; merging is commutative and idempotent, so the events
 the rebuild also read, and the ones that arrived after it started, give the same facts.
@@ -10,28 +11,33 @@ the rebuild also read, and the ones that arrived after it started, give the same
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import nats
+import orjson
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js import api as js_api
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.db import facts as facts_table
 from services.reporting.db import log as log_table
 from services.reporting.db import projection_state
 from services.reporting.domain.facts import (
+    REPORTED_TYPES,
     Facts,
     evolve,
     fact_updates,
-    merge_facts,
     merge_part,
     stamp,
 )
@@ -39,34 +45,123 @@ from shared.envelope import Envelope, utcnow
 from shared.service import Runtime
 
 log = logging.getLogger(__name__)
-CHUNK = 2000
 
 
-async def read_raw(js: JetStreamContext, stream: str, subject: str, *,
-                   batch: int = 5000) -> AsyncIterator[tuple[int, dict[str, Any]]]:
-    """Every stored message on `subject` up to now, oldest first, as (seq, JSON dict).
+READ_BATCH = 2000  # messages per pull request while rebuilding
+REQUEST_EXPIRES = 30.0  # seconds a pull request waits on the server
+WRITE_EVERY = 10_000  # facts held in memory before a rebuild writes them out
+CHUNK = 2000  # rows per bulk statement
 
-    Plain `json.loads` rather than the envelope model: replay speed matters, and the fact
-    updates read only a few fields.
-    """
-    sub = await js.pull_subscribe(
-        subject, stream=stream,
-        config=js_api.ConsumerConfig(
-            deliver_policy=js_api.DeliverPolicy.ALL, ack_policy=js_api.AckPolicy.NONE,
-            inactive_threshold=30.0, mem_storage=True,
-        ),
-    )
+
+def reported_subjects() -> list[str]:
+    """The subjects of the event types that set a fact: all a rebuild needs to read."""
+    return [f"lic.*.*.{kind}" for kind in REPORTED_TYPES]
+
+
+def parse(body: bytes) -> dict[str, Any]:
+    """An envelope as a JSON dict; orjson, with the standard parser for what orjson refuses
+    (NaN, integers past 64 bits) so that the result never depends on which one read it."""
     try:
-        info = await sub.consumer_info()
-        remaining = int(info.num_pending or 0)
-        while remaining > 0:
-            msgs = await sub.fetch(min(batch, remaining), timeout=5.0)
-            for msg in msgs:
-                remaining -= 1
-                seq = msg.metadata.sequence.stream if msg.metadata else 0
-                yield seq, json.loads(msg.data)
-    finally:
-        await sub.unsubscribe()
+        return orjson.loads(body)  # type: ignore[no-any-return]
+    except orjson.JSONDecodeError:
+        return json.loads(body)  # type: ignore[no-any-return]
+
+
+def fact_body(fact: dict[str, Any]) -> str:
+    """A fact as the JSON text stored in its row (keys sorted, compact)."""
+    try:
+        return orjson.dumps(fact, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:
+        return json.dumps(fact, sort_keys=True, separators=(",", ":"))
+
+
+class LogReader:
+    """Reads what a stream holds now on some subjects, oldest first, in batches of message bodies.
+
+    A pull consumer is asked for `batch` messages at a time with two requests outstanding, and
+    the messages arrive on a plain subscription whose callback only keeps the body. nats-py's
+    `fetch` waits for each message with a timeout of its own (a task per message), and an
+    ordered push consumer delivers as fast as the server sends, whatever the reader keeps up
+    with; here the next request goes out only when the reader takes a batch, so at most a few
+    batches are ever held in memory, however long the log.
+    """
+
+    def __init__(self, nc: NATS, js: JetStreamContext, stream: str, subjects: list[str], *,
+                 batch: int = READ_BATCH) -> None:
+        self.nc, self.js, self.stream, self.subjects, self.batch = nc, js, stream, subjects, batch
+        self.target = 0  # messages on the subjects when reading began
+        self.position = 0  # stream sequence of the last message of the last batch taken
+        self._asked = 0
+        self._open: deque[int] = deque()  # messages still due on each outstanding request
+        self._bodies: list[bytes] = []
+        self._last: Msg | None = None
+        self._ready: asyncio.Queue[tuple[list[bytes], Msg | None] | BaseException] = \
+            asyncio.Queue()
+
+    async def batches(self) -> AsyncIterator[list[bytes]]:
+        """The bodies of every message, in batches, oldest first."""
+        info = await self.js.add_consumer(self.stream, js_api.ConsumerConfig(
+            deliver_policy=js_api.DeliverPolicy.ALL, ack_policy=js_api.AckPolicy.NONE,
+            filter_subjects=self.subjects, inactive_threshold=30.0, mem_storage=True))
+        consumer = str(info.name)
+        self.target = int(info.num_pending or 0)
+        inbox = self.nc.new_inbox()
+        sub = await self.nc.subscribe(inbox, cb=self._on_message)
+        # The server's own prefix for API subjects ($JS.API unless a domain is set).
+        pull = f"{self.js._prefix}.CONSUMER.MSG.NEXT.{self.stream}.{consumer}"
+        try:
+            taken = 0
+            await self._ask(pull, inbox)
+            while taken < self.target:
+                item = await self._ready.get()
+                if isinstance(item, BaseException):
+                    raise item
+                bodies, last = item
+                taken += len(bodies)
+                if last is not None and last.metadata is not None:
+                    self.position = last.metadata.sequence.stream
+                await self._ask(pull, inbox)
+                yield bodies
+        finally:
+            await sub.unsubscribe()
+            with contextlib.suppress(nats.errors.Error, TimeoutError):
+                await self.js.delete_consumer(self.stream, consumer)
+
+    async def _ask(self, pull: str, inbox: str) -> None:
+        # Keep two requests outstanding (the server fills the second while the first is folded),
+        # never asking past what the stream held when reading began.
+        while len(self._open) < 2 and self._asked < self.target:
+            size = min(self.batch, self.target - self._asked)
+            self._open.append(size)
+            self._asked += size
+            request = {"batch": size, "expires": int(REQUEST_EXPIRES * 1e9)}
+            await self.nc.publish(pull, json.dumps(request).encode(), reply=inbox)
+
+    async def _on_message(self, msg: Msg) -> None:
+        if not msg.data and msg.headers and js_api.Header.STATUS in msg.headers:
+            self._on_status(msg.headers)
+            return
+        self._bodies.append(msg.data)
+        self._last = msg
+        self._open[0] -= 1
+        if self._open[0] == 0:
+            self._open.popleft()
+            self._hand_over()
+
+    def _on_status(self, headers: dict[str, str]) -> None:
+        status = headers.get(js_api.Header.STATUS, "")
+        if status in ("404", "408") and self._open:
+            # A request ended short (expired): what it still owed is asked again.
+            self._asked -= self._open.popleft()
+            self._hand_over()
+        elif status not in ("100", "404", "408"):
+            self._ready.put_nowait(nats.js.errors.APIError(
+                code=int(status) if status.isdigit() else None,
+                description=headers.get(js_api.Header.DESCRIPTION)))
+
+    def _hand_over(self) -> None:
+        self._ready.put_nowait((self._bodies, self._last))
+        self._bodies, self._last = [], None
 
 
 async def load_facts(session: AsyncSession, generation: int) -> Facts:
@@ -75,6 +170,41 @@ async def load_facts(session: AsyncSession, generation: int) -> Facts:
         select(facts_table.c.kind, facts_table.c.key, facts_table.c.body)
         .where(facts_table.c.generation == generation))
     return {(kind, key): json.loads(body) for kind, key, body in rows}
+
+
+async def write_facts(session: AsyncSession, generation: int, facts: Facts) -> int:
+    """Merge facts into a generation's rows (inserting the new ones); returns how many were new.
+
+    The rows already there (an earlier chunk of the same rebuild, or the live consumer's writes
+    into the generation being built) are merged with, never overwritten.
+    """
+    new: Facts = dict(facts)
+    changed: list[dict[str, Any]] = []
+    for kind in {kind for kind, _ in facts}:
+        keys = [key for k, key in facts if k == kind]
+        for i in range(0, len(keys), CHUNK):
+            rows = await session.execute(
+                select(facts_table.c.key, facts_table.c.body)
+                .where((facts_table.c.generation == generation) & (facts_table.c.kind == kind)
+                       & facts_table.c.key.in_(keys[i:i + CHUNK])))
+            for key, body in rows:
+                fact = parse(body)
+                for part, stamped in new.pop((kind, key)).items():
+                    merge_part(fact, part, stamped)
+                changed.append({"g": generation, "k": kind, "key_": key,
+                                "body": fact_body(fact)})
+    if changed:
+        await session.execute(
+            update(facts_table)
+            .where((facts_table.c.generation == bindparam("g"))
+                   & (facts_table.c.kind == bindparam("k"))
+                   & (facts_table.c.key == bindparam("key_"))),
+            changed)
+    inserts = [{"generation": generation, "kind": kind, "key": key, "body": fact_body(fact)}
+               for (kind, key), fact in new.items()]
+    for i in range(0, len(inserts), CHUNK):
+        await session.execute(insert(facts_table), inserts[i:i + CHUNK])
+    return len(inserts)
 
 
 async def state_row(session: AsyncSession, *, lock: bool = False) -> Any:
@@ -101,7 +231,7 @@ async def apply_event(session: AsyncSession, env: Envelope) -> None:
             fact = json.loads(body) if body is not None else {}
             if not merge_part(fact, part, stamp(raw, data)):
                 continue
-            text = json.dumps(fact, sort_keys=True, separators=(",", ":"))
+            text = fact_body(fact)
             if body is None:
                 await session.execute(insert(facts_table).values(
                     generation=generation, kind=kind, key=key, body=text))
@@ -196,51 +326,56 @@ class Projections:
 
     async def _run_rebuild(self) -> None:
         bus = self.runtime.bus
-        if not await bus.wait_connected(timeout=10.0) or bus.js is None:
+        if not await bus.wait_connected(timeout=10.0) or bus.nc is None or bus.js is None:
             raise RuntimeError("NATS is not reachable")
         info = await bus.js.stream_info(bus.stream)
         self.progress.target = int(info.state.last_seq)
+        log_events = int(info.state.messages)
         async with self.runtime.transaction() as session:
             state = await state_row(session, lock=True)
             new = int(state.active) + 1
             await session.execute(delete(facts_table).where(facts_table.c.generation >= new))
             await session.execute(update(projection_state).where(projection_state.c.id == 1)
                                   .values(building=new))
+        reader = LogReader(bus.nc, bus.js, bus.stream, reported_subjects())
         facts: Facts = {}
         started = time.monotonic()
-        count = 0
-        async for seq, raw in read_raw(bus.js, bus.stream, "lic.>"):
-            evolve(facts, raw)
-            count += 1
-            self.progress.position = seq
-            if count % 5000 == 0:
-                self.progress.events = count
-                self.progress.events_per_second = count / max(time.monotonic() - started, 1e-6)
-                await asyncio.sleep(0)
-        self.progress.events = count
+        count = written = 0
+        async for bodies in reader.batches():
+            for body in bodies:
+                evolve(facts, parse(body))
+            count += len(bodies)
+            self.progress.position = reader.position
+            self.progress.events = count
+            self.progress.events_per_second = count / max(time.monotonic() - started, 1e-6)
+            if len(facts) >= WRITE_EVERY:
+                async with self.runtime.transaction() as session:
+                    written += await write_facts(session, new, facts)
+                facts = {}
         async with self.runtime.transaction() as session:
             state = await state_row(session, lock=True)
-            merge_facts(facts, await load_facts(session, new))
-            await session.execute(delete(facts_table).where(facts_table.c.generation == new))
-            rows = [{"generation": new, "kind": kind, "key": key,
-                     "body": json.dumps(fact, sort_keys=True, separators=(",", ":"))}
-                    for (kind, key), fact in facts.items()]
-            for i in range(0, len(rows), CHUNK):
-                await session.execute(insert(facts_table), rows[i:i + CHUNK])
+            written += await write_facts(session, new, facts)
             await session.execute(update(projection_state).where(projection_state.c.id == 1)
                                   .values(active=new, building=None, rebuilt_at=utcnow()))
             await session.execute(delete(facts_table)
                                   .where(facts_table.c.generation == state.active))
-        elapsed = max(time.monotonic() - started, 1e-6)
-        self.progress.events_per_second = round(count / elapsed, 1)
+        self._finished(new, events=max(log_events, count), read=count, facts=written,
+                       elapsed=max(time.monotonic() - started, 1e-6))
+
+    def _finished(self, generation: int, *, events: int, read: int, facts: int,
+                  elapsed: float) -> None:
+        # `events` is the log replayed; `read` the events of it that set a fact (the only ones
+        # fetched from JetStream).
+        self.progress.events = events
+        self.progress.events_per_second = round(events / elapsed, 1)
         self.progress.status = "idle"
         self.progress.finished_at = utcnow().isoformat()
-        self.progress.last = {"generation": new, "events": count, "facts": len(rows),
-                              "seconds": round(elapsed, 3),
+        self.progress.last = {"generation": generation, "events": events, "events_read": read,
+                              "facts": facts, "seconds": round(elapsed, 3),
                               "events_per_second": self.progress.events_per_second,
                               "finished_at": self.progress.finished_at}
-        log.info("projections rebuilt: generation %d from %d events in %.2fs", new, count,
-                 elapsed)
+        log.info("projections rebuilt: generation %d from %d events (%d read) in %.2fs",
+                 generation, events, read, elapsed)
 
     async def status(self) -> dict[str, Any]:
         """Status, position, lag and speed of the projections."""

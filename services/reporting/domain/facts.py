@@ -11,6 +11,8 @@ the live consumer and a running rebuild both write into the next generation safe
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
 from typing import Any
 
 # (kind, key) -> {part name: {"at": recorded_at, "id": event_id, "data": {...}}}
@@ -30,53 +32,61 @@ _LICENCE_FIELDS = (
 
 
 def _pick(payload: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
-    return {f: payload.get(f) for f in fields if f in payload}
+    return {f: payload[f] for f in fields if f in payload}
+
+
+def _with_occurred(env: dict[str, Any], data: dict[str, Any], field: str) -> dict[str, Any]:
+    data.setdefault(field, env.get("occurred_at"))
+    return data
+
+
+# One function per reported event type: (envelope, payload, stream id) -> the parts it sets.
+_Updater = Callable[[dict[str, Any], dict[str, Any], str], list[Update]]
+_UPDATERS: dict[str, _Updater] = {
+    "ApplicationSubmitted": lambda env, p, sid: [
+        ("app", sid, "submitted", _pick(p, _APPLICATION_FIELDS))],
+    "ApplicationWithdrawn": lambda env, p, sid: [
+        ("app", sid, "withdrawn", {"reason": p.get("reason")})],
+    "CaseOpened": lambda env, p, sid: [
+        ("app", sid, "opened", _pick(p, ("reference", "regime", "procedure")))],
+    "CaseDecided": lambda env, p, sid: [
+        ("app", sid, "decided", _with_occurred(env, _pick(p, (
+            "outcome", "criteria", "decided_at", "queue", "reference")), "decided_at"))],
+    "LicenceIssued": lambda env, p, sid: [
+        ("app", sid, "licence", _with_occurred(env, _pick(p, _LICENCE_FIELDS), "decided_at"))],
+    "ShipmentRecorded": lambda env, p, sid: [
+        ("shipment", f"{sid}:{p.get('declaration_ref')}", "recorded", _pick(p, (
+            "licence_number", "application_id", "declaration_ref", "shipped_on", "country",
+            "quantity", "value_eur", "regime")))],
+    "RealisationReported": lambda env, p, sid: [
+        ("realisation", str(p.get("id") or sid), "reported", _pick(p, (
+            "code", "regime", "period", "direction", "country", "destination", "value_eur",
+            "ratings", "flagged", "flags")))],
+    "ParliamentNotificationDue": lambda env, p, sid: [
+        ("notification", str(p.get("id") or sid), "due", _pick(p, (
+            "licence_number", "destination", "description", "value_eur", "decided_on",
+            "due_by")))],
+    "ParliamentNotificationSent": lambda env, p, sid: [
+        ("notification", str(p.get("id") or sid), "sent", _pick(p, (
+            "licence_number", "sent_on")))],
+    "ConsultationOpened": lambda env, p, sid: [
+        ("consultation", str(p.get("id") or sid), "opened", _with_occurred(env, _pick(p, (
+            "denial_id", "consulting_state", "denying_state", "application_ref", "due_by",
+            "opened_at")), "opened_at"))],
+}
+
+# The event types that set a fact part; `fact_updates` of any other type is empty, so a rebuild
+# need not read them at all.
+REPORTED_TYPES: tuple[str, ...] = tuple(_UPDATERS)
 
 
 def fact_updates(env: dict[str, Any]) -> list[Update]:
     """The fact parts one event sets, as (kind, key, part, data); empty for events not reported."""
     kind = env.get("type")
-    payload: dict[str, Any] = env.get("payload") or {}
-    sid = str(env.get("stream_id", ""))
-    if kind == "ApplicationSubmitted":
-        return [("app", sid, "submitted", _pick(payload, _APPLICATION_FIELDS))]
-    if kind == "ApplicationWithdrawn":
-        return [("app", sid, "withdrawn", {"reason": payload.get("reason")})]
-    if kind == "CaseOpened":
-        return [("app", sid, "opened", _pick(payload, ("reference", "regime", "procedure")))]
-    if kind == "CaseDecided":
-        data = _pick(payload, ("outcome", "criteria", "decided_at", "queue", "reference"))
-        data.setdefault("decided_at", env.get("occurred_at"))
-        return [("app", sid, "decided", data)]
-    if kind == "LicenceIssued":
-        data = _pick(payload, _LICENCE_FIELDS)
-        data.setdefault("decided_at", env.get("occurred_at"))
-        return [("app", sid, "licence", data)]
-    if kind == "ShipmentRecorded":
-        key = f"{sid}:{payload.get('declaration_ref')}"
-        return [("shipment", key, "recorded", _pick(
-            payload, ("licence_number", "application_id", "declaration_ref", "shipped_on",
-                      "country", "quantity", "value_eur", "regime")))]
-    if kind == "RealisationReported":
-        key = str(payload.get("id") or sid)
-        return [("realisation", key, "reported", _pick(
-            payload, ("code", "regime", "period", "direction", "country", "destination",
-                      "value_eur", "ratings", "flagged", "flags")))]
-    if kind == "ParliamentNotificationDue":
-        key = str(payload.get("id") or sid)
-        return [("notification", key, "due", _pick(
-            payload, ("licence_number", "destination", "description", "value_eur",
-                      "decided_on", "due_by")))]
-    if kind == "ParliamentNotificationSent":
-        key = str(payload.get("id") or sid)
-        return [("notification", key, "sent", _pick(payload, ("licence_number", "sent_on")))]
-    if kind == "ConsultationOpened":
-        key = str(payload.get("id") or sid)
-        data = _pick(payload, ("denial_id", "consulting_state", "denying_state",
-                               "application_ref", "due_by", "opened_at"))
-        data.setdefault("opened_at", env.get("occurred_at"))
-        return [("consultation", key, "opened", data)]
-    return []
+    updater = _UPDATERS.get(kind) if isinstance(kind, str) else None
+    if updater is None:
+        return []
+    return updater(env, env.get("payload") or {}, str(env.get("stream_id", "")))
 
 
 def merge_part(fact: dict[str, Any], part: str, stamped: dict[str, Any]) -> bool:
@@ -88,9 +98,16 @@ def merge_part(fact: dict[str, Any], part: str, stamped: dict[str, Any]) -> bool
     return True
 
 
+# The fixed form itself; hours stop at 23 so that no text of this shape is moved by parsing.
+_UTC_KEY = re.compile(
+    r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+
+
 def recorded_key(value: Any) -> str:
     """A recorded time in one fixed UTC form, so that stamps compare as strings."""
     text = str(value or "")
+    if _UTC_KEY.fullmatch(text):
+        return text  # already in that form (as recorded events are): parsing would not change it
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
