@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.denials.matching import PreparedName, compare_names, rating_relation
+from services.denials.matching import PreparedName, entity_score, rating_relation
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -143,14 +143,15 @@ def match_one(query: Screening, cand: Candidate) -> Match | None:
         b = cand.end_user if theirs == "end_user" else cand.consignee
         if a is None or b is None:
             continue
-        verdict = compare_names(a, b)
-        if not verdict.same:
+        # Only whether they are one entity matters here, not how alike other names are.
+        score = entity_score(a, b)
+        if score is None:
             continue
         their_label = "end user" if theirs == "end_user" else "consignee"
         word = label if their_label == label else f"{label} = denied {their_label}:"
-        text = f"{word} '{a.raw}' = '{b.raw}' ({verdict.score:.2f})"
-        if best is None or verdict.score > best[0]:
-            best = (verdict.score, text)
+        text = f"{word} '{a.raw}' = '{b.raw}' ({score:.2f})"
+        if best is None or score > best[0]:
+            best = (score, text)
     if best is None:
         return None
     score = round(best[0] * (1.0 if exact else 0.95), 2)

@@ -12,7 +12,6 @@ import functools
 import hashlib
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -332,18 +331,18 @@ def _close(a: str, b: str) -> bool:
 def same_tokens(a: Sequence[str], b: Sequence[str]) -> bool:
     """Whether two canonical word lists name one entity (order free, joins and one typo)."""
     fa, fb = [fold(t) for t in a], [fold(t) for t in b]
-    ca, cb = Counter(fa), Counter(fb)
-    common = ca & cb
-    rest_a, rest_b = list((ca - common).elements()), list((cb - common).elements())
-    if not rest_a and not rest_b:
-        return True
-    if len(rest_a) == 1 and len(rest_b) == 1 and _close(rest_a[0], rest_b[0]):
-        return True
+    if len(fa) == len(fb):
+        # The words of each not among the other's (as multisets): none, or one small typo.
+        rest_a, rest_b = [], list(fb)
+        for word in fa:
+            if word in rest_b:
+                rest_b.remove(word)
+            else:
+                rest_a.append(word)
+        return not rest_a or (len(rest_a) == 1 and _close(rest_a[0], rest_b[0]))
     # Joined or split words: "Nord Strom" is "Nordstrom". Only spelled exactly, so that the
     # joined form does not smuggle in a second misspelt word.
-    if len(fa) != len(fb):
-        return "".join(fa) == "".join(fb) or "".join(sorted(fa)) == "".join(sorted(fb))
-    return False
+    return "".join(fa) == "".join(fb) or "".join(sorted(fa)) == "".join(sorted(fb))
 
 
 # -- the name index -------------------------------------------------------------------------
@@ -408,21 +407,31 @@ def _similarity(a: Sequence[str], b: Sequence[str]) -> float:
     return round(max(spaced, joined) / 100.0, 2)
 
 
-def compare_names(a: PreparedName, b: PreparedName) -> NameMatch:
-    """Whether two prepared names are one entity, and the best similarity among their forms."""
+def _form_pairs(a: PreparedName, b: PreparedName) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     pairs = [(x, y) for x in a.variants for y in b.variants]
     # A bracketed acronym stands for its name, but two names sharing an acronym are not one.
     pairs += [(x, y) for x in a.aliases for y in b.variants]
     pairs += [(x, y) for x in a.variants for y in b.aliases]
-    best = 0.0
-    same = False
-    for x, y in pairs:
+    return pairs
+
+
+def entity_score(a: PreparedName, b: PreparedName) -> float | None:
+    """The best similarity among the forms that make two names one entity; None if none do."""
+    best: float | None = None
+    for x, y in _form_pairs(a, b):
         if same_tokens(x, y):
-            same = True
-            best = max(best, _similarity(x, y))
-    if not same:
-        best = max((_similarity(x, y) for x, y in pairs), default=0.0)
-    return NameMatch(same=same, score=best)
+            score = _similarity(x, y)
+            best = score if best is None else max(best, score)
+    return best
+
+
+def compare_names(a: PreparedName, b: PreparedName) -> NameMatch:
+    """Whether two prepared names are one entity, and the best similarity among their forms."""
+    score = entity_score(a, b)
+    if score is not None:
+        return NameMatch(same=True, score=score)
+    return NameMatch(same=False, score=max(
+        (_similarity(x, y) for x, y in _form_pairs(a, b)), default=0.0))
 
 
 def same_entity(a: str, b: str) -> NameMatch:
