@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 
 from shared.envelope import Actor
 from shared.problems import Problem
@@ -108,21 +109,27 @@ class TokenVerifier:
                          state=state.upper() if isinstance(state, str) else None)
 
 
-def principal(request: Request) -> Principal:
-    """The authenticated caller of this request."""
+async def principal(request: Request) -> Principal:
+    """The authenticated caller of this request.
+
+    A coroutine, so FastAPI calls it on the event loop rather than in a worker thread; only a
+    JWKS check, which may fetch keys over HTTP, is sent to a thread.
+    """
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Problem(401, "Unauthorized", "a bearer token is required",
                       headers={"WWW-Authenticate": "Bearer"})
     verifier: TokenVerifier = request.app.state.verifier
+    if verifier.jwks is not None:
+        return await run_in_threadpool(verifier.verify, token.strip())
     return verifier.verify(token.strip())
 
 
-def require(*roles: str) -> Callable[..., Principal]:
+def require(*roles: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency that admits callers holding any of `roles`, else 403."""
 
-    def dependency(who: Annotated[Principal, Depends(principal)]) -> Principal:
+    async def dependency(who: Annotated[Principal, Depends(principal)]) -> Principal:
         if not who.has(*roles):
             raise Problem(403, "Forbidden",
                           f"this needs one of the roles: {', '.join(roles)}")

@@ -119,7 +119,7 @@ class _Counted:
         await self.call(scope, receive, send)
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     """The service's runtime (a FastAPI dependency)."""
     return request.app.state.runtime  # type: ignore[no-any-return]
 

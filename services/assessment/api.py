@@ -34,7 +34,7 @@ Text300 = Annotated[str, Field(min_length=1, max_length=300)]
 Note = Annotated[str | None, Field(default=None, max_length=2000)]
 
 
-def get_ctx(request: Request) -> Context:
+async def get_ctx(request: Request) -> Context:
     """The service context (a FastAPI dependency)."""
     return request.app.state.assessment  # type: ignore[no-any-return]
 

@@ -27,7 +27,7 @@ Key = Annotated[str, Header(min_length=1, max_length=300,
 Id = Annotated[str, Path(max_length=200)]
 
 
-def reference(request: Request) -> ReferenceData:
+async def reference(request: Request) -> ReferenceData:
     """The reference data loaded at start."""
     return request.app.state.reference  # type: ignore[no-any-return]
 

@@ -24,7 +24,7 @@ ReportReader = Annotated[Principal, Depends(require("reporter", "admin"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
 
 
-def _projections(request: Request) -> Projections:
+async def _projections(request: Request) -> Projections:
     return request.app.state.projections  # type: ignore[no-any-return]
 
 
