@@ -229,10 +229,10 @@ async def test_two_identical_requests_raced_create_one_application(
         body, headers = application(), key()
         responses = await asyncio.gather(*[
             intake.client.post("/v1/applications", json=body, headers=headers)
-            for _ in range(2)])
-        assert sorted(r.status_code for r in responses) == [200, 201], \
+            for _ in range(5)])
+        assert sorted(r.status_code for r in responses) == [200, 200, 200, 200, 201], \
             [r.text for r in responses]
-        assert responses[0].json()["id"] == responses[1].json()["id"]
+        assert len({r.json()["id"] for r in responses}) == 1
         async with intake.runtime.sessions() as session:
             from sqlalchemy import func, select
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -72,6 +73,18 @@ async def test_realisations_are_idempotent_per_key(intake: RunningService) -> No
     other = await _report(intake, "NL004", {**body, "value_eur": "1.00"}, key="real-1")
     assert (first.status_code, again.status_code, other.status_code) == (201, 200, 409)
     assert again.json() == first.json()
+
+
+async def test_identical_realisations_raced_are_recorded_once(intake: RunningService) -> None:
+    for round_ in range(3):
+        body = _realisation(value_eur=f"{100 + round_}.00")
+        key = f"race-{uuid.uuid4()}"
+        answers = await asyncio.gather(*[_report(intake, "NL004", body, key=key)
+                                         for _ in range(5)])
+        assert sorted(a.status_code for a in answers) == [200, 200, 200, 200, 201], \
+            [a.text for a in answers]
+        assert len({a.json()["id"] for a in answers}) == 1
+        assert len(await stream(intake, answers[0].json()["id"])) == 1
 
 
 async def test_bad_realisations_name_the_field(intake: RunningService) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from typing import Any
 
 from shared.testing import RunningService, eventually
@@ -103,6 +105,19 @@ async def test_unknown_application_is_404(intake: RunningService) -> None:
     assert response.status_code == 404
     response = await intake.client.post("/v1/applications/nope/withdraw", headers=CUSTOMS)
     assert response.status_code == 404
+
+
+async def test_identical_classification_requests_raced_are_recorded_once(
+    intake: RunningService,
+) -> None:
+    for _ in range(3):
+        headers = {**CUSTOMS, "Idempotency-Key": f"cls-race-{uuid.uuid4()}"}
+        body = {"description": "gyro", "technical_data": "bias stability 0.01 deg/h"}
+        answers = await asyncio.gather(*[intake.client.post(
+            "/v1/classification-requests", json=body, headers=headers) for _ in range(5)])
+        assert sorted(a.status_code for a in answers) == [200, 200, 200, 200, 201], \
+            [a.text for a in answers]
+        assert len({a.json()["id"] for a in answers}) == 1
 
 
 async def test_a_classification_request_shows_its_answer(

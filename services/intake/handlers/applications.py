@@ -6,12 +6,17 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import Select, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.intake import domain, events
 from services.intake.db import applications, licences
-from services.intake.handlers.common import body_hash, key_reused, rows_changed
+from services.intake.handlers.common import (
+    body_hash,
+    key_reused,
+    rows_after_conflict,
+    rows_changed,
+)
 from services.intake.schemas import ApplicationIn
 from shared.auth import Principal
 from shared.envelope import canonical_json, utcnow
@@ -29,12 +34,8 @@ async def submit_application(
     """Record a new application once per idempotency key; returns (document, created)."""
     data = body.model_dump(mode="json")
     fingerprint = body_hash(data)
-    # Read before the write section: the key and the reference in one query, outside the
-    # group committer's lock (the unique constraints still settle any race, see below).
-    for row in await _by_key_or_reference(runtime, key, body.reference):
-        if row.idempotency_key == key:
-            return _replay(row, fingerprint)
-        raise _reference_taken(body.reference, row.id)
+    # No read before the write: a new key and reference (nearly every request) go straight to
+    # the insert, and the unique constraints on both tell a repeat or a taken reference.
     now = utcnow()
     errors = domain.validate_application(body.model_dump(), ref, now=now)
     app_id = str(uuid.uuid4())
@@ -45,6 +46,12 @@ async def submit_application(
                                          "value_eur": domain.money_str(
                                              domain.goods_value(data["goods"]))})
     if errors and body.amends is None:
+        # A repeat of a request accepted earlier answers as then, whatever the rules say now.
+        async with runtime.sessions() as session:
+            earlier = await session.execute(_holding(key, body.reference))
+            answer = _answer(list(earlier.all()), key, body.reference, fingerprint)
+        if answer is not None:
+            return answer
         raise domain.InvalidRequest(errors)
     try:
         async with runtime.transaction() as session:
@@ -68,11 +75,12 @@ async def submit_application(
                 actor=who.as_actor(), correlation_id=app_id, expected_version=0,
             )
     except IntegrityError:
-        # A concurrent twin won the race on the key or the reference: answer as it was.
-        existing = await _by_key(runtime, key)
-        if existing is None:
+        # The key or the reference is taken: by an earlier request or by a concurrent twin.
+        rows = await rows_after_conflict(runtime, _holding(key, body.reference))
+        answer = _answer(rows, key, body.reference, fingerprint)
+        if answer is None:
             raise _reference_taken(body.reference, None) from None
-        return _replay(existing, fingerprint)
+        return answer
     return current_document_of(document, status="submitted"), True
 
 
@@ -83,20 +91,22 @@ def _reference_taken(reference: str, other: str | None) -> Problem:
                    "Idempotency-Key", kind="duplicate-reference", application_id=other)
 
 
-async def _by_key(runtime: Runtime, key: str) -> Any:
-    async with runtime.sessions() as session:
-        return (await session.execute(
-            select(applications).where(applications.c.idempotency_key == key)
-        )).first()
+def _holding(key: str, reference: str) -> Select[Any]:
+    """The applications holding this key or this reference."""
+    return select(applications).where(
+        or_(applications.c.idempotency_key == key, applications.c.reference == reference))
 
 
-async def _by_key_or_reference(runtime: Runtime, key: str, reference: str) -> list[Any]:
-    """Applications holding this key or this reference, the key's own first."""
-    async with runtime.sessions() as session:
-        rows = (await session.execute(select(applications).where(
-            or_(applications.c.idempotency_key == key, applications.c.reference == reference)
-        ))).all()
-    return sorted(rows, key=lambda row: row.idempotency_key != key)
+def _answer(rows: list[Any], key: str, reference: str,
+            fingerprint: str) -> tuple[dict[str, Any], bool] | None:
+    """The answer to a request whose key or reference is held already: the key's application
+    again (200), 409 for another body under the key or the reference under another key; None
+    when neither is held."""
+    for row in sorted(rows, key=lambda row: row.idempotency_key != key):
+        if row.idempotency_key == key:
+            return _replay(row, fingerprint)
+        raise _reference_taken(reference, row.id)
+    return None
 
 
 def _replay(row: Any, fingerprint: str) -> tuple[dict[str, Any], bool]:

@@ -6,12 +6,12 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from services.intake import events
 from services.intake.db import classification_requests
-from services.intake.handlers.common import body_hash, key_reused
+from services.intake.handlers.common import body_hash, key_reused, rows_after_conflict
 from services.intake.schemas import ClassificationIn
 from shared.auth import Principal
 from shared.envelope import canonical_json
@@ -41,17 +41,22 @@ async def request_classification(
                 session, rid, [NewEvent(events.CLASSIFICATION_REQUESTED, payload)],
                 actor=who.as_actor(), correlation_id=rid, expected_version=0)
     except IntegrityError:
-        existing = await _by_key(runtime, key) if key is not None else None
-        if existing is None:
+        # A concurrent twin took the key, perhaps in the same commit group.
+        rows = await rows_after_conflict(runtime, _with_key(key)) if key is not None else []
+        if not rows:
             raise
-        return _replay(existing, fingerprint), False
+        return _replay(rows[0], fingerprint), False
     return _document(payload, "pending", None), True
+
+
+def _with_key(key: str) -> Select[Any]:
+    return select(classification_requests).where(
+        classification_requests.c.idempotency_key == key)
 
 
 async def _by_key(runtime: Runtime, key: str) -> Any:
     async with runtime.sessions() as session:
-        return (await session.execute(select(classification_requests).where(
-            classification_requests.c.idempotency_key == key))).first()
+        return (await session.execute(_with_key(key))).first()
 
 
 def _replay(row: Any, fingerprint: str) -> dict[str, Any]:

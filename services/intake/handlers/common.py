@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result
+from sqlalchemy import CursorResult, Result, Select
 
 from shared.envelope import canonical_json
 from shared.problems import Problem
+from shared.service import Runtime
 
 
 def body_hash(body: dict[str, Any]) -> str:
@@ -19,6 +20,17 @@ def body_hash(body: dict[str, Any]) -> str:
 def rows_changed(result: Result[Any]) -> int:
     """How many rows an UPDATE touched."""
     return cast(CursorResult[Any], result).rowcount
+
+
+async def rows_after_conflict(runtime: Runtime, query: Select[Any]) -> list[Any]:
+    """The rows a unique-constraint conflict ran into, read as a unit of work of their own.
+
+    The row in the way may be a concurrent twin's, written earlier in the same commit group and
+    not committed yet. A unit of work shares the group's transaction, so it sees that row, and
+    it returns only once the group is durable: the answer never names a row that could vanish.
+    """
+    async with runtime.transaction() as session:
+        return list((await session.execute(query)).all())
 
 
 def key_reused(what: str, resource_id: str) -> Problem:
