@@ -34,7 +34,7 @@ from shared.envelope import canonical_json
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "services" / "denials" / "migrations"
 SIZES = (1_000, 10_000, 100_000)
-QUERIES = 300
+QUERIES = 1000
 STATES = ("DE", "FR", "BE", "IT", "ES", "SE", "NO", "PL", "AT", "CZ", "FI", "DK", "IE", "PT")
 WORDS = ("alpha", "nordic", "troya", "delta", "orion", "levant", "gulf", "sky", "sea", "star",
          "falcon", "eagle", "atlas", "nova", "zenith", "vector", "apex", "titan", "helix", "aurora",
