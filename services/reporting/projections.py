@@ -70,9 +70,34 @@ def parse(body: bytes) -> dict[str, Any]:
 def fact_body(fact: dict[str, Any]) -> str:
     """A fact as the JSON text stored in its row (keys sorted, compact)."""
     try:
-        return orjson.dumps(fact, option=orjson.OPT_SORT_KEYS).decode()
+        return orjson.dumps(fact, default=_embed, option=orjson.OPT_SORT_KEYS).decode()
     except TypeError:
-        return json.dumps(fact, sort_keys=True, separators=(",", ":"))
+        return json.dumps(fact, default=json.loads, sort_keys=True, separators=(",", ":"))
+
+
+def _embed(value: Any) -> orjson.Fragment:
+    if isinstance(value, bytearray):  # a part's data kept as its JSON text (see `fold`)
+        return orjson.Fragment(bytes(value))
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def fold(facts: Facts, env: dict[str, Any]) -> None:
+    """`evolve`, keeping each part's data as its JSON text rather than as parsed objects.
+
+    A rebuild holds thousands of facts at a time: as text they take a fraction of the memory,
+    and the garbage collector, which otherwise walks every dict and list of every part again
+    and again, has nothing to walk (this alone made the rebuild a third faster).
+    """
+    for kind, key, part, data in fact_updates(env):
+        merge_part(facts.setdefault((kind, key), {}), part, stamp(env, _as_text(data)))
+
+
+def _as_text(data: dict[str, Any]) -> bytearray | dict[str, Any]:
+    try:
+        # A copy: the bytes orjson returns keep the whole buffer it wrote into (4 KiB at least).
+        return bytearray(orjson.dumps(data, option=orjson.OPT_SORT_KEYS))
+    except TypeError:
+        return data  # what orjson cannot write (integers past 64 bits) stays parsed
 
 
 class LogReader:
@@ -343,7 +368,7 @@ class Projections:
         count = written = 0
         async for bodies in reader.batches():
             for body in bodies:
-                evolve(facts, parse(body))
+                fold(facts, parse(body))
             count += len(bodies)
             self.progress.position = reader.position
             self.progress.events = count

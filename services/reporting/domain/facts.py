@@ -117,7 +117,7 @@ def recorded_key(value: Any) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def stamp(env: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+def stamp(env: dict[str, Any], data: Any) -> dict[str, Any]:
     """A part's data stamped with the event that set it."""
     return {"at": recorded_key(env.get("recorded_at")), "id": str(env.get("event_id", "")),
             "data": data}
