@@ -362,21 +362,9 @@ class Projections:
             await session.execute(delete(facts_table).where(facts_table.c.generation >= new))
             await session.execute(update(projection_state).where(projection_state.c.id == 1)
                                   .values(building=new))
-        reader = LogReader(bus.nc, bus.js, bus.stream, reported_subjects())
-        facts: Facts = {}
         started = time.monotonic()
-        count = written = 0
-        async for bodies in reader.batches():
-            for body in bodies:
-                fold(facts, parse(body))
-            count += len(bodies)
-            self.progress.position = reader.position
-            self.progress.events = count
-            self.progress.events_per_second = count / max(time.monotonic() - started, 1e-6)
-            if len(facts) >= WRITE_EVERY:
-                async with self.runtime.transaction() as session:
-                    written += await write_facts(session, new, facts)
-                facts = {}
+        reader = LogReader(bus.nc, bus.js, bus.stream, reported_subjects())
+        facts, count, written = await self._read(reader, new, started)
         async with self.runtime.transaction() as session:
             state = await state_row(session, lock=True)
             written += await write_facts(session, new, facts)
@@ -386,6 +374,38 @@ class Projections:
                                   .where(facts_table.c.generation == state.active))
         self._finished(new, events=max(log_events, count), read=count, facts=written,
                        elapsed=max(time.monotonic() - started, 1e-6))
+
+    async def _read(self, reader: LogReader, generation: int,
+                    started: float) -> tuple[Facts, int, int]:
+        """Fold the log into facts, writing them into `generation` a chunk at a time as it goes;
+        returns the facts not yet written, the events read and the facts written."""
+        facts: Facts = {}
+        count = written = 0
+        writer: asyncio.Task[int] | None = None
+        try:
+            async for bodies in reader.batches():
+                for body in bodies:
+                    fold(facts, parse(body))
+                count += len(bodies)
+                self.progress.position = reader.position
+                self.progress.events = count
+                self.progress.events_per_second = count / max(time.monotonic() - started, 1e-6)
+                if len(facts) >= WRITE_EVERY:
+                    # Written while the next events are read and folded; one chunk at a time.
+                    written += await writer if writer is not None else 0
+                    writer = asyncio.ensure_future(self._write(generation, facts))
+                    facts = {}
+            written += await writer if writer is not None else 0
+        finally:
+            if writer is not None and not writer.done():
+                writer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await writer
+        return facts, count, written
+
+    async def _write(self, generation: int, facts: Facts) -> int:
+        async with self.runtime.transaction() as session:
+            return await write_facts(session, generation, facts)
 
     def _finished(self, generation: int, *, events: int, read: int, facts: int,
                   elapsed: float) -> None:
