@@ -2,7 +2,9 @@
 
 `python -m bench.replay_worker MODE NATS_URL DATA_DIR EXPECT SECONDS` prints one JSON line:
   raw      read every event with a nats-py ordered consumer and do nothing (the limit)
-  rebuild  reporting's own projection rebuild (services.reporting.projections.Projections)
+  rebuild  reporting's own projection rebuild (services.reporting.projections.Projections);
+           `events` is the log it rebuilt from, `events_read` the events of the types that set a
+           fact, the only ones it fetches
   peer     the same projections written one event at a time, one transaction per event with its
            tracking (inbox) row, as event-sourcing process applications do; time-boxed
 """
@@ -78,7 +80,7 @@ async def rebuild(url: str, data_dir: Path, expect: int) -> dict[str, Any]:
         if progress.error:
             raise RuntimeError(progress.error)
         emit({"events": progress.last.get("events"), "facts": progress.last.get("facts"),
-              "seconds": seconds})
+              "events_read": progress.last.get("events_read"), "seconds": seconds})
         return {}
 
 

@@ -1,11 +1,12 @@
 """The fact projections in the database: kept up to date by the consumer, rebuilt from JetStream.
 
 Readers use the active generation. A rebuild reads the JetStream log (only the event types that
-set a fact) with the same pure `evolve`, writes the facts into the next generation in chunks as
-it goes (so its memory stays bounded however long the log), and switches the pointer in one
-transaction; meanwhile the old generation keeps serving. While a rebuild runs, the live consumer
-writes every event into both generations; merging is commutative and idempotent, so the events
-the rebuild also read, and the ones that arrived after it started, give the same facts.
+set a fact), folds it with the same pure `fact_updates` and `merge_part` as `evolve`, writes the
+facts into the next generation in chunks as it goes (so its memory stays bounded however long
+the log), and switches the pointer in one transaction; meanwhile the old generation keeps
+serving. While a rebuild runs, the live consumer writes every event into both generations;
+merging is commutative and idempotent, so the events the rebuild also read, and the ones that
+arrived after it started, give the same facts.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def fold(facts: Facts, env: dict[str, Any]) -> None:
 
     A rebuild holds thousands of facts at a time: as text they take a fraction of the memory,
     and the garbage collector, which otherwise walks every dict and list of every part again
-    and again, has nothing to walk (this alone made the rebuild a third faster).
+    and again, has nothing to walk (measured: a third of the rebuild's time went to it).
     """
     for kind, key, part, data in fact_updates(env):
         merge_part(facts.setdefault((kind, key), {}), part, stamp(env, _as_text(data)))
