@@ -177,3 +177,13 @@ async def test_screening_compares_every_denial_while_the_index_is_of_another_mat
 def test_the_index_version_follows_the_normaliser() -> None:
     cached = json.loads(json.dumps(prepare("Troya Tech").to_json()))
     assert NAME_INDEX_VERSION.split(".")[0] == str(cached["v"])
+
+
+async def test_a_denial_whose_names_hold_no_word_is_registered_and_never_matches(
+        denials: RunningService) -> None:
+    body = denial_body(end_user={"name": "!!!", "country": "IL"}, consignee=None)
+    created = await denials.client.post("/v1/denials", json=body, headers=DE)
+    assert created.status_code == 201, created.text
+    r = await denials.client.post("/v1/denials/matches", headers=NL, json={
+        "destination": "IL", "rating": "ML15", "end_user": {"name": "!!!", "country": "IL"}})
+    assert r.json()["matches"] == []

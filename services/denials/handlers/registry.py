@@ -103,9 +103,10 @@ async def record_denial(
     await session.execute(insert(denial_keys), [
         {"denial_id": denial["id"], "rating_key": k, "destination": denial["destination"]}
         for k in sorted(keys)])
-    await session.execute(insert(denial_names), index_rows(
-        denial_id=denial["id"], destination=denial["destination"], families=keys,
-        end_user=end_user, consignee=consignee))
+    filed = index_rows(denial_id=denial["id"], destination=denial["destination"],
+                       families=keys, end_user=end_user, consignee=consignee)
+    if filed:  # a name of no letters or digits is no entity to file (nor to match)
+        await session.execute(insert(denial_names), filed)
     await bump_registry(session)
     return document
 
