@@ -42,7 +42,7 @@ from services.reporting.domain.facts import (
     merge_part,
     stamp,
 )
-from shared.envelope import Envelope, utcnow
+from shared.envelope import Envelope, subject_for, utcnow
 from shared.service import Runtime
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,8 @@ CHUNK = 2000  # rows per bulk statement
 
 def reported_subjects() -> list[str]:
     """The subjects of the event types that set a fact: all a rebuild needs to read."""
-    return [f"lic.*.*.{kind}" for kind in REPORTED_TYPES]
+    # Stream ids hold no dots (see shared.envelope.subject_for), so the type is the 4th token.
+    return [subject_for("*", "*", kind) for kind in REPORTED_TYPES]
 
 
 def parse(body: bytes) -> dict[str, Any]:
