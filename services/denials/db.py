@@ -67,6 +67,8 @@ denial_names = Table(
     Column("rating_key", String(60), primary_key=True),
     Column("name_key", BigInteger, primary_key=True, autoincrement=False),
     Column("denial_id", String(36), primary_key=True),
+    # The primary key is all there is: SQLite need not keep the rows twice (table and index).
+    sqlite_with_rowid=False,
 )
 
 # How many registry events have been applied: the version a screening ran against; and the

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("rating_key", sa.String(60), primary_key=True),
         sa.Column("name_key", sa.BigInteger, primary_key=True, autoincrement=False),
         sa.Column("denial_id", sa.String(36), primary_key=True),
+        sqlite_with_rowid=False,
     )
     op.add_column("registry", sa.Column("name_index", sa.String(20), nullable=True))
     bind = op.get_bind()
