@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Annotated
@@ -17,7 +18,7 @@ from jwt.algorithms import RSAAlgorithm
 from pydantic import BaseModel, Field
 
 from shared.auth import Principal, TokenVerifier, issue_token, require
-from shared.problems import BodyLimit, install_problem_handlers
+from shared.problems import BodyLimit, Problem, install_problem_handlers
 from shared.testing import TEST_SECRET, auth
 
 
@@ -140,3 +141,27 @@ async def test_rs256_tokens_are_checked_against_a_jwks_url(jwks_server) -> None:
     assert ok.status_code == 200
     assert ok.json()["sub"] == "customs-gw"
     assert hs.status_code == 401
+
+
+def test_a_remembered_token_still_expires() -> None:
+    verifier = TokenVerifier(secret=TEST_SECRET, remember_seconds=60)
+    token = issue_token(TEST_SECRET, roles=["customs"], sub="gate-7", ttl_seconds=1)
+    assert verifier.verify(token).sub == "gate-7"
+    assert verifier.verify(token).sub == "gate-7"  # remembered
+    time.sleep(2.1)  # the token's exp (whole seconds) has passed: remembering ends with it
+    with pytest.raises(Problem) as refused:
+        verifier.verify(token)
+    assert refused.value.status == 401 and "expired" in refused.value.detail
+
+
+def test_a_tampered_copy_of_a_remembered_token_is_refused() -> None:
+    verifier = TokenVerifier(secret=TEST_SECRET)
+    token = issue_token(TEST_SECRET, roles=["customs"], sub="gate-7")
+    verifier.verify(token)
+    header, claims, signature = token.split(".")
+    forged_claims = jwt.utils.base64url_encode(json.dumps(
+        {**jwt.decode(token, options={"verify_signature": False}), "roles": ["mfa"]}
+    ).encode()).decode()
+    with pytest.raises(Problem) as refused:
+        verifier.verify(f"{header}.{forged_claims}.{signature}")
+    assert refused.value.status == 401
