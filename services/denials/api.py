@@ -215,7 +215,8 @@ async def matches(body: MatchQuery, runtime: RuntimeDep, who: Reader) -> dict[st
 
     Same destination, same end user or consignee (entity resolution), same rating or the same
     ML category / Annex I entry. Extensions: `registry_version` (registry events applied when
-    the screening ran), `on`, `candidates`, and per match `reference`, `denied_on`, `rating`,
+    the screening ran), `on`, `candidates` (the denials the name index offered, each compared
+    in full), and per match `reference`, `denied_on`, `rating`,
     `goods_description`; `application_ref` in the request leaves out dismissed matches.
     """
     data = body.model_dump(mode="json")

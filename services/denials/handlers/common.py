@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.denials.db import registry
@@ -32,12 +32,6 @@ def today() -> dt.date:
 def is_dutch(who: Principal) -> bool:
     """Whether the caller is a Dutch official (who may see Dutch application ids)."""
     return who.has(*DUTCH_ROLES)
-
-
-async def registry_version(session: AsyncSession) -> int:
-    """How many registry events have been applied so far."""
-    return int((await session.execute(select(registry.c.version)
-                                      .where(registry.c.id == 1))).scalar_one())
 
 
 async def bump_registry(session: AsyncSession, by: int = 1) -> None:

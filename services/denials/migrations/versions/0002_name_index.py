@@ -66,6 +66,10 @@ def upgrade() -> None:
             op.bulk_insert(names, rows)
     bind.execute(sa.update(_registry).where(_registry.c.id == 1)
                  .values(name_index=NAME_INDEX_VERSION))
+    if bind.dialect.name == "postgresql":
+        # Fresh statistics, so the planner uses the name key at once rather than after
+        # autovacuum has come round to a freshly filled table.
+        op.execute("ANALYZE denial_names")
 
 
 def downgrade() -> None:
