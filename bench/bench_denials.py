@@ -28,7 +28,8 @@ from sqlalchemy import func, insert, or_, select, text
 from services.denials.db import denial_keys, denial_names, denials
 from services.denials.domain import Screening, expires_on, screen
 from services.denials.handlers.registry import index_rows, load_candidates
-from services.denials.matching import prepare, rating_key
+from services.denials.matching import prepare
+from services.denials.ratings import rating_key
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.migrate import upgrade
 from shared.envelope import canonical_json

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from services.denials.handlers import consultations as consult
 from services.denials.handlers import registry as reg
 from services.denials.handlers.common import Policy
-from services.denials.matching import normalise_rating
+from services.denials.ratings import normalise_rating
 from shared.auth import Principal, require
 from shared.pagination import Page
 from shared.problems import Problem

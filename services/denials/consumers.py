@@ -17,7 +17,7 @@ from services.denials.db import applications, denials
 from services.denials.domain import business_date
 from services.denials.handlers.common import Policy
 from services.denials.handlers.registry import record_denial, record_dismissal
-from services.denials.matching import normalise_rating
+from services.denials.ratings import normalise_rating
 from shared.consumer import ConsumerSpec, RetryLater
 from shared.envelope import SYSTEM, Envelope, canonical_json
 from shared.eventstore import ConcurrencyConflict

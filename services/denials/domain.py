@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.denials.matching import PreparedName, entity_score, rating_relation
+from services.denials.matching import PreparedName, entity_score
+from services.denials.ratings import rating_relation
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 

@@ -10,14 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.denials.matching import (
-    PreparedName,
-    normalise_rating,
-    prepare,
-    rating_key,
-    rating_relation,
-    same_entity,
-)
+from services.denials.matching import PreparedName, prepare, same_entity
+from services.denials.ratings import normalise_rating, rating_key, rating_relation
 
 PAIRS: list[dict[str, Any]] = json.loads(
     (Path(__file__).parent / "name_pairs.json").read_text(encoding="utf-8"))

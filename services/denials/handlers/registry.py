@@ -36,8 +36,8 @@ from services.denials.matching import (
     filing_keys,
     lookup_keys,
     prepare,
-    rating_key,
 )
+from services.denials.ratings import rating_key
 from shared.auth import Principal
 from shared.envelope import SYSTEM, Actor, canonical_json, utcnow
 from shared.eventstore import NewEvent
