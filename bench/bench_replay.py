@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -90,10 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peer-seconds", type=float, default=15.0)
     args = parser.parse_args(argv)
     section = Section("1. Replay: rebuild the report projections from JetStream")
+    started = time.monotonic()
     run(section, args.sizes, runs=args.runs, big_runs=max(1, args.runs - 1),
         peer_seconds=args.peer_seconds)
+    section.seconds = time.monotonic() - started
     print(render(machine(), "python -m bench.bench_replay " + " ".join(argv or sys.argv[1:]),
-                 [section], 0.0))
+                 [section], section.seconds))
     return 0
 
 
