@@ -147,3 +147,30 @@ async def test_csv_html_and_bad_requests(reporting: RunningService,
     stream = await c.get(f"/v1/streams/{h.envelopes[0].stream_id}", headers=REPORTER)
     assert [e["type"] for e in stream.json()["events"]] == [
         "ApplicationSubmitted", "CaseOpened", "CaseDecided", "LicenceIssued"]
+
+
+async def test_a_rebuild_written_in_many_chunks_while_events_arrive_equals_a_quiet_one(
+        reporting: RunningService, nats_server: NatsServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.reporting import projections
+
+    history = generate(seed=5, applications=300)
+    half = len(history.envelopes) // 2
+    await publish(nats_server.url, history.envelopes[:half])
+    await caught_up(reporting, half)
+    # Facts written out every 40 while the log is read, and the live consumer writing the
+    # second half into both generations meanwhile: chunks merge with rows already there.
+    monkeypatch.setattr(projections, "WRITE_EVERY", 40)
+    r = await reporting.client.post("/v1/projections/rebuild", headers=ADMIN)
+    assert r.status_code == 202, r.text
+    await publish(nats_server.url, history.envelopes[half:])
+    await caught_up(reporting, len(history.envelopes))
+    chunked = {y: (await reporting.client.get(f"/v1/reports/annual/{y}",
+                                              headers=REPORTER)).content
+               for y in (2022, 2023, 2024)}
+    monkeypatch.setattr(projections, "WRITE_EVERY", 10**9)
+    await rebuilt(reporting, generation=3)
+    for year, body in chunked.items():
+        quiet = await reporting.client.get(f"/v1/reports/annual/{year}", headers=REPORTER)
+        assert quiet.content == body
+        check_consistency(quiet.json())
