@@ -28,6 +28,7 @@ from shared.envelope import Envelope, utcnow
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, Sequence[Envelope]], Awaitable[None]]
 
 
 class RetryLater(Exception):
@@ -47,6 +48,10 @@ class ConsumerSpec:
     default: Handler | None = None
     after_commit: Callable[[], None] | None = None
     batch: int = 256
+    # Optional: takes a whole fetched batch at once (the events not handled before, in order,
+    # already in the inbox), for a consumer that can do in a few statements what it would do
+    # in a few per event. The handlers above still serve when a batch falls back to one by one.
+    batch_handler: BatchHandler | None = None
     stats: dict[str, int] = field(default_factory=lambda: {"processed": 0, "dead": 0,
                                                            "redelivered": 0})
 
@@ -139,8 +144,13 @@ class Consumer:
         if len(parsed) > 1:
             try:
                 async with self.transaction() as session:
-                    for _msg, env in parsed:
-                        await self._apply(session, env)
+                    if self.spec.batch_handler is not None:
+                        fresh = await self._admit(session, [env for _msg, env in parsed])
+                        if fresh:
+                            await self.spec.batch_handler(session, fresh)
+                    else:
+                        for _msg, env in parsed:
+                            await self._apply(session, env)
             except Exception as exc:  # noqa: BLE001 - falls back to one by one
                 log.debug("batch of %d failed (%s); handling one by one", len(parsed), exc)
             else:
@@ -190,6 +200,25 @@ class Consumer:
         handler = self.spec.handlers.get(env.type, self.spec.default)
         if handler is not None:
             await handler(session, env)
+
+    async def _admit(self, session: AsyncSession, envs: Sequence[Envelope]) -> list[Envelope]:
+        """The events of a batch not handled before, each once, recorded in the inbox."""
+        ids = list({env.event_id for env in envs})
+        seen = set((await session.execute(
+            select(self.inbox.c.event_id).where(self.inbox.c.consumer == self.spec.name,
+                                                self.inbox.c.event_id.in_(ids))
+        )).scalars())
+        fresh = []
+        for env in envs:
+            if env.event_id not in seen:
+                seen.add(env.event_id)
+                fresh.append(env)
+        if fresh:
+            now = utcnow()
+            await session.execute(insert(self.inbox), [
+                {"consumer": self.spec.name, "event_id": env.event_id, "processed_at": now}
+                for env in fresh])
+        return fresh
 
     async def _committed(self, msgs: Sequence[Msg]) -> None:
         self.spec.stats["processed"] += len(msgs)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.db import log
-from services.reporting.projections import apply_event
+from services.reporting.projections import apply_event, apply_events
 from shared.consumer import ConsumerSpec
 from shared.envelope import Envelope
 
@@ -15,14 +18,23 @@ async def keep_event(session: AsyncSession, env: Envelope) -> None:
     """Keep a copy of the event (for `as_of`) and apply it to the report's facts."""
     # The insert comes first: on SQLite it takes the write lock before the generation pointer
     # is read, so a rebuild switching generations cannot slip in between.
-    await session.execute(insert(log).values(
-        event_id=env.event_id, source=env.source, stream_id=env.stream_id,
-        stream_version=env.stream_version, type=env.type, recorded_at=env.recorded_at,
-        body=env.to_json(),
-    ))
+    await session.execute(insert(log).values(**_log_row(env)))
     await apply_event(session, env)
+
+
+async def keep_events(session: AsyncSession, envs: Sequence[Envelope]) -> None:
+    """`keep_event` for a whole batch: one insert of the copies, one merge of the facts."""
+    await session.execute(insert(log), [_log_row(env) for env in envs])
+    await apply_events(session, envs)
+
+
+def _log_row(env: Envelope) -> dict[str, Any]:
+    return {"event_id": env.event_id, "source": env.source, "stream_id": env.stream_id,
+            "stream_version": env.stream_version, "type": env.type,
+            "recorded_at": env.recorded_at, "body": env.to_json()}
 
 
 def consumer_spec() -> ConsumerSpec:
     """The durable consumer of the whole log."""
-    return ConsumerSpec(name="reporting", subjects=["lic.>"], handlers={}, default=keep_event)
+    return ConsumerSpec(name="reporting", subjects=["lic.>"], handlers={}, default=keep_event,
+                        batch_handler=keep_events)

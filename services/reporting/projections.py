@@ -18,7 +18,7 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -264,6 +264,19 @@ async def apply_event(session: AsyncSession, env: Envelope) -> None:
                     generation=generation, kind=kind, key=key, body=text))
             else:
                 await session.execute(update(facts_table).where(where).values(body=text))
+
+
+async def apply_events(session: AsyncSession, envs: Sequence[Envelope]) -> None:
+    """Apply a batch of events as `apply_event` would one by one: folded in memory first, then
+    merged into each generation's rows with one read and one write per kind."""
+    batch: Facts = {}
+    for env in envs:
+        evolve(batch, env.model_dump(mode="json"))
+    if not batch:
+        return
+    state = await state_row(session, lock=True)
+    for generation in [state.active] + ([state.building] if state.building is not None else []):
+        await write_facts(session, generation, batch)
 
 
 async def facts_as_of(session: AsyncSession, as_of: dt.datetime) -> Facts:

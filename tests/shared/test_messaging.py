@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import nats
@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.bus import ensure_stream
 from shared.consumer import ConsumerSpec, RetryLater
 from shared.envelope import SYSTEM, Actor, Envelope, new_event_id, utcnow
 from shared.eventlog import read_subject
@@ -188,6 +189,36 @@ async def test_a_redelivered_event_takes_effect_once(nats_server: NatsServer,
     await _publish(nats_server.url, envs, msg_id_suffix="-again")
     await eventually(lambda: _consumer_idle(runtime))
     assert sorted((await _effects(runtime)).values()) == [1, 2, 3, 4, 5]
+
+
+async def test_a_batch_handler_sees_each_event_once(nats_server: NatsServer,
+                                                   runtime_factory) -> None:
+    runtime = await runtime_factory(nats_server.url)
+    spec = _counting_spec(runtime)
+    effects = runtime.metadata.tables["effects"]
+    batches: list[int] = []
+
+    async def count_all(session: AsyncSession, envs: Sequence[Envelope]) -> None:
+        batches.append(len(envs))
+        await session.execute(insert(effects), [
+            {"event_id": env.event_id, "n": env.payload["n"]} for env in envs])
+
+    spec.batch_handler = count_all
+    runtime.add_consumer(spec)
+    envs = [_envelope("Counted", n) for n in range(1, 6)]
+    # Published before the consumer starts, so that they arrive as one batch.
+    nc = await nats.connect(nats_server.url)
+    await ensure_stream(nc.jetstream(), runtime.bus.stream)
+    await nc.close()
+    await _publish(nats_server.url, envs)
+    await runtime.start()
+    assert await runtime.bus.wait_connected(timeout=10)
+    await eventually(lambda: _len_is(runtime, 5))
+    # The same events again, under other message ids so JetStream delivers them.
+    await _publish(nats_server.url, envs, msg_id_suffix="-again")
+    await eventually(lambda: _consumer_idle(runtime))
+    assert sorted((await _effects(runtime)).values()) == [1, 2, 3, 4, 5]
+    assert batches and max(batches) > 1  # the batch path ran, not only the one-by-one one
 
 
 async def test_poison_messages_are_dead_lettered_and_the_rest_go_on(
