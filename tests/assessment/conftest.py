@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -78,6 +78,14 @@ async def running_assessment(tmp_path: Path, nats_url: str, db: str | None,
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                   base_url="http://assessment") as client):
         yield RunningService(app=app, client=client)
+
+
+def beside(denials: RunningService, tmp_path: Path, nats_url: str, db: str | None,
+           **overrides: Any) -> AbstractAsyncContextManager[RunningService]:
+    """Assessment in `tmp_path/assessment`, screening against the real denials service."""
+    (tmp_path / "assessment").mkdir(exist_ok=True)
+    return running_assessment(tmp_path / "assessment", nats_url, db,
+                              httpx.ASGITransport(app=denials.app), **overrides)
 
 
 @pytest.fixture

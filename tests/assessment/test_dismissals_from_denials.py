@@ -6,7 +6,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import select
 
 from shared.envelope import Actor, Envelope, utcnow
@@ -16,8 +15,8 @@ from tests.assessment.conftest import (
     MFA,
     FakeDenials,
     application,
+    beside,
     publish,
-    running_assessment,
     submit,
     upstream,
 )
@@ -76,9 +75,7 @@ async def test_a_match_dismissed_in_the_registry_no_longer_blocks_approval(
         tmp_path: Path, nats_server: NatsServer, db_url: str,
         denials: RunningService) -> None:
     denial_id = await german_denial(denials)
-    (tmp_path / "assessment").mkdir()
-    async with running_assessment(tmp_path / "assessment", nats_server.url, db_url,
-                                  httpx.ASGITransport(app=denials.app)) as assessment:
+    async with beside(denials, tmp_path, nats_server.url, db_url) as assessment:
         app, other = application(), application()
         await submit(assessment, app)
         await submit(assessment, other)
@@ -140,9 +137,7 @@ async def test_a_dismissal_made_in_assessment_does_not_come_back_from_the_regist
         tmp_path: Path, nats_server: NatsServer, db_url: str,
         denials: RunningService) -> None:
     denial_id = await german_denial(denials)
-    (tmp_path / "assessment").mkdir()
-    async with running_assessment(tmp_path / "assessment", nats_server.url, db_url,
-                                  httpx.ASGITransport(app=denials.app)) as assessment:
+    async with beside(denials, tmp_path, nats_server.url, db_url) as assessment:
         app = application()
         await submit(assessment, app)
         await screened(assessment, app["id"])

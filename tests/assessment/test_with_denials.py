@@ -6,10 +6,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from shared.testing import NatsServer, RunningService, auth, eventually
-from tests.assessment.conftest import ASSESSOR, MFA, application, running_assessment, submit
+from tests.assessment.conftest import ASSESSOR, MFA, application, beside, submit
 from tests.assessment.test_cases import screened
 
 DE = auth("partner", state="DE")
@@ -39,9 +37,7 @@ async def registry_screening(denials: RunningService, application_ref: str) -> l
 async def test_a_match_dismissed_in_assessment_is_not_raised_again_by_denials(
         tmp_path: Path, nats_server: NatsServer, denials: RunningService) -> None:
     denial_id = await german_denial(denials)
-    (tmp_path / "assessment").mkdir()
-    async with running_assessment(tmp_path / "assessment", nats_server.url, None,
-                                  httpx.ASGITransport(app=denials.app)) as assessment:
+    async with beside(denials, tmp_path, nats_server.url, None) as assessment:
         app = application()
         await submit(assessment, app)
         case = await screened(assessment, app["id"])
@@ -80,18 +76,14 @@ async def test_a_token_denials_refuses_fails_screening_until_fixed_and_rerun(
         tmp_path: Path, nats_server: NatsServer, denials: RunningService) -> None:
     denial_id = await german_denial(denials)
     app = application()
-    data_dir = tmp_path / "assessment"
-    data_dir.mkdir()
-    async with running_assessment(data_dir, nats_server.url, None,
-                                  httpx.ASGITransport(app=denials.app),
-                                  denials_token="not-a-token") as assessment:
+    async with beside(denials, tmp_path, nats_server.url, None,
+                      denials_token="not-a-token") as assessment:
         await submit(assessment, app)
         case = await screened(assessment, app["id"], "failed")
         assert case["screening"]["failure"]["status"] == 401
         assert case["screening"]["failure"]["problem"]["status"] == 401
     # The operator fixes the token and restarts: the failed screening waits for an assessor.
-    async with running_assessment(data_dir, nats_server.url, None,
-                                  httpx.ASGITransport(app=denials.app)) as assessment:
+    async with beside(denials, tmp_path, nats_server.url, None) as assessment:
         await assessment.app.state.screener.screen_pending()
         r = await assessment.client.get(f"/v1/cases/{app['id']}", headers=MFA)
         assert r.json()["screening"]["status"] == "failed"
