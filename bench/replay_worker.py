@@ -88,7 +88,7 @@ async def peer(url: str, data_dir: Path, expect: int, budget: float) -> dict[str
     """One event, one transaction: parse, tracking row, read-modify-write of the projection."""
     from sqlalchemy import insert
 
-    from services.reporting.projections import apply_event
+    from services.reporting.projections import apply_events
     from shared.envelope import Envelope, utcnow
     from shared.testing import run_service
 
@@ -109,7 +109,7 @@ async def peer(url: str, data_dir: Path, expect: int, budget: float) -> dict[str
                 async with runtime.sessions() as session, session.begin():
                     await session.execute(insert(inbox).values(
                         consumer="peer", event_id=env.event_id, processed_at=utcnow()))
-                    await apply_event(session, env)
+                    await apply_events(session, [env])
                 count += 1
         seconds = time.monotonic() - started
         emit({"events": count, "seconds": seconds, "time_boxed": count < expect})

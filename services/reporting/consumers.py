@@ -9,21 +9,21 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.db import log
-from services.reporting.projections import apply_event, apply_events
+from services.reporting.projections import apply_events
 from shared.consumer import ConsumerSpec
 from shared.envelope import Envelope
 
 
 async def keep_event(session: AsyncSession, env: Envelope) -> None:
     """Keep a copy of the event (for `as_of`) and apply it to the report's facts."""
-    # The insert comes first: on SQLite it takes the write lock before the generation pointer
-    # is read, so a rebuild switching generations cannot slip in between.
-    await session.execute(insert(log).values(**_log_row(env)))
-    await apply_event(session, env)
+    await keep_events(session, [env])
 
 
 async def keep_events(session: AsyncSession, envs: Sequence[Envelope]) -> None:
-    """`keep_event` for a whole batch: one insert of the copies, one merge of the facts."""
+    """Keep copies of a batch of events (for `as_of`) and apply them to the report's facts:
+    one insert of the copies, one merge of the facts."""
+    # The insert comes first: on SQLite it takes the write lock before the generation pointer
+    # is read, so a rebuild switching generations cannot slip in between.
     await session.execute(insert(log), [_log_row(env) for env in envs])
     await apply_events(session, envs)
 

@@ -242,33 +242,10 @@ async def state_row(session: AsyncSession, *, lock: bool = False) -> Any:
     return (await session.execute(query)).one()
 
 
-async def apply_event(session: AsyncSession, env: Envelope) -> None:
-    """Apply one event to the facts of the active generation (and of a running rebuild's)."""
-    raw = env.model_dump(mode="json")
-    updates = fact_updates(raw)
-    if not updates:
-        return
-    state = await state_row(session, lock=True)
-    generations = [state.active] + ([state.building] if state.building is not None else [])
-    for generation in generations:
-        for kind, key, part, data in updates:
-            where = ((facts_table.c.generation == generation) & (facts_table.c.kind == kind)
-                     & (facts_table.c.key == key))
-            body = (await session.execute(select(facts_table.c.body).where(where))).scalar()
-            fact = json.loads(body) if body is not None else {}
-            if not merge_part(fact, part, stamp(raw, data)):
-                continue
-            text = fact_body(fact)
-            if body is None:
-                await session.execute(insert(facts_table).values(
-                    generation=generation, kind=kind, key=key, body=text))
-            else:
-                await session.execute(update(facts_table).where(where).values(body=text))
-
-
 async def apply_events(session: AsyncSession, envs: Sequence[Envelope]) -> None:
-    """Apply a batch of events as `apply_event` would one by one: folded in memory first, then
-    merged into each generation's rows with one read and one write per kind."""
+    """Apply events to the facts of the active generation (and of a running rebuild's): folded
+    in memory first, then merged into each generation's rows with one read and one write per
+    kind."""
     batch: Facts = {}
     for env in envs:
         evolve(batch, env.model_dump(mode="json"))
