@@ -144,13 +144,7 @@ class Consumer:
         if len(parsed) > 1:
             try:
                 async with self.transaction() as session:
-                    if self.spec.batch_handler is not None:
-                        fresh = await self._admit(session, [env for _msg, env in parsed])
-                        if fresh:
-                            await self.spec.batch_handler(session, fresh)
-                    else:
-                        for _msg, env in parsed:
-                            await self._apply(session, env)
+                    await self._apply(session, [env for _msg, env in parsed])
             except Exception as exc:  # noqa: BLE001 - falls back to one by one
                 log.debug("batch of %d failed (%s); handling one by one", len(parsed), exc)
             else:
@@ -163,7 +157,7 @@ class Consumer:
         """Handle one message in its own transaction: ack, nak with backoff, or dead-letter."""
         try:
             async with self.transaction() as session:
-                await self._apply(session, env)
+                await self._apply(session, [env])
         except TRANSIENT as exc:
             delivered = msg.metadata.num_delivered if msg.metadata else 1
             delay = min(0.2 * 2 ** min(delivered, 8), 30.0)
@@ -185,21 +179,16 @@ class Consumer:
             return
         await self._committed([msg])
 
-    async def _apply(self, session: AsyncSession, env: Envelope) -> None:
-        seen = await session.execute(
-            select(self.inbox.c.event_id).where(
-                self.inbox.c.consumer == self.spec.name, self.inbox.c.event_id == env.event_id
-            )
-        )
-        if seen.first() is not None:
+    async def _apply(self, session: AsyncSession, envs: Sequence[Envelope]) -> None:
+        """The effects of events not handled before, in the caller's transaction."""
+        fresh = await self._admit(session, envs)
+        if self.spec.batch_handler is not None and len(fresh) > 1:
+            await self.spec.batch_handler(session, fresh)
             return
-        await session.execute(
-            insert(self.inbox).values(consumer=self.spec.name, event_id=env.event_id,
-                                      processed_at=utcnow())
-        )
-        handler = self.spec.handlers.get(env.type, self.spec.default)
-        if handler is not None:
-            await handler(session, env)
+        for env in fresh:
+            handler = self.spec.handlers.get(env.type, self.spec.default)
+            if handler is not None:
+                await handler(session, env)
 
     async def _admit(self, session: AsyncSession, envs: Sequence[Envelope]) -> list[Envelope]:
         """The events of a batch not handled before, each once, recorded in the inbox."""
