@@ -22,7 +22,7 @@ from shared.db.store_tables import add_store_tables
 from shared.envelope import SYSTEM, Envelope, utcnow
 from shared.eventstore import EventStore, NewEvent
 from shared.groupcommit import GroupCommitter
-from shared.testing import create_postgres_database
+from tests.harness import create_postgres_database
 
 EVENTS_PER_COMMAND = 2
 

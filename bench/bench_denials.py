@@ -33,7 +33,7 @@ from services.denials.ratings import rating_key
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.migrate import upgrade
 from shared.envelope import canonical_json
-from shared.testing import create_postgres_database
+from tests.harness import create_postgres_database
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "services" / "denials" / "migrations"
 SIZES = (1_000, 10_000, 100_000)

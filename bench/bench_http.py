@@ -29,7 +29,7 @@ from bench.common import (
 from bench.events import application_body
 from bench.load import OPEN, LoadResult, closed_loop, fixed_rate
 from licensing.nats_server import free_port
-from shared.testing import token
+from tests.harness import token
 
 CONCURRENCY = 32
 

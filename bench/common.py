@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from licensing.nats_server import free_port, wait_for_port
-from shared.testing import TEST_SECRET, NatsServer
+from tests.harness import TEST_SECRET, NatsServer
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"

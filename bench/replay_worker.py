@@ -65,7 +65,7 @@ async def _idle_durable(url: str) -> None:
 
 async def rebuild(url: str, data_dir: Path, expect: int) -> dict[str, Any]:
     """Reporting's rebuild, in-process with the service's lifespan."""
-    from shared.testing import run_service
+    from tests.harness import run_service
 
     await _idle_durable(url)
     async with run_service("reporting", data_dir=data_dir, nats_url=url) as svc:
@@ -90,7 +90,7 @@ async def peer(url: str, data_dir: Path, expect: int, budget: float) -> dict[str
 
     from services.reporting.projections import apply_events
     from shared.envelope import Envelope, utcnow
-    from shared.testing import run_service
+    from tests.harness import run_service
 
     await _idle_durable(url)
     async with run_service("reporting", data_dir=data_dir, nats_url=url) as svc:

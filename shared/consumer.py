@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import nats
 from nats.aio.msg import Msg
@@ -23,12 +24,16 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.bus import Bus
+from shared.contracts import REGISTRY, Event, Payload, UnusableEvent
 from shared.envelope import Envelope, utcnow
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
-BatchHandler = Callable[[AsyncSession, Sequence[Envelope]], Awaitable[None]]
+# A handler takes the consumer's transaction and one event parsed by its contract.
+Handler = Callable[[AsyncSession, Event[Any]], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, Sequence[Event[Any]]], Awaitable[None]]
+# Transitional: a handler registered under a type name still receives the bare envelope.
+EnvelopeHandler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 
 
 class RetryLater(Exception):
@@ -44,7 +49,9 @@ class ConsumerSpec:
 
     name: str
     subjects: Sequence[str]
-    handlers: Mapping[str, Handler]
+    # Keyed by contract model (the handler gets the parsed Event); a key that is a type name
+    # (the older form) gets the envelope.
+    handlers: Mapping[type[Payload] | str, Handler | EnvelopeHandler]
     default: Handler | None = None
     after_commit: Callable[[], None] | None = None
     batch: int = 256
@@ -133,31 +140,61 @@ class Consumer:
                 log.exception("consumer %s failed; restarting", self.spec.name)
                 await asyncio.sleep(1.0)
 
+    def handles(self, env: Envelope) -> bool:
+        """Whether this consumer has a handler for an event of this kind."""
+        if self.spec.default is not None or self.spec.batch_handler is not None:
+            return True
+        try:
+            model = REGISTRY.model(env.source, env.type)
+        except UnusableEvent:
+            return env.type in self.spec.handlers
+        return model in self.spec.handlers or env.type in self.spec.handlers
+
+    def parse(self, env: Envelope) -> Event[Any] | None:
+        """The event parsed by its contract; None when this consumer has no use for it.
+
+        An unknown type or version, or a payload its contract does not read, raises
+        UnusableEvent: a dead letter, whether or not this consumer would have handled it.
+        """
+        if not REGISTRY.knows(env.source, env.type, env.version):
+            REGISTRY.upcast(env.source, env.type, env.version, {})  # raises, saying why
+        if not self.handles(env):
+            return None
+        return REGISTRY.parse(env)
+
     async def handle_batch(self, msgs: Sequence[Msg]) -> None:
         """Handle messages together in one transaction, or one by one if that fails."""
-        parsed: list[tuple[Msg, Envelope]] = []
+        parsed: list[tuple[Msg, Envelope, Event[Any] | None]] = []
         for msg in msgs:
             try:
-                parsed.append((msg, Envelope.parse(msg.data)))
+                env = Envelope.parse(msg.data)
             except (ValidationError, ValueError) as exc:
                 await self._dead(msg, None, f"not an event envelope: {exc}")
+                continue
+            try:
+                parsed.append((msg, env, self.parse(env)))
+            except UnusableEvent as exc:
+                log.warning("event %s (correlation %s) is unusable for %s: %s", env.event_id,
+                            env.correlation_id, self.spec.name, exc)
+                await self._dead(msg, env, f"unusable event: {exc}")
         if len(parsed) > 1:
             try:
                 async with self.transaction() as session:
-                    await self._apply(session, [env for _msg, env in parsed])
+                    await self._apply(session, [(env, ev) for _msg, env, ev in parsed])
             except Exception as exc:  # noqa: BLE001 - falls back to one by one
                 log.debug("batch of %d failed (%s); handling one by one", len(parsed), exc)
             else:
-                await self._committed([m for m, _ in parsed])
+                await self._committed([m for m, _e, _v in parsed])
                 return
-        for msg, env in parsed:
-            await self.handle_one(msg, env)
+        for msg, env, ev in parsed:
+            await self.handle_one(msg, env, ev)
 
-    async def handle_one(self, msg: Msg, env: Envelope) -> None:
+    async def handle_one(self, msg: Msg, env: Envelope, event: Event[Any] | None = None
+                         ) -> None:
         """Handle one message in its own transaction: ack, nak with backoff, or dead-letter."""
         try:
             async with self.transaction() as session:
-                await self._apply(session, [env])
+                await self._apply(session, [(env, event)])
         except TRANSIENT as exc:
             delivered = msg.metadata.num_delivered if msg.metadata else 1
             delay = min(0.2 * 2 ** min(delivered, 8), 30.0)
@@ -179,34 +216,47 @@ class Consumer:
             return
         await self._committed([msg])
 
-    async def _apply(self, session: AsyncSession, envs: Sequence[Envelope]) -> None:
+    async def _apply(self, session: AsyncSession,
+                     items: Sequence[tuple[Envelope, Event[Any] | None]]) -> None:
         """The effects of events not handled before, in the caller's transaction."""
-        fresh = await self._admit(session, envs)
-        if self.spec.batch_handler is not None and len(fresh) > 1:
-            await self.spec.batch_handler(session, fresh)
+        fresh = await self._admit(session, items)
+        usable = [ev for _env, ev in fresh if ev is not None]
+        if self.spec.batch_handler is not None and len(usable) > 1:
+            await self.spec.batch_handler(session, usable)
             return
-        for env in fresh:
-            handler = self.spec.handlers.get(env.type, self.spec.default)
-            if handler is not None:
-                await handler(session, env)
+        for env, event in fresh:
+            if event is None:
+                continue
+            typed = self.spec.handlers.get(type(event.payload))
+            if typed is not None:
+                await typed(session, event)  # type: ignore[arg-type]
+                continue
+            by_name = self.spec.handlers.get(env.type)
+            if by_name is not None:
+                await by_name(session, env)  # type: ignore[arg-type]
+            elif self.spec.default is not None:
+                await self.spec.default(session, event)
 
-    async def _admit(self, session: AsyncSession, envs: Sequence[Envelope]) -> list[Envelope]:
+    async def _admit(self, session: AsyncSession,
+                     items: Sequence[tuple[Envelope, Event[Any] | None]]
+                     ) -> list[tuple[Envelope, Event[Any] | None]]:
         """The events of a batch not handled before, each once, recorded in the inbox."""
+        envs = [env for env, _ev in items]
         ids = list({env.event_id for env in envs})
         seen = set((await session.execute(
             select(self.inbox.c.event_id).where(self.inbox.c.consumer == self.spec.name,
                                                 self.inbox.c.event_id.in_(ids))
         )).scalars())
         fresh = []
-        for env in envs:
+        for env, ev in items:
             if env.event_id not in seen:
                 seen.add(env.event_id)
-                fresh.append(env)
+                fresh.append((env, ev))
         if fresh:
             now = utcnow()
             await session.execute(insert(self.inbox), [
                 {"consumer": self.spec.name, "event_id": env.event_id, "processed_at": now}
-                for env in fresh])
+                for env, _ev in fresh])
         return fresh
 
     async def _committed(self, msgs: Sequence[Msg]) -> None:

@@ -13,14 +13,19 @@ from sqlalchemy import MetaData, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.contracts import REGISTRY, Payload, Registry, UnusableEvent
 from shared.envelope import GENESIS_HASH, Actor, Envelope, canonical_json, new_event_id, utcnow
+from shared.errors import VersionConflict
 
 STREAM_ID = re.compile(r"^[A-Za-z0-9_\-]{1,200}$")
 
 
 @dataclass(frozen=True)
 class NewEvent:
-    """An event a command decided on, before it is recorded."""
+    """An event a command decided on, given as data (the older form; prefer a Payload model).
+
+    Its payload is validated against the registered model of its type when appended.
+    """
 
     type: str
     payload: dict[str, Any] = field(default_factory=dict)
@@ -28,14 +33,15 @@ class NewEvent:
     occurred_at: datetime | None = None
 
 
-class ConcurrencyConflict(Exception):
+class ConcurrencyConflict(VersionConflict):
     """The stream moved on since it was read: someone else appended first."""
 
     def __init__(self, stream_id: str, expected: int | None, actual: int | None = None) -> None:
         super().__init__(
             f"stream {stream_id} is at version {actual}, not {expected}"
             if actual is not None
-            else f"stream {stream_id} was appended to concurrently"
+            else f"stream {stream_id} was appended to concurrently",
+            current_version=actual,
         )
         self.stream_id = stream_id
         self.expected = expected
@@ -45,10 +51,11 @@ class ConcurrencyConflict(Exception):
 class EventStore:
     """Appends events with their outbox rows in the caller's transaction; reads streams back."""
 
-    def __init__(self, metadata: MetaData, source: str) -> None:
+    def __init__(self, metadata: MetaData, source: str, registry: Registry = REGISTRY) -> None:
         self.events = metadata.tables["events"]
         self.outbox = metadata.tables["outbox"]
         self.source = source
+        self.registry = registry
 
     async def head(self, session: AsyncSession, stream_id: str) -> tuple[int, str]:
         """The stream's current version and last hash (0 and the genesis hash when empty)."""
@@ -75,17 +82,20 @@ class EventStore:
         self,
         session: AsyncSession,
         stream_id: str,
-        new_events: Sequence[NewEvent],
+        new_events: Sequence[Payload | NewEvent],
         *,
         actor: Actor,
+        occurred_at: datetime | None = None,
         correlation_id: str | None = None,
         causation_id: str | None = None,
         expected_version: int | None = None,
     ) -> list[Envelope]:
         """Record events on a stream and queue them for publishing, in the open transaction.
 
-        `expected_version` is the version the caller's decision was based on; None appends
-        after whatever is there. Either way the primary key refuses a concurrent append.
+        Each payload is checked against its registered contract. `occurred_at` is the business
+        time of all of them (default: now). `expected_version` is the version the caller's
+        decision was based on; None appends after whatever is there. Either way the primary key
+        refuses a concurrent append.
         """
         if not STREAM_ID.match(stream_id):
             raise ValueError(f"invalid stream id {stream_id!r}")
@@ -103,25 +113,38 @@ class EventStore:
         sealed: list[Envelope] = []
         for new in new_events:
             version += 1
+            event_type, event_version, data, when = self._checked(new)
             envelope = Envelope(
                 event_id=new_event_id(),
-                type=new.type,
-                version=new.version,
+                type=event_type,
+                version=event_version,
                 source=self.source,
                 stream_id=stream_id,
                 stream_version=version,
-                occurred_at=new.occurred_at or now,
+                occurred_at=when or occurred_at or now,
                 recorded_at=now,
                 actor=actor,
                 correlation_id=correlation,
                 causation_id=causation_id,
-                payload=json.loads(canonical_json(new.payload)),
+                payload=data,
                 prev_hash=prev_hash,
             ).sealed()
             prev_hash = envelope.hash
             sealed.append(envelope)
         await self.write(session, sealed)
         return sealed
+
+    def _checked(self, new: Payload | NewEvent
+                 ) -> tuple[str, int, dict[str, Any], datetime | None]:
+        """Type, version, payload data and business time of an event, checked by its contract."""
+        if isinstance(new, Payload):
+            if new.event_source != self.source:
+                raise UnusableEvent(f"{new.event_type} is {new.event_source}'s event, not "
+                                    f"{self.source}'s")
+            return new.event_type, new.event_version, self.registry.dump(new), None
+        data = self.registry.check(self.source, new.type, new.version,
+                                   json.loads(canonical_json(new.payload)))
+        return new.type, new.version, data, new.occurred_at
 
     async def write(self, session: AsyncSession, envelopes: Iterable[Envelope]) -> None:
         """Insert sealed envelopes and their outbox rows; a taken version is a conflict."""

@@ -8,10 +8,32 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unavailable,
+)
+
 log = logging.getLogger(__name__)
+
+# The one table from domain errors to HTTP statuses (most specific class first).
+STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 404),
+    (Forbidden, 403),
+    (Invalid, 422),
+    (Unavailable, 503),
+    (Conflict, 409),
+    (DomainError, 409),
+)
 
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://licensing.example/problems/"
@@ -39,6 +61,64 @@ def problem_response(status: int, title: str, detail: str, *, kind: str | None =
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+class ValidationItem(BaseModel):
+    """One bad field of a request."""
+
+    loc: list[str | int]
+    msg: str
+    type: str | None = None
+
+
+class ProblemDetails(BaseModel):
+    """An error answer (RFC 9457, application/problem+json); more fields may follow."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ValidationItem] | None = None
+
+
+_DESCRIPTIONS = {
+    400: "Malformed request (a cursor or header this service did not issue)",
+    401: "No valid bearer token",
+    403: "The token's roles or state do not allow this",
+    404: "No such resource, or none the caller may see",
+    409: "The request conflicts with the current state (concurrent change, duplicate, rule)",
+    413: "The request body exceeds the limit",
+    422: "The request breaks a rule; `errors` names each bad field",
+    503: "A dependency is away for now; retry after `Retry-After` seconds",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route: each error status it can answer, as problem+json."""
+    return {status: {"model": ProblemDetails, "description": _DESCRIPTIONS.get(status, "Error"),
+                     "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/"
+                                                                 "ProblemDetails"}}}}
+            for status in statuses}
+
+
+def status_of(error: DomainError) -> int:
+    """The HTTP status of a domain error, from the one table."""
+    return next(status for kind, status in STATUS if isinstance(error, kind))
+
+
+def domain_problem(error: DomainError) -> JSONResponse:
+    """A domain error as problem+json."""
+    status = status_of(error)
+    extra = dict(error.extra)
+    headers = None
+    if isinstance(error, Invalid) and error.errors:
+        extra["errors"] = [e.as_dict() for e in error.errors]
+    if isinstance(error, Unavailable):
+        headers = {"Retry-After": str(error.retry_after)}
+    return problem_response(status, error.title, error.detail, kind=error.kind,
+                            headers=headers, **extra)
+
+
 def _loc(loc: Any) -> list[Any]:
     return [part for part in loc]
 
@@ -62,6 +142,10 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(exc.status, exc.title, exc.detail, kind=exc.kind,
                                 headers=exc.headers, **exc.extra)
 
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+        return domain_problem(exc)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = validation_errors(list(exc.errors()))
@@ -79,10 +163,24 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if _may_pass(exc):
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                        exc)
+            return problem_response(
+                503, "Service unavailable",
+                "the database is busy or unreachable; the request was not applied, retry it",
+                kind="unavailable", headers={"Retry-After": "2"})
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(500, "Internal error",
                                 "the server failed; the request was not applied",
                                 kind="internal")
+
+
+def _may_pass(exc: BaseException) -> bool:
+    """A database that is locked, busy or away: the same request may succeed later."""
+    if isinstance(exc, OperationalError | PoolTimeout | TimeoutError | ConnectionError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 class BodyLimit:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.testing import NatsServer, create_postgres_database, postgres_url
+from tests.harness import NatsServer, create_postgres_database, postgres_url
 
 
 @pytest.fixture

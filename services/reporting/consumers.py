@@ -11,17 +11,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.reporting.db import log
 from services.reporting.projections import apply_events
 from shared.consumer import ConsumerSpec
+from shared.contracts import Event
 from shared.envelope import Envelope
 
 
-async def keep_event(session: AsyncSession, env: Envelope) -> None:
+async def keep_event(session: AsyncSession, event: Event[Any]) -> None:
     """Keep a copy of the event (for `as_of`) and apply it to the report's facts."""
-    await keep_events(session, [env])
+    await keep_events(session, [event])
 
 
-async def keep_events(session: AsyncSession, envs: Sequence[Envelope]) -> None:
+async def keep_events(session: AsyncSession, events: Sequence[Event[Any]]) -> None:
     """Keep copies of a batch of events (for `as_of`) and apply them to the report's facts:
     one insert of the copies, one merge of the facts."""
+    envs = [event.envelope for event in events]
     # The insert comes first: on SQLite it takes the write lock before the generation pointer
     # is read, so a rebuild switching generations cannot slip in between.
     await session.execute(insert(log), [_log_row(env) for env in envs])

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from services.assessment.app import create_app
 from services.assessment.settings import Settings
 from shared.envelope import SYSTEM, Envelope, utcnow
-from shared.testing import TEST_SECRET, NatsServer, RunningService, auth, run_service
+from tests.harness import TEST_SECRET, NatsServer, RunningService, auth, run_service
 
 ASSESSOR = auth("assessor", sub="assessor-1")
 MFA = auth("mfa", sub="mfa-1")

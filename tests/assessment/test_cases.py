@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from shared.testing import NatsServer, RunningService, auth, eventually
 from tests.assessment.conftest import (
     ASSESSOR,
     MFA,
@@ -18,6 +17,7 @@ from tests.assessment.conftest import (
     submit,
     upstream,
 )
+from tests.harness import NatsServer, RunningService, auth, eventually
 
 
 async def screened(svc: RunningService, case_id: str, status: str = "completed"

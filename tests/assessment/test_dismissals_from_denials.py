@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import select
 
 from shared.envelope import Actor, Envelope, utcnow
-from shared.testing import NatsServer, RunningService, auth, eventually
 from tests.assessment.conftest import (
     ASSESSOR,
     MFA,
@@ -22,6 +21,7 @@ from tests.assessment.conftest import (
 )
 from tests.assessment.test_cases import screened
 from tests.assessment.test_with_denials import german_denial
+from tests.harness import NatsServer, RunningService, auth, eventually
 
 OFFICIAL = auth("mfa", sub="mfa-official-7")
 
@@ -171,7 +171,7 @@ async def test_registry_dismissals_of_unknown_cases_and_closed_cases_are_left_al
     fake_denials.denials.append({"id": "den-3", "state": "DE", "destination": "SA",
                                  "end_user": "Royal Saudi Land Forces"})
     withdrawn, unmatched = application(), application(end_user={
-        "name": "Saudi Red Crescent", "country": "SA", "type": "other"})
+        "name": "Saudi Red Crescent", "country": "SA", "type": "company"})
     for app in (withdrawn, unmatched):
         await submit(assessment, app)
         await screened(assessment, app["id"])

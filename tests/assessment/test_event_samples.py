@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from services.assessment import events as ev
 from shared.envelope import Envelope
-from shared.testing import RunningService, eventually
 from tests.assessment.conftest import ASSESSOR, MFA, FakeDenials, application, publish, submit
 from tests.assessment.conftest import upstream as upstream_event
 from tests.assessment.test_cases import screened
+from tests.harness import RunningService, eventually
 
 LOCAL = {"embargoes": [], "general_licence_hints": [], "prohibited": [],
          "proposed_findings": [], "reference_version": "2024.1"}

@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from services.assessment.screening import is_permanent
-from shared.testing import RunningService, auth, eventually
 from tests.assessment.conftest import ASSESSOR, MFA, FakeDenials, application, submit
 from tests.assessment.test_cases import screened
+from tests.harness import RunningService, auth, eventually
 
 UNPROCESSABLE = (422, {"type": "about:blank", "title": "Invalid request", "status": 422,
                        "detail": "goods_description: at most 300 characters",

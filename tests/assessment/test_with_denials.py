@@ -6,9 +6,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from shared.testing import NatsServer, RunningService, auth, eventually
 from tests.assessment.conftest import ASSESSOR, MFA, application, beside, submit
 from tests.assessment.test_cases import screened
+from tests.harness import NatsServer, RunningService, auth, eventually
 
 DE = auth("partner", state="DE")
 

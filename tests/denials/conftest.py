@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from shared.envelope import SYSTEM, Actor, Envelope, utcnow
-from shared.testing import NatsServer, RunningService, run_service
+from tests.harness import NatsServer, RunningService, run_service
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import datetime as dt
 from typing import Any
 
 from services.denials.handlers.common import today
-from shared.testing import RunningService, auth
 from tests.denials.conftest import denial_body
+from tests.harness import RunningService, auth
 
 DE = auth("partner", state="DE")
 FR = auth("partner", state="FR")

@@ -6,9 +6,10 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from shared.contracts.intake import ApplicationSubmitted
 from shared.envelope import Actor, Envelope
-from shared.testing import RunningService, auth, eventually
 from tests.denials.conftest import denial_body, publish, upstream
+from tests.harness import RunningService, auth, eventually
 
 DE = auth("partner", state="DE")
 NL = auth("assessor")
@@ -95,9 +96,11 @@ async def test_an_event_without_the_reference_takes_the_application_s(
     app_id = str(uuid.uuid4())
     ref = f"NL-{app_id[:8]}"
     await publish(denials, upstream("intake", "ApplicationSubmitted", app_id, {
-        "id": app_id, "reference": ref, "regime": "military", "destinations": ["IL"],
-        "end_user": {"name": "Troya Tech Defence Ltd", "country": "IL"}, "consignee": None,
-        "goods": [{"description": "thermal cameras", "rating": "ML15a", "quantity": 3}]}))
+        **ApplicationSubmitted.examples[0], "id": app_id, "reference": ref,
+        "destinations": ["IL"], "consignee": None,
+        "end_user": {"name": "Troya Tech Defence Ltd", "country": "IL", "type": "company"},
+        "goods": [{"description": "thermal cameras", "rating": "ML15a", "quantity": 3,
+                   "value_eur": "30000.00"}], "value_eur": "30000.00"}))
     await publish(denials, dismissed_in_assessment(app_id, denial["id"]))
     [ruling] = await eventually(lambda: rulings(denials, ref))
     assert ruling["dismissed_by"] == "mfa-official-7"

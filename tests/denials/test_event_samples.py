@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from services.denials import events
 from shared.envelope import Envelope
-from shared.testing import RunningService, auth
 from tests.denials.conftest import denial_body
+from tests.harness import RunningService, auth
 
 SAMPLES: dict[str, dict[str, Any]] = {
     events.DENIAL_REGISTERED: {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from shared.testing import RunningService, auth, eventually
 from tests.denials.conftest import publish, upstream
+from tests.harness import RunningService, auth, eventually
 
 DE = auth("partner", state="DE")
 NL = auth("assessor")

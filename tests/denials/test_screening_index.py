@@ -29,9 +29,9 @@ from services.denials.ratings import rating_key
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.migrate import alembic_config
 from shared.envelope import canonical_json
-from shared.testing import RunningService, auth
 from tests.denials.conftest import denial_body
 from tests.denials.test_name_index import typo
+from tests.harness import RunningService, auth
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "denials" / "migrations"
 ON = dt.date(2024, 6, 1)

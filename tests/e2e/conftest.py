@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from licensing.nats_server import free_port
-from shared.testing import NatsServer
+from tests.harness import NatsServer
 
 SERVICES = ("intake", "assessment", "denials", "reporting")
 

@@ -13,7 +13,7 @@ import nats
 import pytest
 
 from shared.envelope import Actor, Envelope, new_event_id, utcnow
-from shared.testing import NatsServer, RunningService, auth, run_service
+from tests.harness import NatsServer, RunningService, auth, run_service
 
 CUSTOMS = auth("customs", sub="customs-system")
 ASSESSOR = Actor(sub="assessor-1", roles=("assessor",), state="NL")

@@ -7,7 +7,7 @@ import copy
 import datetime as dt
 from typing import Any
 
-from shared.testing import RunningService, auth
+from tests.harness import RunningService, auth
 from tests.intake.conftest import CUSTOMS, application, key, stream, submit
 
 
@@ -185,7 +185,7 @@ async def test_amending_a_known_licence_is_accepted(intake: RunningService, asse
         r = await intake.client.get(f"/v1/licences/{number}", headers=CUSTOMS)
         return r.status_code == 200
 
-    from shared.testing import eventually
+    from tests.harness import eventually
     await eventually(licence_known)
     amended = await submit(intake, amends={"licence_number": number, "kind": "extension"})
     assert amended["amends"] == {"licence_number": number, "kind": "extension"}

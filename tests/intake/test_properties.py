@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared.testing import NatsServer, RunningService, eventually, run_service
+from tests.harness import NatsServer, RunningService, eventually, run_service
 from tests.intake.conftest import CUSTOMS, Assessment, application
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=False,

@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from typing import Any
 
-from shared.testing import RunningService
+from tests.harness import RunningService
 from tests.intake.conftest import CUSTOMS, stream
 
 

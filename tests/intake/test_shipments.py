@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 from typing import Any
 
-from shared.testing import RunningService, eventually
+from tests.harness import RunningService, eventually
 from tests.intake.conftest import CUSTOMS, Assessment, stream, submit
 
 

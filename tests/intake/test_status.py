@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from typing import Any
 
-from shared.testing import RunningService, eventually
+from tests.harness import RunningService, eventually
 from tests.intake.conftest import CUSTOMS, Assessment, stream, submit
 
 
@@ -93,9 +93,9 @@ async def test_a_decision_after_withdrawal_leaves_it_withdrawn(
         "application_id": app["id"], "reference": app["reference"], "outcome": "denied",
         "criteria": [1], "note": None, "decided_at": "2024-05-01T10:00:00+00:00",
         "queue": "cdiu"})
-    await assessment.publish(app["id"], "CaseOpened", {"application_id": app["id"]})
+    await assessment.publish(app["id"], "CaseOpened", _opened(app))
     marker = await submit(intake)
-    await assessment.publish(marker["id"], "CaseOpened", {"application_id": marker["id"]})
+    await assessment.publish(marker["id"], "CaseOpened", _opened(marker))
     await _becomes(intake, marker["id"], "under_assessment")  # the earlier events are handled
     assert (await _status(intake, app["id"]))["status"] == "withdrawn"
 
@@ -165,3 +165,8 @@ async def test_not_controlled_is_an_answer_without_a_rating(
 
     doc = await eventually(answered)
     assert doc["answer"]["controlled"] is False and doc["answer"]["rating"] is None
+
+
+def _opened(app: dict[str, Any]) -> dict[str, Any]:
+    return {"application_id": app["id"], "reference": app["reference"], "regime": "military",
+            "procedure": "licence"}

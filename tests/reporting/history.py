@@ -20,6 +20,16 @@ SOURCES = {
 T0 = dt.datetime(2024, 1, 2, 9, 0, tzinfo=dt.UTC)
 
 
+def _period_end(period: str) -> str:
+    """The last day of a period "2024" or "2024-Q3"."""
+    year, _, quarter = period.partition("-Q")
+    if not quarter:
+        return f"{year}-12-31"
+    month = 3 * int(quarter)
+    last = (dt.date(int(year) + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1))
+    return last.isoformat()
+
+
 class History:
     """Builds a history of envelopes; every event is recorded one second after the last."""
 
@@ -123,7 +133,8 @@ class History:
             "exporter": {"name": "Acme BV", "eori": "NL123"}, "period": period,
             "direction": direction, "country": country, "destination": None,
             "value_eur": value_eur, "ratings": list(ratings), "flagged": flagged,
-            "flags": ["outside conditions"] if flagged else []})
+            "flags": ["outside conditions"] if flagged else [],
+            "checked_on": _period_end(period)})
 
     def fast_track(self, number: str, *, value_eur: str, decided_on: str = "2024-03-01",
                    sent_on: str | None = None) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from shared.bus import ensure_stream
 from shared.envelope import Envelope
-from shared.testing import NatsServer, RunningService, auth, eventually, run_service
+from tests.harness import NatsServer, RunningService, auth, eventually, run_service
 from tests.reporting.consistency_check import check_consistency
 from tests.reporting.generate import generate
 from tests.reporting.history import History

@@ -137,7 +137,7 @@ async def test_service_migrations_create_an_append_only_store(db_url: str, servi
     metadata = importlib.import_module(f"services.{service}.db").metadata
     engine = make_engine(db_url)
     try:
-        es = EventStore(metadata, service)
+        es = EventStore(metadata, "test")  # a made-up producer: only the tables matter here
         sessions = make_sessionmaker(engine)
         await append(es, sessions, "s1", "A")
         with pytest.raises(DBAPIError, match="append-only"):

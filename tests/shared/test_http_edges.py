@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from shared.auth import Principal, TokenVerifier, issue_token, require
 from shared.problems import BodyLimit, Problem, install_problem_handlers
-from shared.testing import TEST_SECRET, auth
+from tests.harness import TEST_SECRET, auth
 
 
 class Body(BaseModel):

@@ -12,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.bus import ensure_stream
 from shared.consumer import ConsumerSpec, RetryLater
+from shared.contracts import Event
 from shared.envelope import SYSTEM, Actor, Envelope, new_event_id, utcnow
 from shared.eventlog import read_subject
 from shared.eventstore import NewEvent
 from shared.service import Runtime
 from shared.settings import ServiceSettings
-from shared.testing import NatsServer, eventually
+from tests.harness import NatsServer, eventually
+from tests.sample_contracts import Counted
 
 
 def make_metadata() -> MetaData:
@@ -163,17 +165,17 @@ def _counting_spec(runtime: Runtime, *, fail_times: dict[int, int] | None = None
     effects = runtime.metadata.tables["effects"]
     failures = dict(fail_times or {})
 
-    async def count(session: AsyncSession, env: Envelope) -> None:
-        n = env.payload["n"]
+    async def count(session: AsyncSession, event: Event[Counted]) -> None:
+        n = event.payload.n
         if n in (poison or set()):
             raise ValueError(f"event {n} can never be handled")
         if failures.get(n, 0) > 0:
             failures[n] -= 1
             raise RetryLater("not yet")
-        await session.execute(insert(effects).values(event_id=env.event_id, n=n))
+        await session.execute(insert(effects).values(event_id=event.event_id, n=n))
 
     return ConsumerSpec(name="counter", subjects=["lic.producer.>"],
-                        handlers={"Counted": count})
+                        handlers={Counted: count})
 
 
 async def test_a_redelivered_event_takes_effect_once(nats_server: NatsServer,
@@ -198,10 +200,10 @@ async def test_a_batch_handler_sees_each_event_once(nats_server: NatsServer,
     effects = runtime.metadata.tables["effects"]
     batches: list[int] = []
 
-    async def count_all(session: AsyncSession, envs: Sequence[Envelope]) -> None:
-        batches.append(len(envs))
+    async def count_all(session: AsyncSession, events: Sequence[Event[Counted]]) -> None:
+        batches.append(len(events))
         await session.execute(insert(effects), [
-            {"event_id": env.event_id, "n": env.payload["n"]} for env in envs])
+            {"event_id": ev.event_id, "n": ev.payload.n} for ev in events])
 
     spec.batch_handler = count_all
     runtime.add_consumer(spec)

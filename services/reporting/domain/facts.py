@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from shared.contracts import REGISTRY
+
 # (kind, key) -> {part name: {"at": recorded_at, "id": event_id, "data": {...}}}
 Facts = dict[tuple[str, str], dict[str, Any]]
 Update = tuple[str, str, str, dict[str, Any]]
@@ -86,7 +88,12 @@ def fact_updates(env: dict[str, Any]) -> list[Update]:
     updater = _UPDATERS.get(kind) if isinstance(kind, str) else None
     if updater is None:
         return []
-    return updater(env, env.get("payload") or {}, str(env.get("stream_id", "")))
+    payload = env.get("payload") or {}
+    version = env.get("version", 1)
+    if version != REGISTRY.newest_version(str(env.get("source")), str(kind)):
+        # A stored older version is read as the newest, live and in a rebuild alike.
+        payload = REGISTRY.upcast(str(env.get("source")), str(kind), int(version), payload)
+    return updater(env, payload, str(env.get("stream_id", "")))
 
 
 def merge_part(fact: dict[str, Any], part: str, stamped: dict[str, Any]) -> bool:

@@ -1,0 +1,376 @@
+"""The events assessment records: a case's life (opening, routing, screening, findings,
+decision), its licence's life, fast-track notices to parliament, classification answers.
+
+Every event of a case and of its licence is on the application's stream (its id); a
+classification answer is on the request's stream.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from shared.contracts.base import Payload, contract
+from shared.contracts.types import (
+    Company,
+    Consignee,
+    Country,
+    Day,
+    Destination,
+    EndUser,
+    GoodsLine,
+    Instant,
+    Money,
+    Procedure,
+    Regime,
+    Value,
+)
+
+event = contract("assessment")
+
+APP = "6f1c2d9e-0000-4000-8000-000000000001"
+LICENCE = "NL-ML-2024-000001"
+Queue = Literal["cdiu", "mfa"]
+Criterion = Annotated[int, Field(ge=1, le=8)]
+
+
+class AmendedLicence(Value):
+    """The licence an extension or replacement amends, as far as assessment knows it."""
+
+    licence_number: str
+    kind: Literal["extension", "replacement"] | None = None
+    known: bool = False
+    application_id: str | None = None
+    previous_value_eur: Money | None = None
+    previous_valid_until: Day | None = None
+
+
+class EmbargoHit(Value):
+    """An arms embargo on a destination, and what screening does about it."""
+
+    country: str
+    kind: str
+    source: str
+    reason: str
+    action: Literal["criterion_1_proposed", "flag"]
+
+
+class GeneralLicenceHint(Value):
+    """A general licence the transaction seems to fall under."""
+
+    code: str
+    covers: str
+    note: str
+
+
+class Prohibition(Value):
+    """Annex II anti-torture goods in the application."""
+
+    rating: str | None
+    description: str | None
+    museum_exception: bool
+    reason: str
+
+
+class ProposedFinding(Value):
+    """A finding screening proposes to the assessor (an embargo is a refusal ground)."""
+
+    criterion: Criterion
+    finding: Literal["pass", "concern", "refusal_ground"]
+    note: str | None
+
+
+class DenialMatch(Value):
+    """A denial of another state for an essentially identical transaction."""
+
+    denial_id: str
+    state: str | None
+    score: float | None
+    reasons: list[str]
+
+
+class Finding(Value):
+    """An assessor's finding on one criterion, as cited by the decision."""
+
+    criterion: Criterion
+    finding: Literal["pass", "concern", "refusal_ground"]
+    note: str | None
+    by: str | None = None
+    recorded_at: Instant | None = None
+
+
+_LOCAL = {"embargoes": [], "general_licence_hints": [], "prohibited": [],
+          "proposed_findings": [], "reference_version": "2024.1"}
+
+
+@event("CaseOpened")
+class CaseOpened(Payload):
+    """A case exists for a submitted application (or sondage)."""
+
+    stream_doc = "the application id"
+    examples = ({"application_id": APP, "reference": "NL-CUST-2024-0001", "regime": "military",
+                 "procedure": "licence", "received_at": "2024-03-04T09:30:00+00:00",
+                 "amends": None},)
+
+    application_id: str
+    reference: str
+    regime: Regime
+    procedure: Procedure
+    received_at: Instant | None = None
+    amends: AmendedLicence | None = None
+
+
+@event("CaseRouted")
+class CaseRouted(Payload):
+    """Who decides the case, by which rule, judged on which day with which reference data."""
+
+    stream_doc = "the application id"
+    examples = ({"queue": "mfa", "rule": "military.outside_nato_plus",
+                 "explanation": "SA outside the EU, NATO and NATO+ on 2024-03-04",
+                 "judged_on": "2024-03-04", "reference_version": "2024.1"},)
+
+    queue: Queue
+    rule: str
+    reference_version: str
+    explanation: str | None = None
+    judged_on: Day | None = None
+
+
+@event("ScreeningPending")
+class ScreeningPending(Payload):
+    """The local screening ran; the denials registry has not been consulted yet.
+
+    `retry` is true when an assessor re-ran a failed screening (the actor says who).
+    """
+
+    stream_doc = "the application id"
+    examples = ({"reason": "the denials registry has not been consulted yet", **_LOCAL},)
+
+    reason: str
+    embargoes: list[EmbargoHit]
+    general_licence_hints: list[GeneralLicenceHint]
+    prohibited: list[Prohibition]
+    proposed_findings: list[ProposedFinding]
+    reference_version: str
+    retry: bool | None = None
+
+
+@event("ScreeningCompleted")
+class ScreeningCompleted(Payload):
+    """Screening ran in full, the denials registry included."""
+
+    stream_doc = "the application id"
+    examples = ({**_LOCAL, "denial_matches": [
+        {"denial_id": "d1", "state": "DE", "score": 0.97,
+         "reasons": ["same destination SA", "end user 'X' = 'X' (1.00)", "same rating ML5"]}],
+        "registry_version": "7"},)
+
+    embargoes: list[EmbargoHit]
+    denial_matches: list[DenialMatch]
+    general_licence_hints: list[GeneralLicenceHint]
+    registry_version: str | None
+    prohibited: list[Prohibition] = []
+    proposed_findings: list[ProposedFinding] = []
+    reference_version: str | None = None
+
+
+@event("ScreeningFailed")
+class ScreeningFailed(Payload):
+    """The denials registry refused the match query for good (a 4xx other than 408/425/429).
+
+    Not retried until an assessor re-runs it; approval is refused meanwhile, denial is not.
+    """
+
+    stream_doc = "the application id"
+    examples = ({"reason": "the denials registry refused the screening query with 422",
+                 "status": 422, "reference_version": "2024.1",
+                 "problem": {"title": "Invalid request", "status": 422,
+                             "detail": "goods_description: too long"}},)
+
+    reason: str
+    status: int
+    problem: dict[str, Any]
+    reference_version: str | None = None
+
+
+@event("FindingRecorded")
+class FindingRecorded(Payload):
+    """An assessor's finding on one of the eight criteria."""
+
+    stream_doc = "the application id"
+    examples = ({"criterion": 2, "finding": "concern", "note": None},)
+
+    criterion: Criterion
+    finding: Literal["pass", "concern", "refusal_ground"]
+    note: str | None
+
+
+@event("MatchDismissed")
+class MatchDismissed(Payload):
+    """An assessor ruled a denial match not essentially identical; denials records it too."""
+
+    stream_doc = "the application id"
+    examples = ({"denial_id": "d1", "reason": "another end user", "application_id": APP,
+                 "application_ref": "NL-CUST-2024-0001", "state": "DE"},)
+
+    denial_id: str
+    reason: str
+    application_id: str | None = None
+    application_ref: str | None = None
+    state: str | None = None
+
+
+@event("CaseDecided")
+class CaseDecided(Payload):
+    """The case was decided: approved or denied, with the criteria a denial rests on."""
+
+    stream_doc = "the application id"
+    examples = ({"application_id": APP, "reference": "NL-CUST-2024-0001", "outcome": "denied",
+                 "criteria": [2, 7], "note": None, "decided_at": "2024-06-03T10:00:00+00:00",
+                 "queue": "mfa"},)
+
+    application_id: str
+    reference: str
+    outcome: Literal["approved", "denied"]
+    criteria: list[Criterion]
+    note: str | None
+    decided_at: Instant
+    queue: Queue
+    decided_on: Day | None = None
+    regime: Regime | None = None
+    procedure: Procedure | None = None
+    transaction: str | None = None
+    destinations: list[Destination] | None = None
+    end_user: EndUser | None = None
+    consignee: Consignee | None = None
+    goods: list[GoodsLine] | None = None
+    value_eur: Money | None = None
+    findings: list[Finding] = []
+
+
+@event("CaseClosed")
+class CaseClosed(Payload):
+    """An open case closed without a decision (its application was withdrawn)."""
+
+    stream_doc = "the application id"
+    examples = ({"application_id": APP, "reason": "withdrawn", "note": None},)
+
+    application_id: str
+    reason: Literal["withdrawn"]
+    note: str | None
+
+
+@event("LicenceIssued")
+class LicenceIssued(Payload):
+    """A licence issued on approval; `valid_until` is its last valid day (inclusive)."""
+
+    stream_doc = "the application id"
+    examples = ({"licence_number": LICENCE, "application_id": APP,
+                 "reference": "NL-CUST-2024-0001", "regime": "military",
+                 "licence_type": "individual", "transaction": "export",
+                 "purpose": "definitive", "catch_all": False, "destinations": ["NO"],
+                 "destination_group": None, "origins": [], "goods": [
+                     {"description": "fire control radar", "rating": "ML5a", "quantity": 2,
+                      "value_eur": "1250000.00", "complete_system": False, "annex": None}],
+                 "value_eur": "1250000.00", "service_value_eur": None,
+                 "valid_from": "2024-06-03", "valid_until": "2026-06-02",
+                 "decided_at": "2024-06-03T10:00:00+00:00", "amends": None},)
+
+    licence_number: str
+    application_id: str
+    reference: str
+    regime: Regime
+    licence_type: Literal["individual", "global"]
+    transaction: str
+    purpose: Literal["definitive", "temporary", "return_after_repair"]
+    catch_all: bool
+    destinations: list[Destination]
+    destination_group: Literal["EU", "EU_NATO_PLUS"] | None
+    origins: list[Country]
+    goods: list[GoodsLine]
+    value_eur: Money
+    service_value_eur: Money | None
+    valid_from: Day
+    valid_until: Day
+    decided_at: Instant
+    amends: AmendedLicence | None
+    decided_on: Day | None = None
+    applicant: Company | None = None
+    end_user: EndUser | None = None
+    consignee: Consignee | None = None
+    end_use: str | None = None
+    queue: Queue | None = None
+
+
+class _LicenceChange(Payload):
+    licence_number: str
+    reason: str
+
+
+@event("LicenceSuspended")
+class LicenceSuspended(_LicenceChange):
+    """A licence suspended: shipments from this day on are refused until reinstated."""
+
+    stream_doc = "the application id"
+    examples = ({"licence_number": LICENCE, "reason": "audit"},)
+
+
+@event("LicenceReinstated")
+class LicenceReinstated(_LicenceChange):
+    """The end of a suspension."""
+
+    stream_doc = "the application id"
+    examples = ({"licence_number": LICENCE, "reason": "audit closed"},)
+
+
+@event("LicenceRevoked")
+class LicenceRevoked(_LicenceChange):
+    """A licence revoked: no shipment from this day on."""
+
+    stream_doc = "the application id"
+    examples = ({"licence_number": LICENCE, "reason": "end user changed"},)
+
+
+@event("ParliamentNotificationDue")
+class ParliamentNotificationDue(Payload):
+    """A licence parliament must be told about within the fast-track's days."""
+
+    stream_doc = "the application id"
+    examples = ({"id": LICENCE, "licence_number": LICENCE, "destination": "SA",
+                 "destinations": ["SA"], "description": "air defence system",
+                 "value_eur": "2500000.00", "decided_on": "2024-06-03", "due_by": "2024-06-17"},)
+
+    id: str
+    licence_number: str
+    destination: Destination
+    description: str
+    value_eur: Money
+    decided_on: Day
+    due_by: Day
+    destinations: list[Destination] | None = None
+
+
+@event("ParliamentNotificationSent")
+class ParliamentNotificationSent(Payload):
+    """Parliament was informed about a licence."""
+
+    stream_doc = "the application id"
+    examples = ({"id": LICENCE, "licence_number": LICENCE, "sent_on": "2024-06-10"},)
+
+    id: str
+    licence_number: str
+    sent_on: Day
+
+
+@event("ClassificationAnswered")
+class ClassificationAnswered(Payload):
+    """Specialists answered a classification request: a rating, or not controlled."""
+
+    stream_doc = "the classification request id"
+    examples = ({"request_id": "c1a5", "rating": None, "controlled": False, "note": None},)
+
+    request_id: str
+    rating: str | None
+    controlled: bool
+    note: str | None

@@ -1,0 +1,174 @@
+"""The events intake records: what customs posted, as accepted."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from shared.contracts.base import Payload, contract
+from shared.contracts.types import (
+    Company,
+    Consignee,
+    Country,
+    Day,
+    Destination,
+    EndUser,
+    GoodsLine,
+    Instant,
+    Money,
+    Procedure,
+    Regime,
+    Value,
+)
+
+event = contract("intake")
+
+_APPLICATION = {
+    "id": "6f1c2d9e-0000-4000-8000-000000000001", "reference": "NL-CUST-2024-0001",
+    "received_at": "2024-03-04T09:30:00+00:00", "regime": "military", "procedure": "licence",
+    "transaction": "export", "licence_type": "individual", "purpose": "definitive",
+    "amends": None, "catch_all": False,
+    "applicant": {"name": "Thales Nederland B.V.", "eori": "NL123456789"},
+    "destinations": ["NO"], "destination_group": None, "origins": [], "consignee": None,
+    "end_user": {"name": "Norwegian Armed Forces", "country": "NO", "type": "armed_forces"},
+    "end_use": "air defence",
+    "goods": [{"description": "fire control radar", "rating": "ML5a", "quantity": 2,
+               "value_eur": "1250000.00", "complete_system": False, "annex": None}],
+    "service_value_eur": None, "value_eur": "1250000.00",
+}
+
+
+class Amends(Value):
+    """The licence an extension or replacement amends."""
+
+    licence_number: str
+    kind: Literal["extension", "replacement"]
+
+
+@event("ApplicationSubmitted")
+class ApplicationSubmitted(Payload):
+    """The whole application as accepted, every default filled in, with its goods' value."""
+
+    stream_doc = "the application id"
+    examples = (_APPLICATION,)
+
+    id: str
+    reference: str
+    received_at: Instant
+    regime: Regime
+    procedure: Procedure
+    transaction: Literal["export", "transfer", "transit", "brokering"]
+    licence_type: Literal["individual", "global"]
+    purpose: Literal["definitive", "temporary", "return_after_repair"]
+    amends: Amends | None
+    catch_all: bool
+    applicant: Company
+    destinations: list[Destination]
+    destination_group: Literal["EU", "EU_NATO_PLUS"] | None
+    origins: list[Country]
+    consignee: Consignee | None
+    end_user: EndUser
+    end_use: str
+    goods: list[GoodsLine]
+    service_value_eur: Money | None
+    value_eur: Money
+
+
+@event("ApplicationWithdrawn")
+class ApplicationWithdrawn(Payload):
+    """Customs withdrew an undecided application."""
+
+    stream_doc = "the application id"
+    examples = ({"application_id": _APPLICATION["id"], "reason": "contract cancelled"},)
+
+    application_id: str
+    reason: str | None
+
+
+_SHIPMENT = {"licence_number": "NL-ML-2024-000001", "application_id": _APPLICATION["id"],
+             "declaration_ref": "DECL-1", "shipped_on": "2024-05-02", "country": "NO",
+             "quantity": 1, "value_eur": "600000.00", "regime": "military"}
+
+
+@event("ShipmentRecorded")
+class ShipmentRecorded(Payload):
+    """A shipment counted against a licence's value."""
+
+    stream_doc = "the application id of the licence"
+    examples = (_SHIPMENT,)
+
+    licence_number: str
+    application_id: str
+    declaration_ref: str
+    shipped_on: Day
+    country: Country
+    quantity: int
+    value_eur: Money
+    regime: Regime
+
+
+@event("ShipmentRefused")
+class ShipmentRefused(Payload):
+    """A shipment refused under a licence, with the reason in words and as a stable code."""
+
+    stream_doc = "the application id of the licence"
+    examples = ({**_SHIPMENT, "reason": "licence NL-ML-2024-000001 does not cover SE",
+                 "reason_code": "country_not_covered"},)
+
+    licence_number: str
+    application_id: str
+    declaration_ref: str
+    shipped_on: Day
+    country: Country
+    quantity: int
+    value_eur: Money
+    regime: Regime
+    reason: str
+    reason_code: Literal["value_exceeded", "country_not_covered", "outside_validity", "revoked",
+                         "suspended", "superseded"]
+
+
+@event("RealisationReported")
+class RealisationReported(Payload):
+    """A use of a general licence, flagged when outside the licence's conditions.
+
+    `checked_on` is the day the conditions were judged on: the period's last day, or the day
+    of reporting if that is earlier.
+    """
+
+    stream_doc = "the realisation id"
+    examples = ({"id": "9a0c2d9e-0000-4000-8000-000000000002", "code": "NL008",
+                 "regime": "military", "exporter": {"name": "Damen Shipyards", "eori": "NL1"},
+                 "period": "2024-Q2", "direction": "transit", "country": "US",
+                 "destination": "TR", "value_eur": "12000.00", "ratings": ["ML9"],
+                 "flagged": True, "flags": ["NL008 does not cover the final destination TR"],
+                 "checked_on": "2024-06-30"},)
+
+    id: str
+    code: str
+    regime: Literal["military", "dual_use", "national"]
+    exporter: Company
+    period: str
+    direction: Literal["export", "transfer", "transit"]
+    country: Country
+    destination: Country | None
+    value_eur: Money
+    ratings: list[str]
+    flagged: bool
+    flags: list[str]
+    checked_on: Day
+
+
+@event("ClassificationRequested")
+class ClassificationRequested(Payload):
+    """A question whether a good is controlled, and under which rating."""
+
+    stream_doc = "the classification request id"
+    examples = ({"id": "c1a5", "description": "thermal camera core",
+                 "technical_data": "640x512 uncooled microbolometer, 30 Hz",
+                 "applicant": None, "reference": None},)
+
+    id: str
+    description: str
+    technical_data: str
+    applicant: Company | None = None
+    reference: str | None = None

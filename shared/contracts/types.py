@@ -1,0 +1,88 @@
+"""The value types event payloads are made of: money, days, instants, countries, parties.
+
+Money is a Decimal inside and a decimal string with two decimals on the wire; a day is a
+`datetime.date` ("YYYY-MM-DD"); an instant is a timezone-aware datetime written as ISO 8601 with
+its offset. These are the shapes of stored events: reading is lenient where old events may
+differ harmlessly, writing always produces one form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+from shared.contracts.base import PersonalData
+
+CENT = Decimal("0.01")
+
+
+def _to_decimal(value: Any) -> Decimal:
+    if isinstance(value, float | bool):
+        raise ValueError("money is a decimal string, not a number")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a decimal amount") from None
+    if not amount.is_finite():
+        raise ValueError("money must be finite")
+    return amount
+
+
+def money_text(value: Decimal) -> str:
+    """A euro amount as the wire writes it: two decimals, no exponent."""
+    return f"{value.quantize(CENT):f}"
+
+
+Money = Annotated[Decimal, BeforeValidator(_to_decimal),
+                  PlainSerializer(money_text, return_type=str, when_used="json")]
+Day = dt.date
+Instant = Annotated[AwareDatetime, PlainSerializer(lambda v: v.isoformat(), return_type=str,
+                                                   when_used="json")]
+Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+# A destination is a country or one of the destination groups of the contract.
+Destination = Annotated[str, Field(pattern=r"^([A-Z]{2}|EU|EU_NATO_PLUS)$")]
+Regime = Literal["military", "dual_use", "anti_torture"]
+Procedure = Literal["licence", "sondage"]
+
+
+class Value(BaseModel):
+    """A value object inside a payload: frozen, tolerant of fields added later."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Company(Value):
+    """An exporter or applicant: a legal person, named with its EORI number."""
+
+    name: str
+    eori: str
+
+
+class Consignee(Value):
+    """Who receives the goods; the name is personal data when the consignee is a person."""
+
+    name: Annotated[str, PersonalData(when=("type", "private"))]
+    country: Country | None = None
+    type: Literal["company", "government", "private"] | None = None
+
+
+class EndUser(Value):
+    """Who uses the goods; the name is personal data when the end user is a private person."""
+
+    name: Annotated[str, PersonalData(when=("type", "private"))]
+    country: Country
+    type: Literal["armed_forces", "government", "company", "private"] | None = None
+
+
+class GoodsLine(Value):
+    """One line of goods as accepted: what, under which rating, how many, worth what."""
+
+    description: str
+    rating: str | None
+    quantity: int
+    value_eur: Money
+    complete_system: bool = False
+    annex: Literal["II", "III", "IV"] | None = None
