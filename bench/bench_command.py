@@ -17,9 +17,10 @@ from sqlalchemy import MetaData, insert
 
 from bench.common import POSTGRES_DEFAULT, Section, fmt, log
 from bench.events import application_body
+from shared.clock import utcnow
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.store_tables import add_store_tables
-from shared.envelope import SYSTEM, Envelope, utcnow
+from shared.envelope import SYSTEM, Envelope
 from shared.eventstore import EventStore, NewEvent
 from shared.groupcommit import GroupCommitter
 from tests.harness import create_postgres_database

@@ -89,7 +89,8 @@ async def peer(url: str, data_dir: Path, expect: int, budget: float) -> dict[str
     from sqlalchemy import insert
 
     from services.reporting.projections import apply_events
-    from shared.envelope import Envelope, utcnow
+    from shared.clock import utcnow
+    from shared.envelope import Envelope
     from tests.harness import run_service
 
     await _idle_durable(url)

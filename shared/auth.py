@@ -7,18 +7,33 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.envelope import Actor
 from shared.problems import Problem
 
-ROLES = ("customs", "assessor", "mfa", "partner", "reporter", "admin")
-DUTCH_ROLES = ("assessor", "mfa")
+
+class Role(StrEnum):
+    """The roles a token may carry (contract: Authentication)."""
+
+    CUSTOMS = "customs"
+    ASSESSOR = "assessor"
+    MFA = "mfa"
+    PARTNER = "partner"
+    REPORTER = "reporter"
+    ADMIN = "admin"
+
+
+ROLES = tuple(role.value for role in Role)
+# Tokens with these roles speak for the Netherlands wherever a state is meant.
+DUTCH_ROLES = (Role.ASSESSOR, Role.MFA)
 
 
 @dataclass(frozen=True)
@@ -130,7 +145,16 @@ class TokenVerifier:
         return who, float(claims["exp"])
 
 
-async def principal(request: Request) -> Principal:
+# Declares the scheme in the OpenAPI document (so /docs has an Authorize button); the header
+# itself is read below, so that a missing or malformed one is a problem+json 401.
+BEARER = HTTPBearer(auto_error=False, bearerFormat="JWT",
+                    description="A JWT with `sub`, `roles` and, for partner states, `state`; "
+                                "on one machine `licensing token --role ROLE` prints one.")
+
+
+async def principal(request: Request,
+                    _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
+                    ) -> Principal:
     """The authenticated caller of this request.
 
     A coroutine, so FastAPI calls it on the event loop rather than in a worker thread; only a
@@ -138,7 +162,7 @@ async def principal(request: Request) -> Principal:
     """
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    if scheme.lower() != "bearer" or not token.strip():
         raise Problem(401, "Unauthorized", "a bearer token is required",
                       headers={"WWW-Authenticate": "Bearer"})
     verifier: TokenVerifier = request.app.state.verifier
@@ -147,8 +171,11 @@ async def principal(request: Request) -> Principal:
     return verifier.verify(token.strip())
 
 
-def require(*roles: str) -> Callable[..., Awaitable[Principal]]:
+def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency that admits callers holding any of `roles`, else 403."""
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise ValueError(f"unknown role(s) {unknown}")
 
     async def dependency(who: Annotated[Principal, Depends(principal)]) -> Principal:
         if not who.has(*roles):

@@ -24,8 +24,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.bus import Bus
+from shared.clock import utcnow
 from shared.contracts import REGISTRY, Event, Payload, UnusableEvent
-from shared.envelope import Envelope, utcnow
+from shared.envelope import Envelope
 
 log = logging.getLogger(__name__)
 

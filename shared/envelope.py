@@ -28,11 +28,6 @@ class Actor(BaseModel):
 SYSTEM = Actor(sub="system", roles=("system",))
 
 
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)

@@ -13,8 +13,9 @@ from sqlalchemy import MetaData, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.clock import utcnow
 from shared.contracts import REGISTRY, Payload, Registry, UnusableEvent
-from shared.envelope import GENESIS_HASH, Actor, Envelope, canonical_json, new_event_id, utcnow
+from shared.envelope import GENESIS_HASH, Actor, Envelope, canonical_json, new_event_id
 from shared.errors import VersionConflict
 
 STREAM_ID = re.compile(r"^[A-Za-z0-9_\-]{1,200}$")

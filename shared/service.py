@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import MetaData, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -229,6 +231,22 @@ def operational_router(metrics: Metrics) -> APIRouter:
     return router
 
 
+def install_docs(app: FastAPI) -> None:
+    """`/docs` with Swagger UI served from this service: an office network has no internet."""
+    import fastapi_offline
+
+    static = Path(fastapi_offline.__file__).parent / "static"
+    app.mount("/docs/static", StaticFiles(directory=static), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} API",
+            swagger_js_url="/docs/static/swagger-ui-bundle.js",
+            swagger_css_url="/docs/static/swagger-ui.css",
+            swagger_favicon_url="/docs/static/favicon.png")
+
+
 def create_service_app(
     *,
     settings: ServiceSettings,
@@ -263,7 +281,9 @@ def create_service_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
+    install_docs(app)
     metrics = Metrics()
     app.add_middleware(_Counted, metrics=metrics)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_PORTS = {"intake": 8001, "assessment": 8002, "denials": 8003, "reporting": 8004}
+from shared.topology import DEFAULT_PORTS, NATS_DEFAULT_PORT, NATS_STREAM
 
 
 def async_db_url(url: str) -> str:
@@ -36,10 +36,11 @@ class ServiceSettings(BaseSettings):
     db: str | None = None
     port: int | None = None
     nats_url: str = Field(
-        "nats://127.0.0.1:4222", validation_alias=AliasChoices("nats_url", "LICENSING_NATS_URL")
+        f"nats://127.0.0.1:{NATS_DEFAULT_PORT}",
+        validation_alias=AliasChoices("nats_url", "LICENSING_NATS_URL")
     )
     nats_stream: str = Field(
-        "LICENSING", validation_alias=AliasChoices("nats_stream", "LICENSING_NATS_STREAM")
+        NATS_STREAM, validation_alias=AliasChoices("nats_stream", "LICENSING_NATS_STREAM")
     )
     nats_replicas: int = Field(
         1, ge=1, le=5, validation_alias=AliasChoices("nats_replicas", "LICENSING_NATS_REPLICAS")

@@ -42,7 +42,8 @@ from services.reporting.domain.facts import (
     merge_part,
     stamp,
 )
-from shared.envelope import Envelope, subject_for, utcnow
+from shared.clock import utcnow
+from shared.envelope import Envelope, subject_for
 from shared.service import Runtime
 
 log = logging.getLogger(__name__)

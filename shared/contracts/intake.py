@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Any, Literal
 
 from shared.contracts.base import Payload, contract
 from shared.contracts.types import (
@@ -127,12 +128,41 @@ class ShipmentRefused(Payload):
                          "suspended", "superseded"]
 
 
-@event("RealisationReported")
+# How the flags of version 1 (sentences only) read as codes: the checker's sentences then.
+_V1_FLAG_CODES = (
+    (re.compile(r"is judged on the final destination, which is missing"),
+     "final-destination-missing"),
+    (re.compile(r"no longer covers"), "licence-not-valid-on-date"),
+    (re.compile(r"does not cover (export|transit|transfer) \(only"), "direction-not-covered"),
+    (re.compile(r"does not cover goods coming from"), "origin-not-covered"),
+    (re.compile(r"does not cover final destination"), "destination-not-covered"),
+    (re.compile(r"does not cover destination"), "destination-not-covered"),
+    (re.compile(r"is not a known country code"), "unknown-country"),
+    (re.compile(r"rating|dual-use entry|Annex IV item|covers only|national entry|covers Annex I"),
+     "rating-not-covered"),
+)
+
+
+def flag_code_of_v1(text: str) -> str:
+    """The stable code of a flag written by the version-1 checker, from its sentence."""
+    return next((code for pattern, code in _V1_FLAG_CODES if pattern.search(text)),
+                "unclassified")
+
+
+class Flag(Value):
+    """Why a realisation lies outside its general licence: a stable code and a sentence."""
+
+    code: str
+    text: str
+
+
+@event("RealisationReported", version=2)
 class RealisationReported(Payload):
     """A use of a general licence, flagged when outside the licence's conditions.
 
-    `checked_on` is the day the conditions were judged on: the period's last day, or the day
-    of reporting if that is earlier.
+    `checked_on` is the day the conditions were judged on: `used_on` (the day of use) when
+    given, else the period's last day, or the day of reporting if that is earlier. Version 2
+    gives each flag a stable code beside its sentence; version 1 had sentences only.
     """
 
     stream_doc = "the realisation id"
@@ -140,8 +170,10 @@ class RealisationReported(Payload):
                  "regime": "military", "exporter": {"name": "Damen Shipyards", "eori": "NL1"},
                  "period": "2024-Q2", "direction": "transit", "country": "US",
                  "destination": "TR", "value_eur": "12000.00", "ratings": ["ML9"],
-                 "flagged": True, "flags": ["NL008 does not cover the final destination TR"],
-                 "checked_on": "2024-06-30"},)
+                 "flagged": True, "flags": [
+                     {"code": "destination-not-covered",
+                      "text": "NL008 does not cover final destination TR"}],
+                 "checked_on": "2024-06-30", "used_on": None},)
 
     id: str
     code: str
@@ -154,8 +186,16 @@ class RealisationReported(Payload):
     value_eur: Money
     ratings: list[str]
     flagged: bool
-    flags: list[str]
+    flags: list[Flag]
     checked_on: Day
+    used_on: Day | None = None
+    origin: Country | None = None
+
+    @staticmethod
+    def upcast_v1_v2(old: dict[str, Any]) -> dict[str, Any]:
+        """Version 1's flags were sentences: each gets the code its sentence stands for."""
+        return {**old, "flags": [{"code": flag_code_of_v1(str(text)), "text": str(text)}
+                                 for text in old.get("flags") or []]}
 
 
 @event("ClassificationRequested")

@@ -16,7 +16,8 @@ from fastapi.responses import JSONResponse
 
 from services.assessment.app import create_app
 from services.assessment.settings import Settings
-from shared.envelope import SYSTEM, Envelope, utcnow
+from shared.clock import utcnow
+from shared.envelope import SYSTEM, Envelope
 from tests.harness import TEST_SECRET, NatsServer, RunningService, auth, run_service
 
 ASSESSOR = auth("assessor", sub="assessor-1")

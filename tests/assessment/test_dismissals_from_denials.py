@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from shared.envelope import Actor, Envelope, utcnow
+from shared.clock import utcnow
+from shared.envelope import Actor, Envelope
 from tests.assessment.conftest import (
     ASSESSOR,
     MFA,

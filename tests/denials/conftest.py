@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from shared.envelope import SYSTEM, Actor, Envelope, utcnow
+from shared.clock import utcnow
+from shared.envelope import SYSTEM, Actor, Envelope
 from tests.harness import NatsServer, RunningService, run_service
 
 

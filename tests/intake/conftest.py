@@ -12,7 +12,8 @@ from typing import Any
 import nats
 import pytest
 
-from shared.envelope import Actor, Envelope, new_event_id, utcnow
+from shared.clock import utcnow
+from shared.envelope import Actor, Envelope, new_event_id
 from tests.harness import NatsServer, RunningService, auth, run_service
 
 CUSTOMS = auth("customs", sub="customs-system")

@@ -2,53 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import nats
-import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.bus import ensure_stream
+from shared.clock import utcnow
 from shared.consumer import ConsumerSpec, RetryLater
 from shared.contracts import Event
-from shared.envelope import SYSTEM, Actor, Envelope, new_event_id, utcnow
+from shared.envelope import SYSTEM, Actor, Envelope, new_event_id
 from shared.eventlog import read_subject
 from shared.eventstore import NewEvent
 from shared.service import Runtime
-from shared.settings import ServiceSettings
 from tests.harness import NatsServer, eventually
 from tests.sample_contracts import Counted
-
-
-def make_metadata() -> MetaData:
-    from shared.db.store_tables import add_store_tables
-
-    metadata = MetaData()
-    add_store_tables(metadata)
-    Table("effects", metadata, Column("event_id", String(36), primary_key=True),
-          Column("n", Integer, nullable=False))
-    return metadata
-
-
-@pytest.fixture
-async def runtime_factory(tmp_path: Path) -> AsyncIterator:
-    runtimes: list[Runtime] = []
-
-    async def make(nats_url: str, name: str = "test") -> Runtime:
-        metadata = make_metadata()
-        settings = ServiceSettings(service=name, data_dir=tmp_path, nats_url=nats_url,
-                                   db=f"sqlite:///{tmp_path / (name + '.db')}")
-        runtime = Runtime(settings, metadata)
-        async with runtime.engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
-        runtimes.append(runtime)
-        return runtime
-
-    yield make
-    for runtime in runtimes:
-        await runtime.stop()
 
 
 async def log_messages(url: str) -> list[Envelope]:

@@ -25,7 +25,8 @@ from services.assessment.handlers.base import (
 from services.assessment.handlers.dismissals import is_dismissed, record_dismissal
 from services.assessment.handlers.licences import issue_licence
 from shared.auth import Principal
-from shared.envelope import SYSTEM, Envelope, canonical_json, utcnow
+from shared.clock import utcnow
+from shared.envelope import SYSTEM, Envelope, canonical_json
 from shared.eventstore import NewEvent
 
 log = logging.getLogger(__name__)

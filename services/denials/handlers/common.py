@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.denials.db import registry
 from services.denials.domain import business_date, is_active
 from shared.auth import DUTCH_ROLES, Principal
-from shared.envelope import utcnow
+from shared.clock import utcnow
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ from services.denials.domain import (
 )
 from services.denials.handlers.common import Policy, today
 from shared.auth import Principal
-from shared.envelope import canonical_json, utcnow
+from shared.clock import utcnow
+from shared.envelope import canonical_json
 from shared.eventstore import NewEvent
 from shared.pagination import Page, decode_cursor, encode_cursor
 from shared.service import Runtime

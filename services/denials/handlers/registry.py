@@ -39,7 +39,8 @@ from services.denials.matching import (
 )
 from services.denials.ratings import rating_key
 from shared.auth import Principal
-from shared.envelope import SYSTEM, Actor, canonical_json, utcnow
+from shared.clock import utcnow
+from shared.envelope import SYSTEM, Actor, canonical_json
 from shared.eventstore import NewEvent
 from shared.pagination import Page, decode_cursor, encode_cursor
 from shared.service import Runtime

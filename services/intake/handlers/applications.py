@@ -19,7 +19,8 @@ from services.intake.handlers.common import (
 )
 from services.intake.schemas import ApplicationIn
 from shared.auth import Principal
-from shared.envelope import canonical_json, utcnow
+from shared.clock import utcnow
+from shared.envelope import canonical_json
 from shared.eventstore import NewEvent
 from shared.problems import Problem
 from shared.reference import ReferenceData

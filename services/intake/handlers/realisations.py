@@ -14,8 +14,9 @@ from services.intake.db import realisations
 from services.intake.handlers.common import body_hash, key_reused, rows_after_conflict
 from services.intake.schemas import RealisationIn
 from shared.auth import Principal
-from shared.envelope import canonical_json, utcnow
-from shared.eventstore import NewEvent
+from shared.clock import utcnow
+from shared.contracts.intake import RealisationReported
+from shared.envelope import canonical_json
 from shared.problems import Problem
 from shared.reference import ReferenceData, UnknownGeneralLicence
 from shared.service import Runtime
@@ -50,13 +51,16 @@ async def report_realisation(
     document = events.payload(
         events.REALISATION_REPORTED, **data, id=rid, regime=licence.regime,
         flagged=bool(flags), flags=flags, checked_on=on.isoformat())
+    # The event gives each flag its code (RealisationReported v2); the answer lists them too.
+    reported = RealisationReported.model_validate(RealisationReported.upcast_v1_v2(document))
+    document["flag_codes"] = [flag.code for flag in reported.flags]
     try:
         async with runtime.transaction() as session:
             await session.execute(insert(realisations).values(
                 id=rid, idempotency_key=key, body_hash=fingerprint, code=code,
                 document=canonical_json(document)))
             await runtime.store.append(
-                session, rid, [NewEvent(events.REALISATION_REPORTED, document)],
+                session, rid, [reported],
                 actor=who.as_actor(), correlation_id=rid, expected_version=0)
     except IntegrityError:
         # A concurrent twin took the key, perhaps in the same commit group.

@@ -17,7 +17,8 @@ from services.intake.db import licences, shipments
 from services.intake.handlers.common import body_hash, rows_changed
 from services.intake.schemas import ShipmentIn
 from shared.auth import Principal
-from shared.envelope import canonical_json, utcnow
+from shared.clock import utcnow
+from shared.envelope import canonical_json
 from shared.eventstore import ConcurrencyConflict, NewEvent
 from shared.problems import Problem
 from shared.reference import ReferenceData
