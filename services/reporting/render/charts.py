@@ -14,6 +14,8 @@ _BLUE, _GOLD, _GREEN, _RED, _LIGHT = "#2f6690", "#d9a441", "#3a7d44", "#b23a48",
 _MILLION = Decimal(1_000_000)
 # Fewer slots than this on a year axis and the bars would be as wide as the chart.
 _MIN_YEAR_SLOTS = 6
+# Up to this many years each gets a labelled bar; a longer series reads better as a line.
+_LONG_SERIES = 14
 
 
 def _millions(value: Any) -> float:
@@ -85,19 +87,19 @@ def ranked_bars(loc: Locale, name: str, labels: list[str], values: list[Any],
         for y, amount, note in zip(positions, amounts, notes, strict=True):
             ax.annotate(note, (amount, y), xytext=(4, 0), textcoords="offset points",
                         va="center", fontsize=9, color="#3d4a57")
-        # Room at the right for the notes; at least three slots so a lone bar stays a bar.
-        ax.set_xlim(0, top * 1.2)
-        ax.set_ylim(-0.6, max(len(labels), 3) - 0.4)
+        ax.set_xlim(0, top * 1.2)  # room at the right for the notes
+        ax.set_ylim(-0.6, len(labels) - 0.4)
         ax.set_xlabel(loc.t("axis.millions"))
         ax.grid(axis="x", color="#e3e8ee")
         ax.set_axisbelow(True)
         _money_axis(loc, ax.xaxis)
-    return _svg(draw, name=name, height=max(2.4, 0.42 * max(len(labels), 3) + 1.2))
+    return _svg(draw, name=name, width=6.8,
+                height=max(1.9, 0.42 * len(labels) + 1.2))
 
 
 def _year_axis(ax: Any, years: list[str], loc: Locale) -> list[int]:
     positions = list(range(len(years)))
-    ax.set_xticks(positions, years, rotation=90 if len(years) > 14 else 0)
+    ax.set_xticks(positions, years, rotation=90 if len(years) > _LONG_SERIES else 0)
     pad = max(0.0, (_MIN_YEAR_SLOTS - len(years)) / 2)
     ax.set_xlim(-0.6 - pad, len(years) - 0.4 + pad)
     ax.set_xlabel(loc.t("axis.year"))
@@ -127,19 +129,21 @@ def history_value(loc: Locale, rows: list[dict[str, Any]]) -> str:
 
 
 def history_rate(loc: Locale, rows: list[dict[str, Any]]) -> str:
-    """The denial rate per year as points joined by a line, each point labelled."""
+    """The denial rate per year: labelled bars for a short series, a line for a long one."""
     years = [str(r["year"]) for r in rows]
     rates = [float(to_decimal(r["denial_rate_pct"])) for r in rows]
 
     def draw(ax: Any) -> None:
         x = _year_axis(ax, years, loc)
-        ax.plot(x, rates, marker="o", color=_RED, linewidth=1.8)
-        if len(years) <= 14:
+        if len(years) <= _LONG_SERIES:
+            ax.bar(x, rates, color=_RED, width=0.6)
             for xi, rate, row in zip(x, rates, rows, strict=True):
-                ax.annotate(loc.pct(row["denial_rate_pct"]), (xi, rate), xytext=(0, 7),
+                ax.annotate(loc.pct(row["denial_rate_pct"]), (xi, rate), xytext=(0, 3),
                             textcoords="offset points", ha="center", fontsize=9)
+        else:
+            ax.plot(x, rates, marker="o", markersize=3.5, color=_RED, linewidth=1.8)
         ax.set_ylabel(loc.t("axis.rate"))
-        ax.set_ylim(0, max(max(rates, default=0) * 1.3, 5))
+        ax.set_ylim(0, max(max(rates, default=0) * 1.2, 5))
         ax.grid(axis="y", color="#e3e8ee")
         ax.set_axisbelow(True)
         ax.yaxis.set_major_formatter(_percent(loc))

@@ -44,7 +44,8 @@ def _column(col: t.Column) -> str:
 
 def table_html(table: t.Table, *, part: str | None = None) -> str:
     """One table: a header row in words, the body, and its total row when it has one."""
-    classes = ["wide"] if len(table.columns) > 6 else []
+    # A table per destination and category scrolls sideways with its names kept in view.
+    classes = ["wide"] if table.split_from is not None else []
     if len(table.rows) <= _KEEP_ROWS:
         classes.append("keep")
     attrs = f' data-table="{_esc(table.key)}"'
@@ -92,6 +93,11 @@ def _figure(title: str, svg: str, codes: list[str] | None = None) -> str:
             f"{svg}</figure>")
 
 
+def _pair(table: str, figure: str) -> str:
+    """A narrow table with its chart beside it (below it on a narrow screen and on paper)."""
+    return f'<div class="pair">{table}{figure}</div>'
+
+
 @dataclass
 class _Section:
     key: str
@@ -127,20 +133,20 @@ def _military(loc: Locale, doc: dict[str, Any], tables: dict[str, list[dict[str,
     rows = sorted(tables["military.by_region"], key=lambda r: loc.region_rank(r["region"]))
     body = _block(loc, t.by_region(loc, rows))
     if rows:
-        body += _figure(loc.t("chart.by_region"), charts.ranked_bars(
+        body = _pair(body, _figure(loc.t("chart.by_region"), charts.ranked_bars(
             loc, "by_region", [loc.region(r["region"]) for r in rows],
             [r["value_eur"] for r in rows], [loc.pct(r["share_pct"]) for r in rows],
-            colour="#81a4cd"), [str(r["region"]) for r in rows])
+            colour="#81a4cd"), [str(r["region"]) for r in rows]))
     add("military.by_region", body)
     # The chart draws exactly the table's rows: both leave out the collective destinations.
     rows = tables["military.top_destinations"]
     body = _block(loc, t.top_destinations(loc, rows))
     if rows:
-        body += f'<p class="note">{_esc(loc.t("note.top"))}</p>'
-        body += _figure(loc.t("chart.top"), charts.ranked_bars(
+        body = _pair(body, _figure(loc.t("chart.top"), charts.ranked_bars(
             loc, "top", [loc.country(r["destination"]) for r in rows],
             [r["value_eur"] for r in rows], [loc.pct(r["share_pct"]) for r in rows]),
-            [str(r["destination"]) for r in rows])
+            [str(r["destination"]) for r in rows]))
+        body += f'<p class="note">{_esc(loc.t("note.top"))}</p>'
     add("military.top_destinations", body)
     add("military.denials", _block(loc, t.denials(loc, tables["military.denials"])))
     add("military.transit",
@@ -184,8 +190,10 @@ def _history(loc: Locale, rows: list[dict[str, Any]]) -> _Part:
     extra = ""
     if rows:
         extra = (f'<p class="note">{_esc(loc.t("note.history"))}</p>'
+                 + '<div class="charts">'
                  + _figure(loc.t("chart.history_value"), charts.history_value(loc, rows))
-                 + _figure(loc.t("chart.history_rate"), charts.history_rate(loc, rows)))
+                 + _figure(loc.t("chart.history_rate"), charts.history_rate(loc, rows))
+                 + "</div>")
     return _single(loc, "history", "history", t.history(loc, rows), extra)
 
 

@@ -292,7 +292,7 @@ def consultations(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     """Consultations the Netherlands started and received, and their total."""
     row = rows[0] if rows else {"started": 0, "received": 0}
     return Table("consultations", [Column(loc.t("col.consultations")),
-                                   Column(loc.t("col.number"), "num")],
+                                   Column(loc.t("col.count"), "num")],
                  [[Cell(loc.t("consultations.started"), "head", code="started"),
                    _int(loc, row["started"])],
                   [Cell(loc.t("consultations.received"), "head", code="received"),

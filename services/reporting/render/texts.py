@@ -71,7 +71,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "history": ("Waarde afgegeven vergunningen en percentage afwijzingen per jaar",
                 "Value of licences issued and denial rate per year"),
     # Notes under tables
-    "note.top": ("De top vijf en de grafiek ernaast laten de verzamelbestemmingen (Diverse, "
+    "note.top": ("De top vijf en de grafiek laten de verzamelbestemmingen (Diverse, "
                  "EU/NAVO+, Europese Unie) buiten beschouwing; aandelen zijn aandelen in de "
                  "totale waarde.",
                  "The top five and its chart leave out the collective destinations (Various, "
@@ -95,6 +95,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     # Column headers
     "col.figure": ("Gegeven", "Figure"),
     "col.number": ("Aantal of waarde", "Number or value"),
+    "col.count": ("Aantal", "Number"),
     "col.category": ("Categorie", "Category"),
     "col.description": ("Omschrijving", "Description"),
     "col.value": ("Waarde", "Value"),
@@ -165,21 +166,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     "consultations.started": ("Door Nederland gestart", "Started by the Netherlands"),
     "consultations.received": ("Door Nederland ontvangen", "Received by the Netherlands"),
     # Charts
-    "chart.by_category": ("Waarde afgegeven vergunningen per categorie",
-                          "Value of licences issued per category"),
-    "chart.top": ("Top vijf landen van bestemming", "Top five countries of destination"),
-    "chart.by_region": ("Waarde afgegeven vergunningen per regio",
-                        "Value of licences issued per region"),
-    "chart.history_value": ("Waarde afgegeven vergunningen per jaar, EU/NAVO+ en overige "
+    "chart.by_category": ("Grafiek: waarde per ML-categorie", "Chart: value per ML category"),
+    "chart.top": ("Grafiek: top vijf landen van bestemming, waarde en aandeel",
+                  "Chart: top five countries of destination, value and share"),
+    "chart.by_region": ("Grafiek: waarde en aandeel per regio",
+                        "Chart: value and share per region"),
+    "chart.history_value": ("Grafiek: waarde afgegeven vergunningen per jaar, EU/NAVO+ en overige "
                             "bestemmingen",
-                            "Value of licences issued per year, EU/NATO+ and other "
+                            "Chart: value of licences issued per year, EU/NATO+ and other "
                             "destinations"),
-    "chart.history_rate": ("Percentage afwijzingen per jaar", "Denial rate per year"),
+    "chart.history_rate": ("Grafiek: percentage afwijzingen per jaar",
+                           "Chart: denial rate per year"),
     "axis.millions": ("Waarde (mln €)", "Value (€ million)"),
     "axis.category": ("ML-categorie", "ML category"),
     "axis.year": ("Jaar", "Year"),
-    "axis.rate": ("Afwijzingen (% van de behandelde aanvragen)",
-                  "Denials (% of applications decided)"),
+    "axis.rate": ("Percentage afwijzingen", "Denial rate"),
     "legend.eu_nato_plus": ("EU/NAVO+", "EU/NATO+"),
     "legend.other": ("Overige bestemmingen", "Other destinations"),
     # Method
