@@ -209,7 +209,7 @@ def _cards(loc: Locale, summary: dict[str, Any]) -> str:
 
 
 def _part_html(part: _Part) -> str:
-    out = [f'<section class="part" id="{_esc(part.key)}"><h2>{_esc(part.title)}</h2>',
+    out = [f'<section class="part" id="part-{_esc(part.key)}"><h2>{_esc(part.title)}</h2>',
            part.intro]
     for section in part.sections:
         out.append(f'<section class="table" id="{_esc(section.key)}">'
@@ -223,7 +223,7 @@ def _contents(loc: Locale, parts: list[_Part]) -> str:
     for part in parts:
         subs = "".join(f'<li><a href="#{_esc(s.key)}">{_esc(s.title)}</a></li>'
                        for s in part.sections)
-        items.append(f'<li><a href="#{_esc(part.key)}">{_esc(part.title)}</a>'
+        items.append(f'<li><a href="#part-{_esc(part.key)}">{_esc(part.title)}</a>'
                      + (f"<ol>{subs}</ol>" if len(part.sections) > 1 else "") + "</li>")
     return (f'<nav class="contents"><h2>{_esc(loc.t("contents"))}</h2><ol>{"".join(items)}'
             "</ol></nav>")
