@@ -22,6 +22,7 @@ from services.reporting.domain import build_report, evolve
 from services.reporting.domain.facts import Facts
 from services.reporting.domain.report import TABLES, table
 from services.reporting.render import to_html
+from services.reporting.render.html import PRINT_COLUMNS
 from services.reporting.render.i18n import Locale
 from shared.reference import load_reference
 from tests.reporting.generate import generate
@@ -420,7 +421,7 @@ def test_a_wide_table_prints_in_parts_that_together_are_the_table(case: Case) ->
     g = screen_table(page, "military.by_destination")
     printed = [grid(t) for t in tables_of(page, "military.by_destination")
                if t.within("print-only")]
-    if len(g.header) - 1 <= 6:
+    if len(g.header) - 1 <= PRINT_COLUMNS:
         assert printed == []
         return
     assert len(printed) >= 2
@@ -432,7 +433,7 @@ def test_a_wide_table_prints_in_parts_that_together_are_the_table(case: Case) ->
     assert g.total is not None
     assert [g.total[0].text()] + [c.text() for p in printed for c in (p.total or [])[1:]] == [
         c.text() for c in g.total]
-    assert all(len(p.header) - 1 <= 6 for p in printed)
+    assert all(len(p.header) - 1 <= PRINT_COLUMNS for p in printed)
 
 
 def test_regions_in_the_record_order_with_shares_and_total(case: Case) -> None:

@@ -12,7 +12,7 @@ from services.reporting.render.i18n import DEFAULT_LANGUAGE, Locale
 from services.reporting.render.style import CSS
 
 # Value columns of a per-destination table on one printed A4 page; wider tables print in parts.
-PRINT_COLUMNS = 6
+PRINT_COLUMNS = 5
 # A table with up to this many rows is kept on one printed page.
 _KEEP_ROWS = 14
 

@@ -32,6 +32,7 @@ th,td{padding:.3rem .65rem;border-bottom:1px solid #e3e8ee;text-align:left;verti
 thead th{background:#f2f5f8;vertical-align:bottom;font-weight:600}
 tbody th{font-weight:normal}
 th.num,td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+thead th.num{white-space:normal}
 td.date{white-space:nowrap}
 td.desc{max-width:36rem}
 tr.total th,tr.total td{font-weight:600;border-top:2px solid #9aa8b6;border-bottom:none}
@@ -63,13 +64,14 @@ h2{margin-top:0}
 thead{display:table-header-group}
 .scroll{overflow:visible;background:none}
 .pair,.charts{display:block}
-table{font-size:8pt;margin-bottom:.6rem}
-th,td{padding:.18rem .4rem}
+table{font-size:7.5pt;margin-bottom:.6rem}
+th,td{padding:.16rem .32rem}
 td.desc{min-width:0;max-width:none}
 table.wide tbody th,table.wide thead th:first-child{position:static;box-shadow:none}
+table.wide tbody th{min-width:0}
 figure.chart svg{max-width:16cm}
-.cards{gap:.4rem}
-.card{border:1px solid #d7dee6;min-width:0;flex:1 1 0;padding:.4rem .6rem;font-size:8pt}
-.card b{font-size:12pt}
+.cards{display:grid;grid-template-columns:repeat(3,1fr);gap:.4rem}
+.card{border:1px solid #d7dee6;min-width:0;padding:.4rem .6rem;font-size:8pt}
+.card b{font-size:11pt}
 }
 """
