@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from services.reporting.domain.applications import category_order
 from services.reporting.render.i18n import Locale, to_decimal
 
 ZERO = Decimal(0)
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Table:
         """The table with only the value columns first..last (and the leading ones)."""
         keep = list(range(self.split_from or 0)) + list(range(first, last))
 
-        def pick(cells: list[Cell]) -> list[Cell]:
+        def pick(cells: list[_T]) -> list[_T]:
             return [cells[i] for i in keep]
         return Table(self.key, pick(self.columns), [pick(r) for r in self.rows],
                      pick(self.total) if self.total else None, None, self.row_classes)
