@@ -34,7 +34,8 @@ tbody th{font-weight:normal}
 th.num,td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 thead th.num{white-space:normal}
 td.date{white-space:nowrap}
-td.desc{max-width:36rem}
+td.desc{max-width:30rem}
+td.party{min-width:9rem}
 tr.total th,tr.total td{font-weight:600;border-top:2px solid #9aa8b6;border-bottom:none}
 tr.flagged td,tr.flagged th{background:#fff6e5}
 ul.reasons{margin:.1rem 0 0;padding-left:1.1rem;font-size:.85rem;color:#6b4a00}
@@ -67,6 +68,7 @@ thead{display:table-header-group}
 table{font-size:7.5pt;margin-bottom:.6rem}
 th,td{padding:.16rem .32rem}
 td.desc{min-width:0;max-width:none}
+td.party{min-width:0}
 table.wide tbody th,table.wide thead th:first-child{position:static;box-shadow:none}
 table.wide tbody th{min-width:0}
 figure.chart svg{max-width:16cm}

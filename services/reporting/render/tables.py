@@ -19,7 +19,7 @@ class Cell:
     """One cell: the text shown, how it aligns, and the JSON code behind a displayed name."""
 
     text: str
-    kind: str = "text"  # text | num | date | desc | head
+    kind: str = "text"  # text | num | date | desc (long text) | party (a name) | head
     code: str | None = None
     items: tuple[str, ...] = ()  # a list shown under the text (the reasons of a flag)
 
@@ -156,7 +156,8 @@ def denials(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     ordered = sorted(rows, key=lambda r: (loc.sort_key(loc.country(r["destination"])),
                                           str(r["decided_on"]), str(r["description"])))
     body = [[_name(loc, r["destination"]), Cell(str(r["description"]), "desc"),
-             _int(loc, r["quantity"]), Cell(str(r["recipient"])), Cell(str(r["end_user"])),
+             _int(loc, r["quantity"]), Cell(str(r["recipient"]), "party"),
+             Cell(str(r["end_user"]), "party"),
              Cell(loc.date(r["decided_on"]), "date"),
              Cell(", ".join(str(c) for c in r["criteria"])),
              _procedure(loc, str(r.get("procedure", "licence")))] for r in ordered]
