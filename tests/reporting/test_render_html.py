@@ -628,3 +628,12 @@ def test_a_copy_of_the_json_is_not_changed_by_rendering(docs: dict[str, Any]) ->
     doc = copy.deepcopy(docs["rich"])
     render(doc, "en")
     assert doc == docs["rich"]
+
+
+def test_a_report_as_of_a_moment_says_so_in_words(docs: dict[str, Any]) -> None:
+    doc = {**docs["golden"], "as_of": "2025-03-01T12:00:00+00:00"}
+    for lang, words in (("nl", "zoals het rapport was op 1 maart 2025 12:00 UTC"),
+                        ("en", "as the report stood at 1 March 2025 12:00 UTC")):
+        meta = [p.text() for p in parse(render(doc, lang)).all("p") if "meta" in p.classes()]
+        assert words in meta[0].replace(NBSP, " ")
+        assert f"2025{NBSP}12:00{NBSP}UTC" in meta[0]  # the moment is never broken
