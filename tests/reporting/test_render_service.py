@@ -18,7 +18,7 @@ import pytest
 import uvicorn
 
 from licensing.cli import main
-from shared.testing import TEST_SECRET, NatsServer, eventually, token
+from tests.harness import TEST_SECRET, NatsServer, eventually, token
 from tests.reporting.history import History
 from tests.reporting.test_render_html import money, parse, screen_table
 from tests.reporting.test_service import publish
