@@ -35,6 +35,42 @@ Queue = Literal["cdiu", "mfa"]
 Criterion = Annotated[int, Field(ge=1, le=8)]
 
 
+class Amendment(Value):
+    """The licence an application extends or replaces, as the applicant named it."""
+
+    licence_number: str
+    kind: Literal["extension", "replacement"]
+
+
+class CaseApplication(Value):
+    """The application a case was opened on, as intake accepted it (its `ApplicationSubmitted`).
+
+    The case judges, screens and decides on this copy: its stream alone says what was decided
+    on what.
+    """
+
+    id: str
+    reference: str
+    received_at: Instant
+    regime: Regime
+    procedure: Procedure
+    transaction: Literal["export", "transfer", "transit", "brokering"]
+    licence_type: Literal["individual", "global"]
+    purpose: Literal["definitive", "temporary", "return_after_repair"]
+    amends: Amendment | None
+    catch_all: bool
+    applicant: Company
+    destinations: list[Destination]
+    destination_group: Literal["EU", "EU_NATO_PLUS"] | None
+    origins: list[Country]
+    consignee: Consignee | None
+    end_user: EndUser
+    end_use: str
+    goods: list[GoodsLine]
+    service_value_eur: Money | None
+    value_eur: Money
+
+
 class AmendedLicence(Value):
     """The licence an extension or replacement amends, as far as assessment knows it."""
 
@@ -104,14 +140,32 @@ _LOCAL = {"embargoes": [], "general_licence_hints": [], "prohibited": [],
           "proposed_findings": [], "reference_version": "2024.1"}
 
 
+_APPLICATION = {
+    "id": APP, "reference": "NL-CUST-2024-0001", "received_at": "2024-03-04T09:30:00+00:00",
+    "regime": "military", "procedure": "licence", "transaction": "export",
+    "licence_type": "individual", "purpose": "definitive", "amends": None, "catch_all": False,
+    "applicant": {"name": "Thales Nederland B.V.", "eori": "NL123456789"},
+    "destinations": ["NO"], "destination_group": None, "origins": [], "consignee": None,
+    "end_user": {"name": "Norwegian Armed Forces", "country": "NO", "type": "armed_forces"},
+    "end_use": "air defence",
+    "goods": [{"description": "fire control radar", "rating": "ML5a", "quantity": 2,
+               "value_eur": "1250000.00", "complete_system": False, "annex": None}],
+    "service_value_eur": None, "value_eur": "1250000.00",
+}
+
+
 @event("CaseOpened")
 class CaseOpened(Payload):
-    """A case exists for a submitted application (or sondage)."""
+    """A case exists for a submitted application (or sondage).
+
+    `application` is the application the case was opened on; cases opened before it was
+    recorded here lack it.
+    """
 
     stream_doc = "the application id"
     examples = ({"application_id": APP, "reference": "NL-CUST-2024-0001", "regime": "military",
                  "procedure": "licence", "received_at": "2024-03-04T09:30:00+00:00",
-                 "amends": None},)
+                 "amends": None, "application": _APPLICATION},)
 
     application_id: str
     reference: str
@@ -119,6 +173,7 @@ class CaseOpened(Payload):
     procedure: Procedure
     received_at: Instant | None = None
     amends: AmendedLicence | None = None
+    application: CaseApplication | None = None
 
 
 @event("CaseRouted")
