@@ -263,7 +263,11 @@ class FindingRecorded(Payload):
 
 @event("MatchDismissed")
 class MatchDismissed(Payload):
-    """An assessor ruled a denial match not essentially identical; denials records it too."""
+    """An assessor ruled a denial match not essentially identical; denials records it too.
+
+    A ruling made in the denials registry is recorded on the case with the registry's actor
+    and its event as `causation_id` (the case shows it `via: "denials"`).
+    """
 
     stream_doc = "the application id"
     examples = ({"denial_id": "d1", "reason": "another end user", "application_id": APP,
