@@ -186,7 +186,8 @@ def notification_due(app: CaseApplication, ref: ReferenceData, *, number: str,
     if not outside:
         return None
     return ParliamentNotificationDue(
-        id=number, licence_number=number, destination=outside[0], destinations=outside,
+        id=number, licence_number=number, kind="fast_track", destination=outside[0],
+        destinations=outside,
         description="; ".join(g.description for g in complete), value_eur=app.value_eur,
         decided_on=decided_on, due_by=decided_on + dt.timedelta(days=policy.days))
 

@@ -58,8 +58,11 @@ def route(app: CaseApplication, ref: ReferenceData) -> Routing:
         queue, rule, why = _route_military(ref, app, on)
     elif app.regime == "dual_use":
         queue, rule, why = _route_dual_use(ref, app, countries, on)
-    else:
+    elif app.regime == "anti_torture":
         queue, rule, why = _route_anti_torture(ref, countries, on)
+    else:
+        queue, rule, why = ("mfa", "unknown_regime",
+                            f"no routing rule for the {app.regime} regime: the MFA decides")
     return Routing(queue=queue, rule=rule, explanation=why, judged_on=on,
                    reference_version=ref.version)
 
