@@ -6,18 +6,14 @@ import asyncio
 import logging
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from services.denials.api import router
 from services.denials.consumers import consumer_spec
 from services.denials.db import metadata
-from services.denials.domain import DomainError
-from services.denials.handlers.common import Policy
+from services.denials.domain.validity import Policy
 from services.denials.handlers.registry import expire_due
 from services.denials.settings import Settings
-from shared.eventstore import ConcurrencyConflict
-from shared.problems import problem_response
 from shared.reference import load_reference
 from shared.service import Runtime, create_service_app
 
@@ -41,10 +37,10 @@ Extensions to contract v1: `POST /v1/denials/{id}/renew`, `POST|GET
 characters; references and names 300."""
 
 
-async def _expiry_loop(runtime: Runtime, interval: float) -> None:
+async def _expiry_loop(runtime: Runtime, policy: Policy, interval: float) -> None:
     while True:
         try:
-            n = await expire_due(runtime)
+            n = await expire_due(runtime, policy)
             if n:
                 log.info("recorded expiry of %d denials", n)
         except Exception:  # noqa: BLE001 - a failed sweep is retried on the next round
@@ -58,28 +54,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def wire(runtime: Runtime, app: FastAPI) -> None:
         ref = load_reference()
-        app.state.reference = ref
-        app.state.policy = Policy(
+        policy = Policy(
             validity_years=settings.denial_validity_years or ref.denial_validity_years,
             consultation_days=settings.consultation_days or ref.consultation_days,
         )
-        runtime.add_consumer(consumer_spec(runtime, lambda: app.state.policy))
-        runtime.spawn(_expiry_loop(runtime, settings.expiry_interval_seconds), "denial-expiry")
+        app.state.reference = ref
+        app.state.policy = policy
+        runtime.add_consumer(consumer_spec(runtime, policy))
+        runtime.spawn(_expiry_loop(runtime, policy, settings.expiry_interval_seconds),
+                      "denial-expiry")
 
-    app = create_service_app(
+    return create_service_app(
         settings=settings, metadata=metadata,
         migrations=Path(__file__).parent / "migrations",
         title="denials", description=DESCRIPTION, routers=[router], wire=wire,
     )
-
-    @app.exception_handler(DomainError)
-    async def _refused(_request: Request, exc: DomainError) -> JSONResponse:
-        return problem_response(exc.status, exc.title, exc.detail,
-                                kind=type(exc).__name__.lower(), **exc.extra)
-
-    @app.exception_handler(ConcurrencyConflict)
-    async def _raced(_request: Request, exc: ConcurrencyConflict) -> JSONResponse:
-        return problem_response(409, "Conflict", f"{exc}; read it again and retry",
-                                kind="concurrent-change")
-
-    return app

@@ -22,9 +22,11 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from services.denials.db import denial_keys, denial_names, denials, registry
-from services.denials.domain import Screening, expires_on, screen
-from services.denials.handlers.registry import index_rows, load_candidates
+from services.denials.domain.screening import Screening, screen
+from services.denials.domain.validity import expires_on
+from services.denials.handlers.db import index_rows
 from services.denials.matching import NAME_INDEX_VERSION, filing_keys, prepare
+from services.denials.queries import load_candidates
 from services.denials.ratings import rating_key
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.migrate import alembic_config
