@@ -65,8 +65,11 @@ async def register(body: DenialIn, runtime: RuntimeDep, who: Partner, policy: Po
     """Register a denial; the notifying state is the token's `state`. 409 on a reused reference.
 
     A denial is active from `denied_on` up to `active_until` (the day before its third
-    anniversary) unless revoked. Extension: the answer carries `active`, `status`,
-    `active_until`, `expires_on`, `revoked_on`.
+    anniversary) unless revoked. Extensions: `grounds` beside the criteria, validated per
+    regime (military: criteria only; dual-use: criteria or grounds of Regulation (EU) 2021/821;
+    anti-torture: grounds of Regulation (EU) 2019/125 only); `aliases` on the end user and the
+    consignee; the answer carries `active`, `status`, `active_until`, `expires_on`,
+    `revoked_on`.
     """
     cmd = NotifyDenial(
         id=str(uuid.uuid4()), state=who.state, reference=body.reference,
@@ -75,7 +78,9 @@ async def register(body: DenialIn, runtime: RuntimeDep, who: Partner, policy: Po
                    if body.consignee else None),
         end_user=EndUser(name=body.end_user.name, country=body.end_user.country),
         goods_description=body.goods_description, rating=body.rating, quantity=body.quantity,
-        criteria=tuple(body.criteria))
+        criteria=tuple(body.criteria), grounds=tuple(body.grounds),
+        end_user_aliases=tuple(body.end_user.aliases),
+        consignee_aliases=tuple(body.consignee.aliases) if body.consignee else ())
     await registry.notify_denial(runtime, policy, cmd, actor=who.as_actor(),
                                  is_country=reference.is_country)
     return await queries.denial(runtime, cmd.id, who)
@@ -99,13 +104,17 @@ async def matches(body: MatchQuery, runtime: RuntimeDep, who: RegistryReader) ->
     Same destination, same end user or consignee (entity resolution), same rating or the same
     ML category / Annex I entry. Extensions: `registry_version` (registry events applied when
     the screening ran), `on`, `candidates` (the denials the name index offered, each compared
-    in full), and per match `reference`, `denied_on`, `rating`,
-    `goods_description`; `application_ref` in the request leaves out dismissed matches.
+    in full), `matcher_version` (which matcher judged the names), and per match `reference`,
+    `denied_on`, `rating`, `goods_description`; `application_ref` in the request leaves out
+    dismissed matches; `aliases` on the end user or consignee are compared too, with every
+    name of each denial (its parties' names and aliases), and a reason names the pair matched.
     """
     return await queries.find_matches(
         runtime, who, destination=body.destination, end_user=body.end_user.name,
         consignee=body.consignee.name if body.consignee else None, rating=body.rating,
-        on=body.on, application_ref=body.application_ref)
+        on=body.on, application_ref=body.application_ref,
+        end_user_aliases=body.end_user.aliases,
+        consignee_aliases=body.consignee.aliases if body.consignee else ())
 
 
 @router.post("/denials/matches/dismissals", status_code=201,

@@ -32,9 +32,22 @@ state is a party to: another state's consultation answers 404.
 
 Extensions to contract v1: `POST /v1/denials/{id}/renew`, `POST|GET
 /v1/denials/matches/dismissals`, `GET /v1/consultations/{id}`, `GET /v1/notifications`,
-`registry_version` and `application_ref` on matches, validity fields on denials, `overdue` and
-`answered` consultation statuses. Free text (question, answer, reasons) may hold 4000
-characters; references and names 300."""
+`registry_version`, `matcher_version` and `application_ref` on matches, validity fields on
+denials, `overdue` and `answered` consultation statuses. Free text (question, answer, reasons)
+may hold 4000 characters; references and names 300.
+
+Grounds per regime: a denial carries `grounds` beside its `criteria` (codes of
+shared/reference/data/refusal_grounds.json). A military denial rests on criteria 1 to 8 of
+Common Position 2008/944/CFSP only; a dual-use denial on criteria or the considerations and
+catch-all grounds of Regulation (EU) 2021/821 (`art15-*`, `art4-*`, `art5-human-rights`) or
+both; an anti-torture denial on the grounds of Regulation (EU) 2019/125 (`annex-*`) only.
+Dutch denials carry the grounds of the decision in assessment.
+
+Aliases: the end user and the consignee of a denial, and of a screening, may carry `aliases`
+(other spellings, the name in its own script: `{"name": "China North Industries Group
+Corporation", "country": "CN", "aliases": ["中国北方工业集团有限公司"]}`); a screening compares
+every name on both sides, the name index files every name, and a match's reason says which
+names matched (`'...' (alias of '...')`). A party shows `aliases` only when it has some."""
 
 
 async def _expiry_loop(runtime: Runtime, policy: Policy, interval: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -31,6 +32,9 @@ from shared.pagination import Keyset, keyset_page
 from shared.service import Runtime
 
 log = logging.getLogger(__name__)
+# Which matcher judged the names, recorded with every screening: the name index's version
+# until the matcher names a version of its own (MATCHER_VERSION, branch `match`).
+MATCHER_VERSION = NAME_INDEX_VERSION
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -46,6 +50,7 @@ def _denial_view(row: Any, who: Principal, on: dt.date) -> dict[str, Any]:
     doc: dict[str, Any] = json.loads(row.document)
     if not who.has(*DUTCH_ROLES):
         doc.pop("application_id", None)
+    doc.setdefault("grounds", [])  # registered before denials named their grounds
     doc.update({
         "registered_at": _utc(row.registered_at).isoformat(),
         "denied_on": row.denied_on.isoformat(),
@@ -108,6 +113,10 @@ def _candidate(row: Any) -> Candidate:
         ratings=tuple(doc.get("ratings") or [row.rating]),
         end_user=PreparedName.from_json(names["end_user"]),
         consignee=PreparedName.from_json(consignee) if consignee else None,
+        end_user_aliases=tuple(PreparedName.from_json(a)
+                               for a in names.get("end_user_aliases", ())),
+        consignee_aliases=tuple(PreparedName.from_json(a)
+                                for a in names.get("consignee_aliases", ())),
         denied_on=row.denied_on, expires=row.expires_on, revoked_on=row.revoked_on,
         extra={"reference": row.reference, "destination": row.destination,
                "denied_on": row.denied_on.isoformat(), "rating": row.rating,
@@ -142,16 +151,20 @@ async def load_candidates(
 async def find_matches(
     runtime: Runtime, who: Principal, *, destination: str, end_user: str,
     consignee: str | None, rating: str | None, on: dt.date | None,
-    application_ref: str | None,
+    application_ref: str | None, end_user_aliases: Sequence[str] = (),
+    consignee_aliases: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Active denials of other states for an essentially identical transaction, best first.
 
-    `candidates` counts the denials compared in full: those the name index offered.
+    Every name asked about (the parties' names and aliases) is compared with every name of a
+    denial. `candidates` counts the denials compared in full: those the name index offered.
     """
     day = on or today()
     asked_rating = normalise_rating(rating)
     end_user_name = prepare(end_user)
     consignee_name = prepare(consignee) if consignee else None
+    other_names = (tuple(prepare(a) for a in end_user_aliases),
+                   tuple(prepare(a) for a in consignee_aliases) if consignee else ())
     async with runtime.sessions() as session, session.begin():
         version, filed_with = (await session.execute(
             select(registry.c.version, registry.c.name_index).where(registry.c.id == 1))).one()
@@ -164,17 +177,20 @@ async def find_matches(
         candidates = await load_candidates(
             session, destination=destination, rating=asked_rating, on=day,
             exclude_state=who.state,
-            names=(end_user_name, consignee_name) if indexed else None)
+            names=(end_user_name, consignee_name, *other_names[0], *other_names[1])
+            if indexed else None)
         dismissed: frozenset[str] = frozenset()
         if application_ref:
             dismissed = frozenset((await session.execute(
                 select(dismissals.c.denial_id)
                 .where(dismissals.c.application_ref == application_ref))).scalars())
     query = Screening(destination=destination, end_user=end_user_name, consignee=consignee_name,
-                      rating=asked_rating, on=day, state=who.state, dismissed=dismissed)
+                      rating=asked_rating, on=day, state=who.state, dismissed=dismissed,
+                      end_user_aliases=other_names[0], consignee_aliases=other_names[1])
     return {"matches": [m.to_json() for m in screen(query, candidates)],
             "registry_version": int(version), "on": day.isoformat(),
-            "candidates": len(candidates), "dismissed": sorted(dismissed)}
+            "candidates": len(candidates), "dismissed": sorted(dismissed),
+            "matcher_version": MATCHER_VERSION}
 
 
 def _dismissal(row: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from shared.contracts.types import Instant, Regime
+from shared.contracts.types import Ground, Instant, Regime
 
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -20,12 +20,16 @@ RatingText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=
 
 
 class Party(BaseModel):
-    """A named party of a transaction (end user or consignee)."""
+    """A named party of a transaction (end user or consignee), with its other names."""
 
     model_config = ConfigDict(extra="ignore")
 
     name: Name
     country: Country | None = None
+    aliases: list[Name] = Field(
+        default_factory=list, max_length=20,
+        description="extension: other names of the same party (other spellings, the name in "
+                    "its own script); matching compares every name on both sides")
 
 
 class EndUser(Party):
@@ -46,7 +50,7 @@ class DenialIn(BaseModel):
 
     reference: Ref
     denied_on: dt.date
-    regime: Regime
+    regime: Literal["military", "dual_use", "anti_torture"]
     destination: Country
     consignee: Party | None = None
     end_user: EndUser
@@ -54,6 +58,12 @@ class DenialIn(BaseModel):
     rating: RatingText | None = None
     quantity: int | None = Field(None, ge=1, le=10**12)
     criteria: list[int] = Field(default_factory=list, max_length=8)
+    grounds: list[Ground] = Field(
+        default_factory=list, max_length=9,
+        description="extension: the grounds beside (dual-use) or instead of (anti-torture) the "
+                    "criteria: a military denial names criteria only, a dual-use one criteria "
+                    "or grounds of Regulation (EU) 2021/821 arts. 4, 5 and 15, an anti-torture "
+                    "one grounds of Regulation (EU) 2019/125 only")
 
     _consignee = field_validator("consignee", mode="before")(_party)
 
@@ -129,10 +139,11 @@ class Outcome(BaseModel):
 
 
 class PartyOut(BaseModel):
-    """A party as the registry shows it."""
+    """A party as the registry shows it; `aliases` when it has other names."""
 
     name: str
     country: str | None = None
+    aliases: list[str] = []
 
 
 class DenialOut(BaseModel):
@@ -154,6 +165,7 @@ class DenialOut(BaseModel):
     rating: str | None
     quantity: int | None
     criteria: list[int]
+    grounds: list[Ground]
     registered_at: Instant
     active: bool
     status: Literal["active", "pending", "expired", "revoked"]
@@ -189,13 +201,14 @@ class MatchOut(BaseModel):
 
 
 class Matches(BaseModel):
-    """A screening's matches, best first, and what it ran against."""
+    """A screening's matches, best first, what it ran against, and which matcher judged."""
 
     matches: list[MatchOut]
     registry_version: int
     on: dt.date
     candidates: int
     dismissed: list[str]
+    matcher_version: str
 
 
 class DismissalOut(BaseModel):

@@ -99,3 +99,28 @@ def test_overdue_is_an_open_consultation_past_its_date() -> None:
     assert shown_status("open", due, dt.date(2024, 6, 22)) == "overdue"
     assert shown_status("open", due, due) == "open"
     assert shown_status("answered", due, dt.date(2024, 7, 1)) == "answered"
+
+
+def test_every_name_of_a_party_is_compared_and_the_reason_says_which() -> None:
+    norinco = denial(end_user=prepare("China North Industries Group Corporation"),
+                     end_user_aliases=(prepare("中国北方工业集团有限公司"),))
+    [match] = screen(query(end_user=prepare("中国北方工业集团有限公司")), [norinco])
+    assert match.reasons[1] == ("end user '中国北方工业集团有限公司' = '中国北方工业集团有限公司' "
+                                "(alias of 'China North Industries Group Corporation') (1.00)")
+    assert screen(query(end_user=prepare("中国北方工业集团有限公司")), [denial()]) == []
+
+
+def test_the_aliases_asked_about_are_compared_too() -> None:
+    asked = query(end_user=prepare("Someone Else"),
+                  end_user_aliases=(prepare("Troya Tech Defence"),))
+    [match] = screen(asked, [denial()])
+    assert match.reasons[1].startswith("end user 'Troya Tech Defence' (alias of 'Someone Else') = "
+                                       "'TROYA TECH DEFENCE LIMITED'")
+
+
+def test_a_consignee_alias_matching_the_denied_end_user_counts() -> None:
+    asked = query(end_user=prepare("Someone Else"), consignee=prepare("Levant Logistics"),
+                  consignee_aliases=(prepare("Troya Tech Defence"),))
+    [match] = screen(asked, [denial()])
+    assert match.reasons[1].startswith("consignee = denied end user: 'Troya Tech Defence' "
+                                       "(alias of 'Levant Logistics')")

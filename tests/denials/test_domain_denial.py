@@ -82,7 +82,8 @@ def test_a_notification_registers_the_denial_with_its_expiry() -> None:
     ({"criteria": ()}, "criteria: a military denial names the criteria it rests on"),
     ({"rating": "5A002"}, "rating: '5A002' is not a military rating"),
     ({"regime": "dual_use", "rating": "ML15"}, "is not a dual_use rating"),
-    ({"regime": "anti_torture", "rating": "II."}, "is not a anti_torture rating"),
+    ({"regime": "anti_torture", "rating": "II.", "criteria": (),
+      "grounds": ("annex-ii-prohibited",)}, "is not a anti_torture rating"),
     ({"denied_on": dt.date(2024, 6, 2)}, "denied_on 2024-06-02 lies in the future"),
 ])
 def test_a_notification_against_the_rules_is_refused_naming_the_field(
@@ -91,11 +92,49 @@ def test_a_notification_against_the_rules_is_refused_naming_the_field(
         when_notified(notification(**change))
 
 
-def test_a_dual_use_denial_needs_no_criteria_and_spells_its_rating_once() -> None:
-    [event] = when_notified(notification(regime="dual_use", rating="5a002.A", criteria=()))
+def test_a_dual_use_denial_rests_on_criteria_or_its_grounds_and_spells_its_rating_once() -> None:
+    [event] = when_notified(notification(regime="dual_use", rating="5a002.A", criteria=(),
+                                         grounds=("art4-wmd",)))
     assert isinstance(event, DenialRegistered) and event.rating == "5A002.a"
+    assert event.grounds == ["art4-wmd"] and event.criteria == []
+    [both] = when_notified(notification(regime="dual_use", rating="5A002",
+                                        grounds=("art15-end-use-diversion", "art4-wmd")))
+    assert isinstance(both, DenialRegistered) and both.criteria == [2, 7]
     assert regime_rating("anti_torture", "iii.2.1") == "III.2.1"
     assert regime_rating("military", None) is None
+
+
+def test_an_anti_torture_refusal_rests_on_its_annex_ground() -> None:
+    [event] = when_notified(notification(regime="anti_torture", rating="III.2", criteria=(),
+                                         grounds=("annex-iii-torture",)))
+    assert isinstance(event, DenialRegistered) and event.grounds == ["annex-iii-torture"]
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    ({"grounds": ("art4-wmd",)}, "grounds: a military denial rests on the criteria"),
+    ({"regime": "dual_use", "rating": None, "criteria": ()},
+     "a dual-use denial names the criteria or the grounds"),
+    ({"regime": "dual_use", "rating": None, "grounds": ("annex-iii-torture",)},
+     "annex-iii-torture is no ground of a dual_use denial"),
+    ({"regime": "anti_torture", "rating": None, "criteria": ()},
+     "an anti-torture denial names the annex grounds"),
+    ({"regime": "anti_torture", "rating": None, "grounds": ("annex-iii-torture",)},
+     "criteria: an anti-torture denial rests on the grounds of Regulation"),
+    ({"regime": "anti_torture", "rating": None, "criteria": (), "grounds": ("art4-wmd",)},
+     "art4-wmd is no ground of a anti_torture denial"),
+])
+def test_grounds_of_another_regime_are_refused(change: dict[str, Any], words: str) -> None:
+    with pytest.raises(Invalid, match=words) as refused:
+        when_notified(notification(**change))
+    assert refused.value.errors
+
+
+def test_other_names_are_kept_once_without_the_name_itself() -> None:
+    [event] = when_notified(notification(
+        end_user=EndUser(name="Rosoboronexport", country="IL"),
+        end_user_aliases=("Рособоронэкспорт", "ROSOBORONEXPORT", "Рособоронэкспорт", "")))
+    assert isinstance(event, DenialRegistered)
+    assert event.end_user_aliases == ["Рособоронэкспорт"] and event.consignee_aliases == []
 
 
 def test_a_token_without_a_state_notifies_nothing() -> None:

@@ -45,6 +45,14 @@ def test_the_same_decision_gives_the_same_denial_ids() -> None:
         d.id for d in nl_denials(APP, decided(note="again"), policy=POLICY)]
 
 
+def test_a_dutch_denial_carries_the_grounds_of_its_decision() -> None:
+    anti_torture = APP.model_copy(update={"regime": "anti_torture"})
+    [il, _jo] = nl_denials(anti_torture, decided(criteria=[], grounds=["annex-iii-torture"]),
+                           policy=POLICY)
+    assert il.regime == "anti_torture" and il.grounds == ["annex-iii-torture"]
+    assert il.criteria == []
+
+
 def test_an_approval_is_no_denial() -> None:
     assert nl_denials(APP, decided(outcome="approved"), policy=POLICY) == []
 

@@ -4,8 +4,9 @@ assessors dismissed on it; decided and folded without I/O."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from services.denials.domain.validity import Policy, expires_on
 from services.denials.ratings import normalise_rating
@@ -17,7 +18,7 @@ from shared.contracts.denials import (
     DenialRevoked,
     MatchDismissed,
 )
-from shared.contracts.types import Consignee, EndUser, Regime
+from shared.contracts.types import Consignee, EndUser, Ground
 from shared.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from shared.reference.ratings import (
     valid_anti_torture_rating,
@@ -27,6 +28,16 @@ from shared.reference.ratings import (
 
 # The events that change what a screening sees: each one moves the registry version on by one.
 REGISTRY_EVENTS = (DenialRegistered, DenialRevoked, DenialRenewed, DenialExpired)
+# The regimes whose denials partner states exchange (national measures are each state's own).
+PartnerRegime = Literal["military", "dual_use", "anti_torture"]
+# The grounds each regime's denial may rest on beside (dual-use) or instead of (anti-torture)
+# the criteria of Common Position 2008/944/CFSP: Regulation (EU) 2021/821 art. 15 and its
+# catch-all arts. 4 and 5; Regulation (EU) 2019/125 Annexes II, III and IV.
+DUAL_USE_GROUNDS: frozenset[Ground] = frozenset({
+    "art15-sanctions", "art15-security-policy", "art15-end-use-diversion", "art4-wmd",
+    "art4-military-end-use-embargo", "art5-human-rights"})
+ANTI_TORTURE_GROUNDS: frozenset[Ground] = frozenset({
+    "annex-ii-prohibited", "annex-iii-torture", "annex-iv-capital-punishment"})
 
 
 @dataclass(frozen=True)
@@ -64,7 +75,7 @@ class NotifyDenial:
     state: str | None
     reference: str
     denied_on: dt.date
-    regime: Regime
+    regime: PartnerRegime
     destination: str
     consignee: Consignee | None
     end_user: EndUser
@@ -72,6 +83,10 @@ class NotifyDenial:
     rating: str | None
     quantity: int | None
     criteria: tuple[int, ...]
+    grounds: tuple[Ground, ...] = ()
+    # Other names of the end user and the consignee (other spellings, the name in its script).
+    end_user_aliases: tuple[str, ...] = ()
+    consignee_aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,13 +126,13 @@ def _anti_torture(rating: str) -> bool:
     return annex in ("II", "III", "IV") and valid_anti_torture_rating(rating, annex)
 
 
-_RATING_OF: dict[str, Callable[[str], bool]] = {
+_RATING_OF: dict[PartnerRegime, Callable[[str], bool]] = {
     "military": valid_military_rating, "dual_use": valid_dual_use_entry,
     "anti_torture": _anti_torture,
 }
 
 
-def regime_rating(regime: Regime, rating: str | None) -> str | None:
+def regime_rating(regime: PartnerRegime, rating: str | None) -> str | None:
     """A rating in its one spelling, when it is a rating of the regime; Invalid otherwise."""
     norm = normalise_rating(rating)
     if norm is None:
@@ -138,14 +153,56 @@ def _check_countries(cmd: NotifyDenial, is_country: Callable[[str], bool]) -> No
                                              f"unknown country {code}")])
 
 
+def check_grounds(regime: PartnerRegime, criteria: Sequence[int],
+                  grounds: Sequence[Ground]) -> None:
+    """A denial rests on its regime's grounds: a military one on the criteria alone, a dual-use
+    one on the criteria or its considerations and catch-all grounds (or both), an anti-torture
+    one on its annex grounds alone."""
+    if regime == "military":
+        if not criteria:
+            raise Invalid("criteria: a military denial names the criteria it rests on",
+                          errors=[FieldError(("body", "criteria"), "required")])
+        if grounds:
+            raise Invalid("grounds: a military denial rests on the criteria of Common Position "
+                          "2008/944/CFSP, not on other grounds",
+                          errors=[FieldError(("body", "grounds"), "not for a military denial")])
+        return
+    allowed = DUAL_USE_GROUNDS if regime == "dual_use" else ANTI_TORTURE_GROUNDS
+    foreign = [g for g in grounds if g not in allowed]
+    if foreign:
+        raise Invalid(f"grounds: {', '.join(foreign)} is no ground of a {regime} denial",
+                      errors=[FieldError(("body", "grounds"), f"not a {regime} ground")])
+    if regime == "dual_use" and not criteria and not grounds:
+        raise Invalid("grounds: a dual-use denial names the criteria or the grounds it rests on",
+                      errors=[FieldError(("body", "grounds"), "criteria or grounds required")])
+    if regime == "anti_torture":
+        if criteria:
+            raise Invalid("criteria: an anti-torture denial rests on the grounds of Regulation "
+                          "(EU) 2019/125, not on the criteria",
+                          errors=[FieldError(("body", "criteria"),
+                                             "not for an anti-torture denial")])
+        if not grounds:
+            raise Invalid("grounds: an anti-torture denial names the annex grounds it rests on",
+                          errors=[FieldError(("body", "grounds"), "required")])
+
+
+def other_names(name: str, aliases: Iterable[str]) -> list[str]:
+    """A party's other names, each once, without its name itself."""
+    seen = {name.casefold()}
+    out = []
+    for alias in aliases:
+        if alias and alias.casefold() not in seen:
+            seen.add(alias.casefold())
+            out.append(alias)
+    return out
+
+
 def notify(denial: Denial | None, cmd: NotifyDenial, *, policy: Policy, today: dt.date,
            is_country: Callable[[str], bool], taken_by: str | None) -> list[Payload]:
-    """A partner's notification, checked: known countries, a rating of its regime, the criteria
-    a military denial rests on, a day that has come; registered under the token's state."""
+    """A partner's notification, checked: known countries, the grounds of its regime, a rating
+    of its regime, a day that has come; registered under the token's state."""
     _check_countries(cmd, is_country)
-    if cmd.regime == "military" and not cmd.criteria:
-        raise Invalid("criteria: a military denial names the criteria it rests on",
-                      errors=[FieldError(("body", "criteria"), "required")])
+    check_grounds(cmd.regime, cmd.criteria, cmd.grounds)
     rating = regime_rating(cmd.regime, cmd.rating)
     if not cmd.state:
         raise Forbidden("the token names no state; a partner token needs a `state` claim")
@@ -156,6 +213,10 @@ def notify(denial: Denial | None, cmd: NotifyDenial, *, policy: Policy, today: d
         regime=cmd.regime, destination=cmd.destination, consignee=cmd.consignee,
         end_user=cmd.end_user, goods_description=cmd.goods_description, rating=rating,
         quantity=cmd.quantity, criteria=sorted(set(cmd.criteria)),
+        grounds=sorted(set(cmd.grounds)),
+        end_user_aliases=other_names(cmd.end_user.name, cmd.end_user_aliases),
+        consignee_aliases=(other_names(cmd.consignee.name, cmd.consignee_aliases)
+                           if cmd.consignee else []),
         expires_on=expires_on(cmd.denied_on, policy.validity_years)), taken_by=taken_by)
 
 

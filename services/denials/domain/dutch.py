@@ -59,7 +59,7 @@ def kept(submitted: ApplicationSubmitted) -> DutchApplication:
 def nl_denials(app: DutchApplication, decided: CaseDecided, *,
                policy: Policy) -> list[DenialRegistered]:
     """The denial notifications of a decided Dutch application: one per destination when it
-    was denied, none when approved."""
+    was denied (with the criteria and grounds the decision rests on), none when approved."""
     if decided.outcome != "denied" or app.end_user is None:
         return []
     ratings = [normalise_rating(g.rating) for g in app.goods]
@@ -77,6 +77,7 @@ def nl_denials(app: DutchApplication, decided: CaseDecided, *,
         destination=destination, consignee=consignee, end_user=end_user,
         goods_description=description[:300], rating=next((r for r in ratings if r), None),
         ratings=known or [None], quantity=sum(g.quantity or 0 for g in app.goods) or None,
-        criteria=sorted(int(c) for c in decided.criteria), application_id=app.id,
+        criteria=sorted(int(c) for c in decided.criteria), grounds=sorted(set(decided.grounds)),
+        application_id=app.id,
         expires_on=expires_on(denied_on, policy.validity_years),
     ) for destination in app.destinations or [end_user.country] if destination]

@@ -1,7 +1,8 @@
 """Screening: which active denials of other states are for an essentially identical transaction.
 
-Same destination, the same entity as end user or consignee on either side, and the same rating
-or the same rating family; each match says why in words, with a score.
+Same destination, the same entity as end user or consignee on either side (every name of a party
+compared: its name and its aliases), and the same rating or the same rating family; each match
+says why in words, which names matched, with a score.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class Screening:
     on: dt.date
     state: str | None  # the asking state: its own denials are never a match
     dismissed: frozenset[str] = frozenset()
+    end_user_aliases: tuple[PreparedName, ...] = ()
+    consignee_aliases: tuple[PreparedName, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class Candidate:
     expires: dt.date
     revoked_on: dt.date | None
     extra: dict[str, Any] = field(default_factory=dict)
+    end_user_aliases: tuple[PreparedName, ...] = ()
+    consignee_aliases: tuple[PreparedName, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,32 @@ _ROLES = (("end_user", "end_user", "end user"), ("end_user", "consignee", "end u
           ("consignee", "consignee", "consignee"), ("consignee", "end_user", "consignee"))
 
 
+def _names(party: Screening | Candidate, side: str) -> list[tuple[PreparedName, str]]:
+    """Every name of one side, the name first, each with how a reason quotes it."""
+    main = party.end_user if side == "end_user" else party.consignee
+    if main is None:
+        return []
+    aliases = party.end_user_aliases if side == "end_user" else party.consignee_aliases
+    return [(main, f"'{main.raw}'"),
+            *((a, f"'{a.raw}' (alias of '{main.raw}')") for a in aliases)]
+
+
+def _same_party(query: Screening, cand: Candidate) -> tuple[float, str] | None:
+    """The best pair of names that are one entity, as (score, reason), over every side."""
+    best: tuple[float, str] | None = None
+    for mine, theirs, label in _ROLES:
+        their_label = "end user" if theirs == "end_user" else "consignee"
+        word = label if their_label == label else f"{label} = denied {their_label}:"
+        for a, quoted_a in _names(query, mine):
+            for b, quoted_b in _names(cand, theirs):
+                # Only whether they are one entity matters here, not how alike other names are.
+                score = entity_score(a, b)
+                # The first best stands: a party's own name before its aliases.
+                if score is not None and (best is None or score > best[0]):
+                    best = (score, f"{word} {quoted_a} = {quoted_b} ({score:.2f})")
+    return best
+
+
 def match_one(query: Screening, cand: Candidate) -> Match | None:
     """The match between an application and one denial, or None when not essentially identical."""
     if cand.id in query.dismissed or cand.state == query.state:
@@ -79,21 +110,7 @@ def match_one(query: Screening, cand: Candidate) -> Match | None:
     if not relations:
         return None
     rating_reason, exact = max(relations, key=lambda r: r[1])
-    best: tuple[float, str] | None = None
-    for mine, theirs, label in _ROLES:
-        a = query.end_user if mine == "end_user" else query.consignee
-        b = cand.end_user if theirs == "end_user" else cand.consignee
-        if a is None or b is None:
-            continue
-        # Only whether they are one entity matters here, not how alike other names are.
-        score = entity_score(a, b)
-        if score is None:
-            continue
-        their_label = "end user" if theirs == "end_user" else "consignee"
-        word = label if their_label == label else f"{label} = denied {their_label}:"
-        text = f"{word} '{a.raw}' = '{b.raw}' ({score:.2f})"
-        if best is None or score > best[0]:
-            best = (score, text)
+    best = _same_party(query, cand)
     if best is None:
         return None
     score = round(best[0] * (1.0 if exact else 0.95), 2)
@@ -107,4 +124,3 @@ def screen(query: Screening, candidates: Iterable[Candidate]) -> list[Match]:
     found = [m for c in candidates if (m := match_one(query, c)) is not None]
     found.sort(key=lambda m: (-m.score, m.denial_id))
     return found
-

@@ -52,6 +52,13 @@ def prepared_names(denial: Denial) -> tuple[PreparedName, PreparedName | None]:
     return prepare(n.end_user.name), prepare(n.consignee.name) if n.consignee else None
 
 
+def prepared_aliases(denial: Denial) -> tuple[list[PreparedName], list[PreparedName]]:
+    """The other names of the end user and of the consignee, prepared for comparison."""
+    n = denial.notification
+    return ([prepare(a) for a in n.end_user_aliases],
+            [prepare(a) for a in n.consignee_aliases] if n.consignee else [])
+
+
 def rating_families(denial: Denial) -> set[str]:
     """The rating families a denial is filed under (every rating of its goods)."""
     n = denial.notification
@@ -59,18 +66,29 @@ def rating_families(denial: Denial) -> set[str]:
 
 
 def index_rows(*, denial_id: str, destination: str, families: set[str],
-               end_user: PreparedName, consignee: PreparedName | None) -> list[dict[str, Any]]:
-    """The denial_names rows that file one denial in the name index."""
-    keys = sorted(filing_keys(end_user, consignee))
+               end_user: PreparedName, consignee: PreparedName | None,
+               aliases: Sequence[PreparedName] = ()) -> list[dict[str, Any]]:
+    """The denial_names rows that file one denial in the name index, under every name."""
+    keys = sorted(filing_keys(end_user, consignee, *aliases))
     return [{"destination": destination, "rating_key": family, "name_key": key,
              "denial_id": denial_id} for family in sorted(families) for key in keys]
+
+
+def _party(party: dict[str, Any] | None, aliases: list[str]) -> None:
+    # A party shows its other names only when it has some: a denial without is as it was.
+    if party is not None and aliases:
+        party["aliases"] = aliases
 
 
 def denial_document(denial: Denial) -> dict[str, Any]:
     """What a partner state is told of a denial (the Dutch application id is removed when
     shown to one); validity is computed when it is shown."""
-    doc = denial.notification.model_dump(
-        mode="json", exclude={"expires_on": True, "consignee": {"type"}, "end_user": {"type"}})
+    n = denial.notification
+    doc = n.model_dump(mode="json", exclude={
+        "expires_on": True, "end_user_aliases": True, "consignee_aliases": True,
+        "consignee": {"type"}, "end_user": {"type"}})
+    _party(doc["end_user"], list(n.end_user_aliases))
+    _party(doc["consignee"], list(n.consignee_aliases))
     for name in _DUTCH_ONLY:
         if doc[name] is None:
             del doc[name]
@@ -78,6 +96,19 @@ def denial_document(denial: Denial) -> dict[str, Any]:
     if denial.renewed_on is not None:
         doc["renewed_on"] = denial.renewed_on.isoformat()
     return doc
+
+
+def names_json(end_user: PreparedName, consignee: PreparedName | None,
+               end_user_aliases: Sequence[PreparedName] = (),
+               consignee_aliases: Sequence[PreparedName] = ()) -> str:
+    """The prepared names a screening compares, kept with the denial."""
+    names: dict[str, Any] = {"end_user": end_user.to_json(),
+                             "consignee": consignee.to_json() if consignee else None}
+    if end_user_aliases:
+        names["end_user_aliases"] = [a.to_json() for a in end_user_aliases]
+    if consignee_aliases:
+        names["consignee_aliases"] = [a.to_json() for a in consignee_aliases]
+    return canonical_json(names)
 
 
 def denial_columns(denial: Denial) -> dict[str, Any]:
@@ -89,8 +120,7 @@ def denial_columns(denial: Denial) -> dict[str, Any]:
         "regime": n.regime, "rating": n.rating, "denied_on": denial.denied_on,
         "expires_on": denial.expires_on, "revoked_on": denial.revoked_on,
         "expiry_recorded": denial.expiry_recorded, "application_id": n.application_id,
-        "names": canonical_json({"end_user": end_user.to_json(),
-                                 "consignee": consignee.to_json() if consignee else None}),
+        "names": names_json(end_user, consignee, *prepared_aliases(denial)),
         "document": canonical_json(denial_document(denial)),
     }
 
@@ -113,8 +143,10 @@ async def project_denial(session: AsyncSession, denial: Denial | None,
             {"denial_id": denial.id, "rating_key": k, "destination": destination}
             for k in sorted(families)])
         end_user, consignee = prepared_names(denial)
+        end_user_aliases, consignee_aliases = prepared_aliases(denial)
         filed = index_rows(denial_id=denial.id, destination=destination, families=families,
-                           end_user=end_user, consignee=consignee)
+                           end_user=end_user, consignee=consignee,
+                           aliases=[*end_user_aliases, *consignee_aliases])
         if filed:  # a name of no letters or digits is no entity to file (nor to match)
             await session.execute(insert(denial_names), filed)
     else:
