@@ -26,6 +26,7 @@ from services.denials.handlers.db import (
     denial_columns,
     index_rows,
     notification_document,
+    prepared_aliases,
     prepared_names,
     rating_families,
 )
@@ -69,10 +70,12 @@ async def assert_denial_folds_to_its_rows(svc: RunningService, denial_id: str) -
     destination = denial.notification.destination
     assert keys == {(k, destination) for k in rating_families(denial)}
     end_user, consignee = prepared_names(denial)
+    end_user_aliases, consignee_aliases = prepared_aliases(denial)
     assert filed == {(r["destination"], r["rating_key"], r["name_key"], r["denial_id"])
                      for r in index_rows(denial_id=denial_id, destination=destination,
                                          families=rating_families(denial), end_user=end_user,
-                                         consignee=consignee)}
+                                         consignee=consignee,
+                                         aliases=[*end_user_aliases, *consignee_aliases])}
     assert ruled == denial.dismissed
     return denial
 
@@ -91,8 +94,13 @@ async def test_a_denial_s_stream_folds_to_its_read_models_through_its_life(
         denials: RunningService) -> None:
     c = denials.client
     old = (today() - dt.timedelta(days=3 * 366)).isoformat()
-    d = (await c.post("/v1/denials", json=denial_body(denied_on=old), headers=DE)).json()
-    await assert_denial_folds_to_its_rows(denials, d["id"])
+    d = (await c.post("/v1/denials", headers=DE, json=denial_body(
+        denied_on=old, regime="dual_use", rating="6A003", criteria=[], grounds=["art4-wmd"],
+        end_user={"name": "Troya Tech Defence", "country": "IL", "aliases": ["טרויה טק"]},
+        consignee={"name": "Levant Logistics", "country": "CY", "aliases": ["LL Cyprus"]}))
+         ).json()
+    registered = await assert_denial_folds_to_its_rows(denials, d["id"])
+    assert registered.notification.end_user_aliases == ["טרויה טק"]
 
     async def expired() -> bool:
         denial = await assert_denial_folds_to_its_rows(denials, d["id"])
