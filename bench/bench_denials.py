@@ -26,9 +26,11 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select, text
 
 from services.denials.db import denial_keys, denial_names, denials
-from services.denials.domain import Screening, expires_on, screen
-from services.denials.handlers.registry import index_rows, load_candidates
+from services.denials.domain.screening import Screening, screen
+from services.denials.domain.validity import expires_on
+from services.denials.handlers.db import index_rows
 from services.denials.matching import prepare
+from services.denials.queries import load_candidates
 from services.denials.ratings import rating_key
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.migrate import upgrade
