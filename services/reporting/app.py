@@ -1,4 +1,7 @@
-"""The reporting service: the annual report, rebuilt from the event log."""
+"""The reporting service: the annual report, rebuilt from the event log.
+
+It records no events of its own: its runtime has no event store and no outbox relay, only the
+consumer of the whole log (see db.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from fastapi import FastAPI
 from services.reporting.api import router
 from services.reporting.consumers import consumer_spec
 from services.reporting.db import metadata
-from services.reporting.projections import Projections
+from services.reporting.handlers.rebuild import Rebuilder
 from services.reporting.settings import Settings
 from shared.reference import load_reference
 from shared.service import Runtime, create_service_app
@@ -38,9 +41,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     async def wire(runtime: Runtime, app: FastAPI) -> None:
         app.state.reference = load_reference()
-        projections = Projections(runtime)
-        await projections.reset_stale_rebuild()
-        app.state.projections = projections
+        rebuilder = Rebuilder(runtime)
+        await rebuilder.reset_stale_rebuild()
+        app.state.rebuilder = rebuilder
         runtime.add_consumer(consumer_spec())
 
     return create_service_app(

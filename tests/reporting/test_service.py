@@ -152,7 +152,7 @@ async def test_csv_html_and_bad_requests(reporting: RunningService,
 async def test_a_rebuild_written_in_many_chunks_while_events_arrive_equals_a_quiet_one(
         reporting: RunningService, nats_server: NatsServer,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from services.reporting import projections
+    from services.reporting.handlers import rebuild
 
     history = generate(seed=5, applications=300)
     half = len(history.envelopes) // 2
@@ -160,7 +160,7 @@ async def test_a_rebuild_written_in_many_chunks_while_events_arrive_equals_a_qui
     await caught_up(reporting, half)
     # Facts written out every 40 while the log is read, and the live consumer writing the
     # second half into both generations meanwhile: chunks merge with rows already there.
-    monkeypatch.setattr(projections, "WRITE_EVERY", 40)
+    monkeypatch.setattr(rebuild, "WRITE_EVERY", 40)
     r = await reporting.client.post("/v1/projections/rebuild", headers=ADMIN)
     assert r.status_code == 202, r.text
     await publish(nats_server.url, history.envelopes[half:])
@@ -168,7 +168,7 @@ async def test_a_rebuild_written_in_many_chunks_while_events_arrive_equals_a_qui
     chunked = {y: (await reporting.client.get(f"/v1/reports/annual/{y}",
                                               headers=REPORTER)).content
                for y in (2022, 2023, 2024)}
-    monkeypatch.setattr(projections, "WRITE_EVERY", 10**9)
+    monkeypatch.setattr(rebuild, "WRITE_EVERY", 10**9)
     await rebuilt(reporting, generation=3)
     for year, body in chunked.items():
         quiet = await reporting.client.get(f"/v1/reports/annual/{year}", headers=REPORTER)
