@@ -31,8 +31,11 @@ and rendered as decimal strings like amounts.
 countries) and `history` (value per year split EU/NATO+ versus other, and the denial rate per
 year, for every year held up to the report's year); `military.denials` rows carry `procedure`
 (sondages are counted); the document carries `year`, `as_of` and `currency`. `GET
-/v1/projections/status` also shows `generation`, `log_last_seq`, `events_replayed` and the last
-rebuild's figures."""
+/v1/projections/status` also shows `generation`, `log_last_seq`, `events_replayed`, the last
+rebuild's figures, and the messages a rebuild skipped because no event contract reads them
+(`skipped`, `skipped_sequences`: not JSON, not an envelope, an unknown type or version, a
+payload that does not parse; the live consumer dead-letters the same ones). `GET
+/v1/streams/{id}` shows each event once, and lists such messages under `unreadable`."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -5,7 +5,7 @@ Reporting records no events, so it keeps no event store (`events`, `outbox`): on
 tables of shared.db.store_tables a consumer writes, declared there and copied here.
 """
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text
 
 from shared.db.store_tables import add_store_tables
 
@@ -30,7 +30,6 @@ log = Table(
     Column("stream_version", Integer, nullable=False),
     Column("type", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, index=True),
-    Column("sequence", BigInteger, nullable=True),
     Column("body", Text, nullable=False),
 )
 

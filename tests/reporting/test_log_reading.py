@@ -63,6 +63,10 @@ async def test_a_stored_v1_realisation_is_read_as_v2_live_and_in_a_rebuild(
     report = await reports(reporting, (2024,))
     rows = json.loads(report[2024])["general_licences"]
     assert [(r["licence"], r["flagged"]) for r in rows] == [("NL003", True), ("NL008", True)]
+    # As of now (the kept log replayed), and after a rebuild (JetStream replayed): the same.
+    now = await reporting.client.get("/v1/reports/annual/2024", headers=REPORTER,
+                                     params={"as_of": "2100-01-01T00:00:00Z"})
+    assert {**now.json(), "as_of": None} == json.loads(report[2024])
     await rebuilt(reporting, generation=2)
     assert await facts_of(reporting) == live
     assert await reports(reporting, (2024,)) == report

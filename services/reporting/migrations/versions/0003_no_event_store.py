@@ -1,7 +1,8 @@
 """Reporting records no events: the event store's `events` and `outbox` tables go.
 
 They were created by 0001 with every service's store and never written (reporting keeps its copy
-of the log in `log`); its consumer's `inbox` and `dead_letters` stay.
+of the log in `log`); its consumer's `inbox` and `dead_letters` stay. The column `log.sequence`
+goes too: nothing ever wrote it.
 
 Revision ID: 0003
 Revises: 0002
@@ -25,9 +26,13 @@ def upgrade() -> None:
     op.drop_table("events")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS events_append_only()")
+    with op.batch_alter_table("log") as log:
+        log.drop_column("sequence")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("log") as log:
+        log.add_column(sa.Column("sequence", sa.BigInteger, nullable=True))
     op.create_table(
         "events",
         sa.Column("stream_id", sa.String(200), primary_key=True),
