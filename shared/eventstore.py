@@ -18,7 +18,7 @@ from shared.contracts import REGISTRY, Payload, Registry, UnusableEvent
 from shared.envelope import GENESIS_HASH, Actor, Envelope, canonical_json, new_event_id
 from shared.errors import VersionConflict
 
-STREAM_ID = re.compile(r"^[A-Za-z0-9_\-]{1,200}$")
+STREAM_ID = re.compile(r"^[A-Za-z0-9_\-]{1,200}\Z")  # \Z: `$` would admit a final newline
 
 
 @dataclass(frozen=True)
