@@ -14,6 +14,9 @@ from services.assessment.handlers.context import Context
 from services.assessment.screening import DenialsClient, Screener
 from services.assessment.settings import Settings
 from shared.reference import load_reference
+from shared.reference.grounds import load_refusal_grounds
+from shared.reference.policies import load_destination_policies
+from shared.reference.sanctions import load_goods_sanctions
 from shared.service import Runtime, create_service_app
 
 DESCRIPTION = """Assessors at the customs licensing office (CDIU, role `assessor`) and the Ministry
@@ -71,7 +74,9 @@ def create_app(settings: Settings | None = None, *,
     settings = settings or Settings()
 
     def wire(runtime: Runtime, app: FastAPI) -> None:
-        ctx = Context(runtime=runtime, ref=load_reference(), settings=settings)
+        ctx = Context(runtime=runtime, ref=load_reference(), settings=settings,
+                      policies=load_destination_policies(), sanctions=load_goods_sanctions(),
+                      grounds=load_refusal_grounds())
         screener = Screener(ctx, DenialsClient(settings, denials_transport))
         app.state.assessment = ctx
         app.state.screener = screener
