@@ -44,7 +44,8 @@ def typo_allowance(length: int) -> int:
     """How many edits a word of this length may carry and still be the same word."""
     if length >= 10:
         return 2
-    if length >= 5:
+    if length >= 6:
+        # Five letters and fewer: one letter apart is another name (Mesko, Mesco; Terma, Termo).
         return 1
     return 0
 
@@ -56,14 +57,15 @@ def close(a: str, b: str) -> bool:
         return False
     if distance < 2:
         return True
-    # Two edits side by side are another morpheme (expORT/impORT), not two slips.
+    # Two letters replaced side by side are another morpheme (EXport, IMport), not two slips;
+    # a letter dropped beside another replaced is a slip (AeronAUtics, AeronOtics).
     start = 0
     while start < min(len(a), len(b)) and a[start] == b[start]:
         start += 1
     end = 0
     while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
         end += 1
-    return max(len(a), len(b)) - start - end > 2
+    return not len(a) - start - end == len(b) - start - end == 2
 
 
 def joined_forms(words: Sequence[str], full: Sequence[str]) -> set[str]:
@@ -97,7 +99,7 @@ def same_tokens(a: Sequence[str], b: Sequence[str]) -> bool:
 
 
 def _skeletons(words: Iterable[str]) -> list[str]:
-    return [s for w in words if (s := skeleton(fold(w)))]
+    return [s for w in words if (s := skeleton(w))]
 
 
 def _spelling_notes(a: Sequence[str], b: Sequence[str]) -> list[str]:

@@ -6,7 +6,7 @@ with shares, so a screening scores only the denials sharing a word with its name
   =<words sorted>               the same words in any order;
   +<words joined>               the same letters joined or split ("Nord Strom", "Nordstrom"),
                                 joined as written, sorted first, or with the connectors;
-  ~<the other words>#<length>   all words but one the same: the odd word, at least five letters
+  ~<the other words>#<length>   all words but one the same: the odd word, at least six letters
                                 long (a shorter one may carry no typo), filed by its length;
                                 a name asking looks up the lengths a typo allows.
 Each is filed for the folded words and, prefixed `s`, for their consonant skeletons (a name in
@@ -25,7 +25,7 @@ from services.denials.matching.compare import joined_forms, typo_allowance
 from services.denials.matching.prepare import Form, PreparedName
 from services.denials.matching.tables import fold, skeleton
 
-_MIN_TYPO_LENGTH = 5
+_MIN_TYPO_LENGTH = 6  # the shortest word `typo_allowance` allows an edit
 
 
 def _keys_of(prefix: str, words: Sequence[str], full: Sequence[str], *,
@@ -50,9 +50,9 @@ def _form_keys(form: Form, *, asking: bool) -> set[str]:
     if not form.skeleton:
         keys |= _keys_of("", [fold(w) for w in form.words], [fold(w) for w in form.full],
                          asking=asking)
-    bones = [s for w in form.words if (s := skeleton(fold(w)))]
+    bones = [s for w in form.words if (s := skeleton(w))]
     if bones:
-        full = [s for w in form.full if (s := skeleton(fold(w)))]
+        full = [s for w in form.full if (s := skeleton(w))]
         keys |= _keys_of("s", bones, full, asking=asking)
     return keys
 

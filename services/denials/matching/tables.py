@@ -158,9 +158,10 @@ def joined(word: str) -> str:
 
 @functools.lru_cache(maxsize=131072)
 def skeleton(word: str) -> str:
-    """The consonants of a folded word, as a script without vowels writes it."""
+    """The consonants of a word, folded, as a script without vowels writes it."""
     t = tables()
     bare = "".join(c for c in word.translate(t.skeleton_map) if c not in t.skeleton_drop)
     while bare and bare[-1] in t.skeleton_drop_final and len(bare) > 1:
         bare = bare[:-1]
-    return _REPEATS.sub(r"\1", bare)
+    # The vowels go first: consonants brought together ("hataasiya", "hts") fold as one.
+    return fold(bare)
