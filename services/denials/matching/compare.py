@@ -17,6 +17,8 @@ from rapidfuzz.distance import OSA
 from services.denials.matching.prepare import Form, PreparedName, prepare
 from services.denials.matching.tables import fold, joined, skeleton
 
+ACRONYM_SCORE = 0.8
+
 
 @dataclass(frozen=True)
 class NameMatch:
@@ -69,8 +71,17 @@ def close(a: str, b: str) -> bool:
 
 
 def joined_forms(words: Sequence[str], full: Sequence[str]) -> set[str]:
-    """A form's words written as one: as they stand, sorted, and with their connectors."""
-    return {joined("".join(words)), joined("".join(sorted(words))), joined("".join(full))}
+    """A form's words written as one, folded: as they stand, sorted, and with connectors."""
+    return {fold("".join(words)), fold("".join(sorted(words))), fold("".join(full))}
+
+
+def acronym_of(x: Form, y: Form) -> str | None:
+    """How one form is the acronym of the other (BEML, Bharat Earth Movers Limited), or None."""
+    for short, long in ((x, y), (y, x)):
+        if len(short.words) == 1 and short.words[0] in long.initials and not long.skeleton:
+            return (f"'{short.words[0].upper()}' is the acronym of "
+                    f"'{' '.join(long.full)}'")
+    return None
 
 
 def pair_words(a: Sequence[str], b: Sequence[str], joined_a: set[str],
@@ -95,7 +106,12 @@ def pair_words(a: Sequence[str], b: Sequence[str], joined_a: set[str],
 def same_tokens(a: Sequence[str], b: Sequence[str]) -> bool:
     """Whether two word lists name one entity (order free, joins, one typo)."""
     fa, fb = [fold(t) for t in a], [fold(t) for t in b]
-    return pair_words(fa, fb, joined_forms(fa, fa), joined_forms(fb, fb)) is not None
+    return pair_words(fa, fb, joined_forms(a, a), joined_forms(b, b)) is not None
+
+
+def skeleton_joined(words: Sequence[str]) -> set[str]:
+    """Consonant skeletons written as one."""
+    return {joined("".join(words)), joined("".join(sorted(words)))}
 
 
 def _skeletons(words: Iterable[str]) -> list[str]:
@@ -126,40 +142,45 @@ def _similarity(a: Sequence[str], b: Sequence[str]) -> float:
     return round(max(spaced, joined) / 100.0, 2)
 
 
-def compare_forms(x: Form, y: Form) -> tuple[float, list[str]] | None:
-    """The score of two forms of one entity and why they are one; None when they are not."""
+def compare_forms(x: Form, y: Form, *, acronyms: bool = True) -> tuple[float, list[str]] | None:
+    """The score of two forms of one entity and why they are one; None when they are not.
+
+    `acronyms`: whether a one-word form may be the acronym of the other (not for aliases).
+    """
     if x.skeleton or y.skeleton:
         a, b = _skeletons(x.words), _skeletons(y.words)
         if not a or not b:
             return None
-        how = pair_words(a, b, joined_forms(a, _skeletons(x.full)),
-                         joined_forms(b, _skeletons(y.full)))
+        how = pair_words(a, b, skeleton_joined(a) | skeleton_joined(_skeletons(x.full)),
+                         skeleton_joined(b) | skeleton_joined(_skeletons(y.full)))
         if how is None:
             return None
         score = 1.0 if sorted(a) == sorted(b) else round(
             fuzz.ratio("".join(a), "".join(b)) / 100.0, 2)
         return score, ["compared by consonants (a script that writes no vowels)", *how]
     fa, fb = [fold(w) for w in x.words], [fold(w) for w in y.words]
-    how = pair_words(fa, fb, joined_forms(fa, [fold(w) for w in x.full]),
-                     joined_forms(fb, [fold(w) for w in y.full]))
+    how = pair_words(fa, fb, joined_forms(x.words, x.full), joined_forms(y.words, y.full))
     if how is None:
-        return None
+        acronym = acronym_of(x, y) if acronyms else None
+        # An acronym stands for many names: a match to be looked at, never a sure one.
+        return None if acronym is None else (ACRONYM_SCORE, [acronym])
     return _similarity(x.words, y.words), [*_spelling_notes(x.words, y.words), *how]
 
 
-def _form_pairs(a: PreparedName, b: PreparedName) -> list[tuple[Form, Form]]:
-    pairs = [(x, y) for x in a.variants for y in b.variants]
-    # An acronym or bracketed alias stands for its name, but two names sharing one are not one.
-    pairs += [(x, y) for x in a.aliases for y in b.variants]
-    pairs += [(x, y) for x in a.variants for y in b.aliases]
+def _form_pairs(a: PreparedName, b: PreparedName) -> list[tuple[Form, Form, bool]]:
+    pairs = [(x, y, True) for x in a.variants for y in b.variants]
+    # An acronym or bracketed alias stands for its name, but two names sharing one are not one;
+    # nor is an alias taken for the acronym of another name.
+    pairs += [(x, y, False) for x in a.aliases for y in b.variants]
+    pairs += [(x, y, False) for x in a.variants for y in b.aliases]
     return pairs
 
 
 def explain_match(a: PreparedName, b: PreparedName) -> EntityMatch | None:
     """Why two names are one entity, with the best score among their forms; None if not."""
     best: tuple[float, int, list[str]] | None = None
-    for x, y in _form_pairs(a, b):
-        found = compare_forms(x, y)
+    for x, y, acronyms in _form_pairs(a, b):
+        found = compare_forms(x, y, acronyms=acronyms)
         if found is None:
             continue
         score, how = found
@@ -191,7 +212,7 @@ def compare_names(a: PreparedName, b: PreparedName) -> NameMatch:
     if score is not None:
         return NameMatch(same=True, score=score)
     return NameMatch(same=False, score=max(
-        (_similarity(x.words, y.words) for x, y in _form_pairs(a, b)), default=0.0))
+        (_similarity(x.words, y.words) for x, y, _ in _form_pairs(a, b)), default=0.0))
 
 
 def same_entity(a: str, b: str) -> NameMatch:

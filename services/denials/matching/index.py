@@ -6,6 +6,7 @@ with shares, so a screening scores only the denials sharing a word with its name
   =<words sorted>               the same words in any order;
   +<words joined>               the same letters joined or split ("Nord Strom", "Nordstrom"),
                                 joined as written, sorted first, or with the connectors;
+  =<initials>                   a one-word name and the name it is the acronym of;
   ~<the other words>#<length>   all words but one the same: the odd word, at least six letters
                                 long (a shorter one may carry no typo), filed by its length;
                                 a name asking looks up the lengths a typo allows.
@@ -21,19 +22,19 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from services.denials.matching.compare import joined_forms, typo_allowance
+from services.denials.matching.compare import joined_forms, skeleton_joined, typo_allowance
 from services.denials.matching.prepare import Form, PreparedName
 from services.denials.matching.tables import fold, skeleton
 
 _MIN_TYPO_LENGTH = 6  # the shortest word `typo_allowance` allows an edit
 
 
-def _keys_of(prefix: str, words: Sequence[str], full: Sequence[str], *,
+def _keys_of(prefix: str, words: Sequence[str], joins: set[str], *,
              asking: bool) -> set[str]:
     keys: set[str] = set()
     ordered = sorted(words)
     keys.add(prefix + "=" + " ".join(ordered))
-    keys.update(prefix + "+" + j for j in joined_forms(words, full))
+    keys.update(prefix + "+" + j for j in joins)
     for odd in set(ordered):
         if len(odd) < _MIN_TYPO_LENGTH:
             continue
@@ -48,12 +49,15 @@ def _keys_of(prefix: str, words: Sequence[str], full: Sequence[str], *,
 def _form_keys(form: Form, *, asking: bool) -> set[str]:
     keys: set[str] = set()
     if not form.skeleton:
-        keys |= _keys_of("", [fold(w) for w in form.words], [fold(w) for w in form.full],
-                         asking=asking)
+        keys |= _keys_of("", [fold(w) for w in form.words],
+                         joined_forms(form.words, form.full), asking=asking)
+        # A one-word name meets the names it is the acronym of (`compare.acronym_of`).
+        keys.update("=" + i for i in form.initials)
     bones = [s for w in form.words if (s := skeleton(w))]
     if bones:
         full = [s for w in form.full if (s := skeleton(w))]
-        keys |= _keys_of("s", bones, full, asking=asking)
+        keys |= _keys_of("s", bones, skeleton_joined(bones) | skeleton_joined(full),
+                         asking=asking)
     return keys
 
 

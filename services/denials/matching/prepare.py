@@ -19,6 +19,10 @@ NORMALISER_VERSION = 2
 
 _BRACKETS = re.compile(r"[\(\[\{]([^\)\]\}]*)[\)\]\}]?")
 _QUOTES = re.compile(r"[«»\"“”„]")
+# An acronym set off by a spaced dash, before or after the name (IAI - Israel Aerospace
+# Industries; Indústria de Material Bélico do Brasil - IMBEL).
+_DASH_BEFORE = re.compile(r"^\s*([A-Z][A-Z0-9]{1,7})\s+[-–—]\s+(\S.*)$")
+_DASH_AFTER = re.compile(r"^(.*\S)\s+[-–—]\s+([A-Z][A-Z0-9]{1,7})\s*$")
 
 
 @dataclass(frozen=True)
@@ -31,17 +35,20 @@ class Form:
     # Written in a script without vowels (Arabic, Hebrew, Devanagari): compared by consonants.
     skeleton: bool
     notes: tuple[str, ...]
+    # The acronyms the name may go by: the initials of its words, with and without its legal
+    # forms and connectors (Bharat Earth Movers Limited: BEML, BEM).
+    initials: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able form."""
         return {"w": list(self.words), "f": list(self.full), "k": self.skeleton,
-                "n": list(self.notes)}
+                "n": list(self.notes), "i": list(self.initials)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Form:
         """Read a form back."""
         return cls(words=tuple(data["w"]), full=tuple(data["f"]), skeleton=bool(data["k"]),
-                   notes=tuple(data["n"]))
+                   notes=tuple(data["n"]), initials=tuple(data["i"]))
 
 
 @dataclass(frozen=True)
@@ -140,6 +147,10 @@ def _form(raw: list[str], *, skeleton: bool, notes: tuple[str, ...]) -> tuple[Fo
             kept.extend(to)
         else:
             kept.append(text)
+    names = [text for text, _, _ in read]
+    initials = ({_initials(names), _initials([t for t in names if fold(t) not in stop]),
+                 _initials(full), _initials([t for t in full if fold(t) not in stop])}
+                if len(full) > 1 else set())
     distinctive = [w for w in kept if fold(w) not in stop]
     left_out = [w for w in kept if fold(w) in stop]
     if left_out and distinctive:
@@ -150,11 +161,22 @@ def _form(raw: list[str], *, skeleton: bool, notes: tuple[str, ...]) -> tuple[Fo
     if not distinctive:
         return None, acronym
     return Form(words=tuple(distinctive), full=tuple(full), skeleton=skeleton,
-                notes=tuple(dict.fromkeys(said))), acronym
+                notes=tuple(dict.fromkeys(said)),
+                initials=tuple(sorted(i for i in initials if len(i) > 1))), acronym
+
+
+def _dashed_acronym(name: str) -> str:
+    """"IAI - Israel Aerospace Industries" as "Israel Aerospace Industries (IAI)"."""
+    if m := _DASH_BEFORE.match(name):
+        return f"{m.group(2)} ({m.group(1)})"
+    if m := _DASH_AFTER.match(name):
+        return f"{m.group(1)} ({m.group(2)})"
+    return name
 
 
 def prepare(name: str) -> PreparedName:
     """Prepare a name: transliterate, split off bracketed aliases and acronyms, read phrases."""
+    raw, name = name, _dashed_acronym(name)
     script = main_script(name)
     skeleton = script in tables().skeleton_scripts
     shown = tables().script_names.get(script, script.title())
@@ -186,4 +208,4 @@ def prepare(name: str) -> PreparedName:
             add(aliases, form)
             add(aliases, acronym)
     aliases = [a for a in aliases if all(a.words != v.words for v in variants)]
-    return PreparedName(raw=name, variants=tuple(variants), aliases=tuple(aliases))
+    return PreparedName(raw=raw, variants=tuple(variants), aliases=tuple(aliases))

@@ -46,7 +46,7 @@ class Tables:
     phrases: dict[str, tuple[Phrase, ...]]
     bare_phrases: dict[str, tuple[Phrase, ...]]
     stopwords: frozenset[str]
-    folds: tuple[tuple[str, str, str], ...]
+    folds: tuple[tuple[str, str, str, int], ...]
     skeleton_scripts: frozenset[str]
     skeleton_drop: str
     skeleton_drop_final: str
@@ -67,15 +67,17 @@ def tables_digest() -> str:
 
 
 @functools.cache
-def _fold_rules() -> tuple[tuple[str, str, str], ...]:
+def _fold_rules() -> tuple[tuple[str, str, str, int], ...]:
     data = _read("transliteration.json")
-    return tuple((f["from"], f["to"], f["at"]) for f in data["folds"])
+    return tuple((f["from"], f["to"], f["at"], int(f.get("min", 0))) for f in data["folds"])
 
 
 @functools.lru_cache(maxsize=131072)
 def fold(word: str) -> str:
-    """A word with transliteration spellings, umlaut spellings and doubled letters folded."""
-    for old, new, at in _fold_rules():
+    """A word with transliteration spellings, plurals and doubled letters folded."""
+    for old, new, at, shortest in _fold_rules():
+        if len(word) < shortest:
+            continue
         if at == "any":
             word = word.replace(old, new)
         elif at == "start":
