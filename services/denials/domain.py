@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.denials.matching import PreparedName, entity_score
+from services.denials.matching import PreparedName, explain_match
 from services.denials.ratings import rating_relation
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -145,12 +145,13 @@ def match_one(query: Screening, cand: Candidate) -> Match | None:
         if a is None or b is None:
             continue
         # Only whether they are one entity matters here, not how alike other names are.
-        score = entity_score(a, b)
-        if score is None:
+        found = explain_match(a, b)
+        if found is None:
             continue
+        score = found.score
         their_label = "end user" if theirs == "end_user" else "consignee"
         word = label if their_label == label else f"{label} = denied {their_label}:"
-        text = f"{word} '{a.raw}' = '{b.raw}' ({score:.2f})"
+        text = f"{word} '{a.raw}' = '{b.raw}' ({score:.2f}: {found.explain()})"
         if best is None or score > best[0]:
             best = (score, text)
     if best is None:

@@ -44,7 +44,8 @@ def test_an_essentially_identical_transaction_matches_with_reasons_in_words() ->
     assert match.denial_id == "d1" and match.state == "DE"
     assert match.reasons == (
         "same destination IL",
-        "end user 'Troya Tech Defense Ltd.' = 'TROYA TECH DEFENCE LIMITED' (1.00)",
+        "end user 'Troya Tech Defense Ltd.' = 'TROYA TECH DEFENCE LIMITED' (1.00: 'defense' read"
+        " as 'defence'; legal forms 'ltd', 'limited' set aside; same words)",
         "rating ML15 = ML15",
     )
     assert match.score == 1.0

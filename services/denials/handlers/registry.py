@@ -31,6 +31,7 @@ from services.denials.handlers.common import (
     today,
 )
 from services.denials.matching import (
+    MATCHER_VERSION,
     NAME_INDEX_VERSION,
     PreparedName,
     filing_keys,
@@ -334,7 +335,7 @@ async def find_matches(runtime: Runtime, body: dict[str, Any], who: Principal) -
     matches = screen(query, candidates)
     return {"matches": [m.to_json() for m in matches], "registry_version": int(version),
             "on": on.isoformat(), "candidates": len(candidates),
-            "dismissed": sorted(dismissed)}
+            "dismissed": sorted(dismissed), "matcher_version": MATCHER_VERSION}
 
 
 async def record_dismissal(

@@ -78,7 +78,8 @@ def joined_forms(words: Sequence[str], full: Sequence[str]) -> set[str]:
 def acronym_of(x: Form, y: Form) -> str | None:
     """How one form is the acronym of the other (BEML, Bharat Earth Movers Limited), or None."""
     for short, long in ((x, y), (y, x)):
-        if len(short.words) == 1 and short.words[0] in long.initials and not long.skeleton:
+        if (len(short.words) == 1 and fold(short.words[0]) in long.initials
+                and not long.skeleton):
             return (f"'{short.words[0].upper()}' is the acronym of "
                     f"'{' '.join(long.full)}'")
     return None
@@ -176,6 +177,27 @@ def _form_pairs(a: PreparedName, b: PreparedName) -> list[tuple[Form, Form, bool
     return pairs
 
 
+def _tidy(reasons: list[str]) -> list[str]:
+    """Reasons once each, the legal forms set aside on either side said in one."""
+    out: list[str] = []
+    forms: list[str] = []
+    for reason in dict.fromkeys(reasons):
+        if reason.startswith(_FORM_NOTE[0]) and reason.endswith(_FORM_NOTE[1]):
+            if not forms:
+                out.append(_FORM_NOTE[0])  # where the legal forms are said
+            forms.append(reason[len(_FORM_NOTE[0]):-len(_FORM_NOTE[1])])
+        else:
+            out.append(reason)
+    if forms:
+        said = ", ".join(f"'{f}'" for f in dict.fromkeys(forms))
+        plural = "s" if len(set(forms)) > 1 else ""
+        out[out.index(_FORM_NOTE[0])] = f"legal form{plural} {said} set aside"
+    return out
+
+
+_FORM_NOTE = ("legal form '", "' set aside")
+
+
 def explain_match(a: PreparedName, b: PreparedName) -> EntityMatch | None:
     """Why two names are one entity, with the best score among their forms; None if not."""
     best: tuple[float, int, list[str]] | None = None
@@ -184,7 +206,9 @@ def explain_match(a: PreparedName, b: PreparedName) -> EntityMatch | None:
         if found is None:
             continue
         score, how = found
-        reasons = list(dict.fromkeys([*x.notes, *y.notes, *how]))
+        # What preparing did alike to both names explains nothing about how they differ.
+        reasons = _tidy([*(n for n in x.notes if n not in y.notes),
+                         *(n for n in y.notes if n not in x.notes), *how])
         if best is None or (score, -len(reasons)) > (best[0], best[1]):
             best = (score, -len(reasons), reasons)
     if best is None:

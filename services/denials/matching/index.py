@@ -6,7 +6,9 @@ with shares, so a screening scores only the denials sharing a word with its name
   =<words sorted>               the same words in any order;
   +<words joined>               the same letters joined or split ("Nord Strom", "Nordstrom"),
                                 joined as written, sorted first, or with the connectors;
-  =<initials>                   a one-word name and the name it is the acronym of;
+  @i<initials>, @w<word>        a one-word name and the name it is the acronym of: a name is
+                                filed under its initials, a one-word name under its word, and
+                                each asks for the other;
   ~<the other words>#<length>   all words but one the same: the odd word, at least six letters
                                 long (a shorter one may carry no typo), filed by its length;
                                 a name asking looks up the lengths a typo allows.
@@ -51,8 +53,11 @@ def _form_keys(form: Form, *, asking: bool) -> set[str]:
     if not form.skeleton:
         keys |= _keys_of("", [fold(w) for w in form.words],
                          joined_forms(form.words, form.full), asking=asking)
-        # A one-word name meets the names it is the acronym of (`compare.acronym_of`).
-        keys.update("=" + i for i in form.initials)
+        # A one-word name meets the names it is the acronym of (`compare.acronym_of`), and only
+        # those: two names of the same initials do not meet by them.
+        if len(form.words) == 1:
+            keys.add(("@i" if asking else "@w") + fold(form.words[0]))
+        keys.update(("@w" if asking else "@i") + i for i in form.initials)
     bones = [s for w in form.words if (s := skeleton(w))]
     if bones:
         full = [s for w in form.full if (s := skeleton(w))]

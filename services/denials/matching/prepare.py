@@ -162,7 +162,7 @@ def _form(raw: list[str], *, skeleton: bool, notes: tuple[str, ...]) -> tuple[Fo
         return None, acronym
     return Form(words=tuple(distinctive), full=tuple(full), skeleton=skeleton,
                 notes=tuple(dict.fromkeys(said)),
-                initials=tuple(sorted(i for i in initials if len(i) > 1))), acronym
+                initials=tuple(sorted(fold(i) for i in initials if len(i) > 1))), acronym
 
 
 def _dashed_acronym(name: str) -> str:
