@@ -165,6 +165,10 @@ def _form(raw: list[str], *, skeleton: bool, notes: tuple[str, ...]) -> tuple[Fo
                 initials=tuple(sorted(fold(i) for i in initials if len(i) > 1))), acronym
 
 
+def _only_legal_forms(toks: list[str], *, skeleton: bool) -> bool:
+    return all(kind == LEGAL_FORM for _, kind, _ in _read_phrases(toks, skeleton=skeleton))
+
+
 def _dashed_acronym(name: str) -> str:
     """"IAI - Israel Aerospace Industries" as "Israel Aerospace Industries (IAI)"."""
     if m := _DASH_BEFORE.match(name):
@@ -177,6 +181,7 @@ def _dashed_acronym(name: str) -> str:
 def prepare(name: str) -> PreparedName:
     """Prepare a name: transliterate, split off bracketed aliases and acronyms, read phrases."""
     raw, name = name, _dashed_acronym(name)
+    dashed = name != raw
     script = main_script(name)
     skeleton = script in tables().skeleton_scripts
     shown = tables().script_names.get(script, script.title())
@@ -188,23 +193,24 @@ def prepare(name: str) -> PreparedName:
         if form is not None and form.words and all(f.words != form.words for f in into):
             into.append(form)
 
-    for umlauts in (True, False):
+    for umlauts in (False, True):
         text = _QUOTES.sub(" ", transliterate(name, umlauts=umlauts))
         inner = [m.group(1) for m in _BRACKETS.finditer(text)]
         main = _BRACKETS.sub(" ", text)
-        for part in (main, text.replace("(", " ").replace(")", " ")):
-            form, acronym = _form(words(part), skeleton=skeleton, notes=notes)
+        apart = [p.strip() for p in inner if not _only_legal_forms(words(p), skeleton=skeleton)]
+        said = (f"acronym '{apart[0].upper()}' set aside" if dashed
+                else "alias " + ", ".join(f"'{p}'" for p in apart) + " in brackets set aside")
+        for part, why in ((main, (said,) if apart else ()),
+                          (text.replace("(", " ").replace(")", " "), ())):
+            form, acronym = _form(words(part), skeleton=skeleton, notes=(*notes, *why))
             add(variants, form)
             add(aliases, acronym)
         for part in inner:
             toks = words(part)
-            read = _read_phrases(toks, skeleton=skeleton)
-            if all(kind == LEGAL_FORM for _, kind, _ in read):
+            if _only_legal_forms(toks, skeleton=skeleton):
                 continue  # "(Pty) Ltd", "(Persero)": a legal form in brackets is no alias
-            form, acronym = _form(toks, skeleton=skeleton, notes=notes)
-            if form is not None:
-                form = Form(words=form.words, full=form.full, skeleton=form.skeleton,
-                            notes=(*form.notes, f"alias '{part.strip()}' in brackets"))
+            form, acronym = _form(toks, skeleton=skeleton,
+                                  notes=(*notes, f"alias '{part.strip()}' of the name"))
             add(aliases, form)
             add(aliases, acronym)
     aliases = [a for a in aliases if all(a.words != v.words for v in variants)]

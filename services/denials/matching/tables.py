@@ -91,7 +91,7 @@ def fold(word: str) -> str:
 def _spellings(alias: str) -> list[list[str]]:
     # Both umlaut spellings, as names are prepared.
     found: list[list[str]] = []
-    for umlauts in (True, False):
+    for umlauts in (False, True):
         toks = words(transliterate(alias, umlauts=umlauts))
         if toks and toks not in found:
             found.append(toks)
