@@ -193,15 +193,17 @@ def prepare(name: str) -> PreparedName:
         if form is not None and form.words and all(f.words != form.words for f in into):
             into.append(form)
 
-    for umlauts in (False, True):
-        text = _QUOTES.sub(" ", transliterate(name, umlauts=umlauts))
+    # Umlauts bare and written out (ä = a, ä = ae); most names read the same both ways.
+    texts = dict.fromkeys(_QUOTES.sub(" ", transliterate(name, umlauts=umlauts))
+                          for umlauts in (False, True))
+    for text in texts:
         inner = [m.group(1) for m in _BRACKETS.finditer(text)]
         main = _BRACKETS.sub(" ", text)
         apart = [p.strip() for p in inner if not _only_legal_forms(words(p), skeleton=skeleton)]
         said = (f"acronym '{apart[0].upper()}' set aside" if dashed
                 else "alias " + ", ".join(f"'{p}'" for p in apart) + " in brackets set aside")
-        for part, why in ((main, (said,) if apart else ()),
-                          (text.replace("(", " ").replace(")", " "), ())):
+        flat = text.replace("(", " ").replace(")", " ")
+        for part, why in ((main, (said,) if apart else ()), *(((flat, ()),) if inner else ())):
             form, acronym = _form(words(part), skeleton=skeleton, notes=(*notes, *why))
             add(variants, form)
             add(aliases, acronym)

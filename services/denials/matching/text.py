@@ -25,6 +25,8 @@ def script(char: str) -> str:
 
 def main_script(name: str) -> str:
     """The script most letters of a name are written in; LATIN for a name of no letters."""
+    if name.isascii():
+        return "LATIN"
     counts = Counter(script(c) for c in name if c.isalpha())
     return counts.most_common(1)[0][0] if counts else "LATIN"
 
