@@ -246,3 +246,7 @@ def test_no_abbreviation_is_read_two_ways() -> None:
         for phrase in slot:
             if phrase.kind == "abbreviation":
                 assert seen.setdefault(phrase.words, phrase.to) == phrase.to, phrase
+
+
+def test_a_legal_form_set_off_by_a_dash_is_no_acronym() -> None:
+    assert same_entity("AO - Alpha Optics", "Alpha Optics").same

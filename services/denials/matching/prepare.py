@@ -200,7 +200,7 @@ def prepare(name: str) -> PreparedName:
         inner = [m.group(1) for m in _BRACKETS.finditer(text)]
         main = _BRACKETS.sub(" ", text)
         apart = [p.strip() for p in inner if not _only_legal_forms(words(p), skeleton=skeleton)]
-        said = (f"acronym '{apart[0].upper()}' set aside" if dashed
+        said = ("" if not apart else f"acronym '{apart[0].upper()}' set aside" if dashed
                 else "alias " + ", ".join(f"'{p}'" for p in apart) + " in brackets set aside")
         flat = text.replace("(", " ").replace(")", " ")
         for part, why in ((main, (said,) if apart else ()), *(((flat, ()),) if inner else ())):
