@@ -21,6 +21,7 @@ TABLE_FILES = ("legal_forms.json", "abbreviations.json", "stopwords.json", "tran
 LEGAL_FORM = "legal form"
 ABBREVIATION = "abbreviation"
 _REPEATS = re.compile(r"(.)\1+")
+_SHORTEST_DOUBLED = 5
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,9 @@ def fold(word: str) -> str:
                 word = new + word[len(old):]
         elif word.endswith(old) and len(word) > len(old) + 1:
             word = word[: -len(old)] + new
-    return _REPEATS.sub(r"\1", word)
+    # Doubled letters are a spelling (Rheinmetall, Rheinmetal); in a short word or an acronym
+    # they are letters of their own (SSRC is not SRC).
+    return _REPEATS.sub(r"\1", word) if len(word) >= _SHORTEST_DOUBLED else word
 
 
 def _spellings(alias: str) -> list[list[str]]:
@@ -166,4 +169,4 @@ def skeleton(word: str) -> str:
     while bare and bare[-1] in t.skeleton_drop_final and len(bare) > 1:
         bare = bare[:-1]
     # The vowels go first: consonants brought together ("hataasiya", "hts") fold as one.
-    return fold(bare)
+    return _REPEATS.sub(r"\1", fold(bare))
