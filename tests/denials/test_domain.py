@@ -107,7 +107,8 @@ def test_every_name_of_a_party_is_compared_and_the_reason_says_which() -> None:
                      end_user_aliases=(prepare("中国北方工业集团有限公司"),))
     [match] = screen(query(end_user=prepare("中国北方工业集团有限公司")), [norinco])
     assert match.reasons[1] == ("end user '中国北方工业集团有限公司' = '中国北方工业集团有限公司' "
-                                "(alias of 'China North Industries Group Corporation') (1.00: same words)")
+                                "(alias of 'China North Industries Group Corporation') "
+                                "(1.00: same words)")
     assert screen(query(end_user=prepare("中国北方工业集团有限公司")), [denial()]) == []
 
 
