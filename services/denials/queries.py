@@ -23,7 +23,13 @@ from services.denials.db import (
 from services.denials.domain.consultation import party, shown_status
 from services.denials.domain.screening import Candidate, Screening, screen
 from services.denials.domain.validity import denial_status, is_active
-from services.denials.matching import NAME_INDEX_VERSION, PreparedName, lookup_keys, prepare
+from services.denials.matching import (
+    MATCHER_VERSION,
+    NAME_INDEX_VERSION,
+    PreparedName,
+    lookup_keys,
+    prepare,
+)
 from services.denials.ratings import normalise_rating, rating_key
 from shared.auth import DUTCH_ROLES, Principal
 from shared.clock import AMSTERDAM, today
@@ -33,8 +39,6 @@ from shared.service import Runtime
 
 log = logging.getLogger(__name__)
 # Which matcher judged the names, recorded with every screening: the name index's version
-# until the matcher names a version of its own (MATCHER_VERSION, branch `match`).
-MATCHER_VERSION = NAME_INDEX_VERSION
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

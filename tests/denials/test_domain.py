@@ -35,7 +35,8 @@ def test_an_essentially_identical_transaction_matches_with_reasons_in_words() ->
     assert match.denial_id == "d1" and match.state == "DE"
     assert match.reasons == (
         "same destination IL",
-        "end user 'Troya Tech Defense Ltd.' = 'TROYA TECH DEFENCE LIMITED' (1.00)",
+        "end user 'Troya Tech Defense Ltd.' = 'TROYA TECH DEFENCE LIMITED' (1.00: 'defense' read"
+        " as 'defence'; legal forms 'ltd', 'limited' set aside; same words)",
         "rating ML15 = ML15",
     )
     assert match.score == 1.0
@@ -106,7 +107,8 @@ def test_every_name_of_a_party_is_compared_and_the_reason_says_which() -> None:
                      end_user_aliases=(prepare("中国北方工业集团有限公司"),))
     [match] = screen(query(end_user=prepare("中国北方工业集团有限公司")), [norinco])
     assert match.reasons[1] == ("end user '中国北方工业集团有限公司' = '中国北方工业集团有限公司' "
-                                "(alias of 'China North Industries Group Corporation') (1.00)")
+                                "(alias of 'China North Industries Group Corporation') "
+                                "(1.00: same words)")
     assert screen(query(end_user=prepare("中国北方工业集团有限公司")), [denial()]) == []
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.denials.domain.validity import is_active
-from services.denials.matching import PreparedName, entity_score
+from services.denials.matching import PreparedName, explain_match
 from services.denials.ratings import rating_relation
 
 
@@ -90,10 +90,11 @@ def _same_party(query: Screening, cand: Candidate) -> tuple[float, str] | None:
         for a, quoted_a in _names(query, mine):
             for b, quoted_b in _names(cand, theirs):
                 # Only whether they are one entity matters here, not how alike other names are.
-                score = entity_score(a, b)
+                found = explain_match(a, b)
                 # The first best stands: a party's own name before its aliases.
-                if score is not None and (best is None or score > best[0]):
-                    best = (score, f"{word} {quoted_a} = {quoted_b} ({score:.2f})")
+                if found is not None and (best is None or found.score > best[0]):
+                    best = (found.score, f"{word} {quoted_a} = {quoted_b} "
+                                         f"({found.score:.2f}: {found.explain()})")
     return best
 
 
