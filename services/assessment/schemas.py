@@ -284,6 +284,8 @@ class ScreeningView(BaseModel):
     proposed_findings: list[ProposedFinding]
     sanctions: list[SanctionsHit] = []
     registry_version: str | None
+    matcher_version: str | None = Field(
+        None, description="extension: the denials matcher that judged the names")
     completed_at: Instant | None = None
     failure: FailureView | None = None
     earlier_failures: list[EarlierFailureView] | None = None

@@ -79,6 +79,7 @@ class Screening:
     proposed_findings: tuple[ProposedFinding, ...] = ()
     sanctions: tuple[SanctionsHit, ...] = ()
     registry_version: str | None = None
+    matcher_version: str | None = None
     completed_at: dt.datetime | None = None
     failure: Failure | None = None
     earlier_failures: tuple[EarlierFailure, ...] = ()
@@ -236,7 +237,7 @@ def evolve(case: Case, event: Recorded[Payload]) -> Case:
             return replace(case, screening=replace(
                 case.screening, status="completed", denial_matches=tuple(p.denial_matches),
                 sanctions=tuple(p.sanctions), registry_version=p.registry_version,
-                completed_at=event.recorded_at))
+                matcher_version=p.matcher_version, completed_at=event.recorded_at))
         case ScreeningFailed():
             return replace(case, screening=replace(case.screening, status="failed", failure=Failure(
                 reason=p.reason, status=p.status, problem=p.problem,

@@ -102,7 +102,8 @@ def open_case(case: Case, app: CaseApplication, ref: ReferenceData,
 
 
 def complete_screening(case: Case, *, denial_matches: Sequence[DenialMatch],
-                       registry_version: str | None, reference_version: str) -> list[Payload]:
+                       registry_version: str | None, reference_version: str,
+                       matcher_version: str | None = None) -> list[Payload]:
     """Record a screening that ran, denial matches included; nothing unless it is pending."""
     if case.status != "open" or case.screening.status != "pending":
         return []
@@ -111,7 +112,8 @@ def complete_screening(case: Case, *, denial_matches: Sequence[DenialMatch],
         embargoes=list(s.embargoes), denial_matches=list(denial_matches),
         general_licence_hints=list(s.general_licence_hints), registry_version=registry_version,
         prohibited=list(s.prohibited), proposed_findings=list(s.proposed_findings),
-        reference_version=reference_version, sanctions=list(s.sanctions))]
+        reference_version=reference_version, sanctions=list(s.sanctions),
+        matcher_version=matcher_version)]
 
 
 def fail_screening(case: Case, *, status: int, problem: Mapping[str, Any], reason: str,

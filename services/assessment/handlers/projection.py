@@ -56,6 +56,8 @@ def screening_document(s: Screening) -> dict[str, Any]:
         "sanctions": [h.model_dump(mode="json") for h in s.sanctions],
         "registry_version": s.registry_version,
     }
+    if s.matcher_version is not None:
+        doc["matcher_version"] = s.matcher_version
     if s.completed_at is not None:
         doc["completed_at"] = s.completed_at.isoformat()
     if s.failure is not None:
