@@ -51,6 +51,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         params["table"] = args.table
     if args.as_of:
         params["as_of"] = args.as_of
+    if args.lang:
+        params["lang"] = args.lang
     try:
         with _client(args, "reporter") as client:
             response = client.get(f"/v1/reports/annual/{args.year}", params=params)
@@ -130,6 +132,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--format", choices=("json", "csv", "html"), default="json")
     p.add_argument("--table", default=None, help="the table for CSV, e.g. military.by_category")
     p.add_argument("--as-of", default=None, help="the report as it stood at this time")
+    p.add_argument("--lang", choices=("nl", "en"), default=None,
+                   help="the language of the HTML report (default nl, as it is published)")
     p.add_argument("-o", "--output", default=None, help="write to this file")
     common(p)
     p.set_defaults(func=cmd_report)
