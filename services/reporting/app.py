@@ -14,6 +14,7 @@ from services.reporting.consumers import consumer_spec
 from services.reporting.db import metadata
 from services.reporting.handlers.rebuild import Rebuilder
 from services.reporting.settings import Settings
+from services.reporting.sources import load_sources
 from shared.reference import load_reference
 from shared.service import Runtime, create_service_app
 
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     async def wire(runtime: Runtime, app: FastAPI) -> None:
         app.state.reference = load_reference()
+        app.state.sources = load_sources(settings.history_csv)
         rebuilder = Rebuilder(runtime)
         await rebuilder.reset_stale_rebuild()
         app.state.rebuilder = rebuilder

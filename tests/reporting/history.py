@@ -8,6 +8,7 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
+from shared.contracts.intake import flag_code_of_v1
 from shared.envelope import SYSTEM, Envelope
 
 SOURCES = {
@@ -132,7 +133,7 @@ class History:
         rid = uuid.uuid4().hex
         flags: list[Any] = [flag] if flagged else []
         if version >= 2:
-            flags = [{"code": "rating-not-covered", "text": text} for text in flags]
+            flags = [{"code": flag_code_of_v1(text), "text": text} for text in flags]
         return self.emit("RealisationReported", rid, {
             "id": rid, "code": code, "regime": regime,
             "exporter": {"name": "Acme BV", "eori": "NL123"}, "period": period,

@@ -59,7 +59,7 @@ async def test_a_stored_v1_realisation_is_read_as_v2_live_and_in_a_rebuild(
     live = await facts_of(reporting)
     assert realisation_flags(live) == {
         old.stream_id: [{"code": "destination-not-covered", "text": V1_FLAG}],
-        new.stream_id: [{"code": "rating-not-covered", "text": "outside conditions"}]}
+        new.stream_id: [{"code": "unclassified", "text": "outside conditions"}]}
     report = await reports(reporting, (2024,))
     rows = json.loads(report[2024])["general_licences"]
     assert [(r["licence"], r["flagged"]) for r in rows] == [("NL003", True), ("NL008", True)]
