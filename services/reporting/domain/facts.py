@@ -19,6 +19,12 @@ from shared.contracts import REGISTRY
 
 # (kind, key) -> {part name: {"at": recorded_at, "id": event_id, "data": {...}}}
 Facts = dict[tuple[str, str], dict[str, Any]]
+
+# What the facts hold: raised whenever `fact_updates` reads more of the events (a new type, a
+# new field), so that facts kept by older code are rebuilt from the log once (see
+# handlers.rebuild). 2: grounds, catch-all decisions, notice kinds, letters, confidential
+# licences and investigations.
+FACTS_VERSION = 2
 Update = tuple[str, str, str, dict[str, Any]]
 
 _APPLICATION_FIELDS = (
