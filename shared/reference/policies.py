@@ -28,6 +28,9 @@ class Policy:
     source: str
     since: dt.date
     until: dt.date | None = None
+    # "without_goods": the office's regular overviews show its licences without detail about
+    # the goods; "full" otherwise.
+    overview: str = "full"
 
     def active(self, on: dt.date) -> bool:
         """Whether the policy holds on `on`."""
@@ -63,7 +66,8 @@ def load_destination_policies(path: Path | None = None) -> DestinationPolicies:
                 code=p["code"], destination=p["destination"], accelerated=bool(p["accelerated"]),
                 parliament=p["parliament"], source=p["source"],
                 since=dt.date.fromisoformat(p["valid_from"]),
-                until=dt.date.fromisoformat(p["valid_until"]) if p.get("valid_until") else None)
+                until=dt.date.fromisoformat(p["valid_until"]) if p.get("valid_until") else None,
+                overview=str(p.get("overview", "full")))
                 for p in doc["policies"]))
     except (OSError, KeyError, TypeError, ValueError) as exc:
         raise ReferenceDataError(f"malformed destination policies: {exc!r}") from exc

@@ -16,6 +16,7 @@ from services.reporting.domain.monthly import OverviewPolicy, monthly_overview
 from services.reporting.domain.submissions import att_submission, eu_submission
 from services.reporting.sources import HISTORY_CSV, overview_policies
 from shared.reference import load_reference
+from shared.reference.policies import load_destination_policies
 from tests.reporting.generate import generate
 from tests.reporting.history import History
 
@@ -162,9 +163,8 @@ def test_the_monthly_overview_lists_the_month_s_licences_ukraine_s_without_goods
     h.decide(h.submit(regime="dual_use", goods=(("3A001", "30.00"),)),
              decided_at="2024-03-31T23:30:00Z")  # April in Amsterdam
     h.decide(h.submit(destinations=("IN",)), "denied", decided_at="2024-03-07T10:00:00Z")
-    policies = overview_policies({"policies": [
-        {"destination": "UA", "valid_from": "2022-02-24", "overview": "without_goods"},
-        {"destination": "US", "valid_from": "2022-01-01", "parliament": "fast_track"}]})
+    policies = overview_policies(load_destination_policies())
+    assert [p.destination for p in policies] == ["UA"]  # as the reference data has it
     doc = monthly_overview(2024, 3, facts_of(h), on=ON, policies=policies)
     rows = doc["licences"]
     assert [r["licence_number"] for r in rows] == [us, ua]
