@@ -27,6 +27,8 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run one service (what `up` starts, and what a container runs)."""
+    import signal
+
     import uvicorn
 
     from shared import logs
@@ -43,6 +45,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logs.configure(log_format, service=args.service, level=args.log_level,
                    secrets=[settings.jwt_secret, settings.signing_secret()])
     app = module.create_app(settings)
+    # uvicorn raises SIGTERM again once it has shut down; ending by SystemExit instead lets the
+    # exit hooks run, and with them the span exporter's flush of its last batch.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(app, host=args.host, port=settings.http_port, log_level=args.log_level,
                 log_config=None, access_log=False, timeout_graceful_shutdown=10)
     return 0
