@@ -178,7 +178,7 @@ class OutboxTraces:
         pending = conn.info.get(self)
         if pending is None:
             pending = conn.info[self] = _Pending()
-        return pending  # type: ignore[no-any-return]
+        return pending
 
     def _inserted(self, conn: Connection, clause: Any, multiparams: Any, params: Any,
                   _options: Any) -> None:

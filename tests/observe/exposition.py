@@ -72,7 +72,7 @@ def parse(text: str) -> dict[str, Family]:
                 assert name not in closed, f"{name} comes back after another family"
                 family = families.setdefault(name, Family(name))
                 if current not in (None, name):
-                    closed.add(current)  # type: ignore[arg-type]
+                    closed.add(current)
                 current = name
                 if parts[1] == "TYPE":
                     kind = parts[3] if len(parts) > 3 else ""
@@ -85,12 +85,10 @@ def parse(text: str) -> dict[str, Family]:
         match = SAMPLE.match(line)
         assert match, f"not a sample: {line!r}"
         sample, labels, value = match.group(1), match.group(2) or "", match.group(3)
-        family = _family_of(sample, families)
-        if family is None:
-            family = families.setdefault(sample, Family(sample))
+        family = _family_of(sample, families) or families.setdefault(sample, Family(sample))
         assert family.name not in closed, f"{family.name} comes back after another family"
         if current not in (None, family.name):
-            closed.add(current)  # type: ignore[arg-type]
+            closed.add(current)
         current = family.name
         number = float(value)
         assert not math.isnan(number), line
