@@ -8,6 +8,7 @@ from typing import Any
 
 import nats
 
+from licensing.nats_server import free_port
 from tests.harness import NatsServer, auth, eventually, run_service
 from tests.intake.conftest import application
 from tests.observe.conftest import Lines
@@ -23,8 +24,11 @@ async def test_a_trace_goes_from_intake_post_to_assessment_case_to_reporting_fac
         (tmp_path / name).mkdir()
     async with (run_service("intake", data_dir=tmp_path / "intake",
                             nats_url=nats_server.url) as intake,
+                # Screening finds no denials service (none listens there): the case opens
+                # all the same, its screening pending.
                 run_service("assessment", data_dir=tmp_path / "assessment",
-                            nats_url=nats_server.url) as _assessment,
+                            nats_url=nats_server.url,
+                            denials_url=f"http://127.0.0.1:{free_port()}") as _assessment,
                 run_service("reporting", data_dir=tmp_path / "reporting",
                             nats_url=nats_server.url) as _reporting):
         response = await intake.client.post(
