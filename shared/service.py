@@ -186,6 +186,7 @@ class Metrics:
         self.service = service
         self.requests: Counter[tuple[str, str, int]] = Counter()
         self.latency = _Histogram()
+        self.tracer = tracing.tracer()
 
     def middleware(self, app: ASGIApp) -> ASGIApp:
         """Pure ASGI middleware: a server span per request (a child of its `traceparent`),
@@ -208,7 +209,7 @@ class Metrics:
                 await send(message)
 
             started = time.perf_counter()
-            with tracing.server_span(scope) as span, logs.bound(service=self.service):
+            with tracing.server_span(self.tracer, scope) as span, logs.bound(service=self.service):
                 try:
                     await app(scope, receive, send_and_note)
                 finally:

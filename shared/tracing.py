@@ -44,6 +44,8 @@ TRACEPARENT = "traceparent"
 EXPORTER_ENV = "LICENSING_OTEL_EXPORTER"
 EXPORTERS = ("console", "otlp", "none")
 TRACER = "licensing"
+# Stateless, and costly enough to build that a request should not build its own.
+PROPAGATOR = TraceContextTextMapPropagator()
 
 
 def exporter_setting() -> str:
@@ -80,19 +82,20 @@ def install(service: str) -> None:
 
 
 def tracer() -> trace.Tracer:
-    """The tracer of this code base (resolves to the installed provider)."""
+    """The tracer of this code base (resolves to the installed provider); costly to get, so
+    kept by whoever starts spans."""
     return trace.get_tracer(TRACER)
 
 
 def extract(headers: Mapping[str, str] | None) -> Context:
     """The trace context a `traceparent` (and `tracestate`) header carries; empty if none."""
-    return TraceContextTextMapPropagator().extract(dict(headers or {}))
+    return PROPAGATOR.extract(dict(headers or {}))
 
 
 def current_headers() -> dict[str, str]:
     """The `traceparent` (and `tracestate`) of the current span; empty outside one."""
     carrier: dict[str, str] = {}
-    TraceContextTextMapPropagator().inject(carrier)
+    PROPAGATOR.inject(carrier)
     return carrier
 
 
@@ -103,12 +106,12 @@ def trace_id(span: Span | None = None) -> str | None:
 
 
 @contextmanager
-def server_span(scope: Mapping[str, Any]) -> Iterator[Span]:
+def server_span(tracer: trace.Tracer, scope: Mapping[str, Any]) -> Iterator[Span]:
     """A server span for one ASGI HTTP request, a child of its `traceparent` if it has one."""
     headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                for k, v in scope.get("headers", ())
                if k.lower() in (b"traceparent", b"tracestate")}
-    with tracer().start_as_current_span(
+    with tracer.start_as_current_span(
         scope["method"], context=extract(headers), kind=SpanKind.SERVER,
         attributes={"http.request.method": scope["method"], "url.path": scope.get("path", "")},
     ) as span:
@@ -235,6 +238,7 @@ class Deliveries:
     def __init__(self, consumer: str, service: str) -> None:
         self.consumer = consumer
         self.service = service
+        self.tracer = tracer()
         self._by_message: dict[str, _Delivery] = {}
         self._by_event: dict[str, _Delivery] = {}
 
@@ -245,7 +249,7 @@ class Deliveries:
 
     def begin(self, msg: Msg, env: Envelope) -> None:
         """Start the span of one delivered event."""
-        span = tracer().start_span(
+        span = self.tracer.start_span(
             f"{self.consumer} {env.type}", context=extract(msg.headers), kind=SpanKind.CONSUMER,
             attributes={"messaging.system": "nats", "messaging.destination.name": msg.subject,
                         "messaging.consumer.group.name": self.consumer,
