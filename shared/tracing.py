@@ -61,6 +61,20 @@ def exporter_setting() -> str:
     return value
 
 
+class _Provider(TracerProvider):
+    """The SDK's provider, knowing whether its spans go anywhere."""
+
+    def __init__(self, resource: Resource, *, exporting: bool) -> None:
+        super().__init__(resource=resource)
+        self.exporting = exporting
+
+
+def exporting() -> bool:
+    """Whether spans are exported: if not, attributes that only an exporter reads are skipped
+    (spans still give log lines their trace and span ids, and travel in traceparent)."""
+    return bool(getattr(trace.get_tracer_provider(), "exporting", True))
+
+
 def install(service: str) -> None:
     """Give the process an SDK tracer provider (once; later calls keep the first).
 
@@ -70,7 +84,8 @@ def install(service: str) -> None:
     if isinstance(trace.get_tracer_provider(), TracerProvider):
         return
     exporter = exporter_setting()
-    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    provider = _Provider(Resource.create({"service.name": service}),
+                         exporting=exporter != "none")
     if exporter == "console":
         provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
     elif exporter == "otlp":
@@ -111,18 +126,19 @@ def server_span(tracer: trace.Tracer, scope: Mapping[str, Any]) -> Iterator[Span
     headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                for k, v in scope.get("headers", ())
                if k.lower() in (b"traceparent", b"tracestate")}
-    with tracer.start_as_current_span(
-        scope["method"], context=extract(headers), kind=SpanKind.SERVER,
-        attributes={"http.request.method": scope["method"], "url.path": scope.get("path", "")},
-    ) as span:
+    attributes = ({"http.request.method": scope["method"], "url.path": scope.get("path", "")}
+                  if exporting() else None)
+    with tracer.start_as_current_span(scope["method"], context=extract(headers),
+                                      kind=SpanKind.SERVER, attributes=attributes) as span:
         yield span
 
 
 def finish_server_span(span: Span, method: str, route: str, status: int) -> None:
     """Name the span by its route and record the status, once the request is answered."""
-    span.update_name(f"{method} {route}")
-    span.set_attribute("http.route", route)
-    span.set_attribute("http.response.status_code", status)
+    if exporting():
+        span.update_name(f"{method} {route}")
+        span.set_attribute("http.route", route)
+        span.set_attribute("http.response.status_code", status)
     if status >= 500:
         span.set_status(Status(StatusCode.ERROR))
 
@@ -225,6 +241,10 @@ class OutboxTraces:
             del pending.rows[pending.marks.pop():]
 
 
+# How a log line says what became of a message.
+_SAID = {"processed": "handled", "dead": "dead-lettered"}
+
+
 @dataclass
 class _Delivery:
     span: Span
@@ -249,12 +269,12 @@ class Deliveries:
 
     def begin(self, msg: Msg, env: Envelope) -> None:
         """Start the span of one delivered event."""
-        span = self.tracer.start_span(
-            f"{self.consumer} {env.type}", context=extract(msg.headers), kind=SpanKind.CONSUMER,
-            attributes={"messaging.system": "nats", "messaging.destination.name": msg.subject,
-                        "messaging.consumer.group.name": self.consumer,
-                        "messaging.message.id": env.event_id,
-                        "licensing.correlation_id": env.correlation_id})
+        attributes = {"messaging.system": "nats", "messaging.destination.name": msg.subject,
+                      "messaging.consumer.group.name": self.consumer,
+                      "messaging.message.id": env.event_id,
+                      "licensing.correlation_id": env.correlation_id} if exporting() else None
+        span = self.tracer.start_span(f"{self.consumer} {env.type}", context=extract(msg.headers),
+                                      kind=SpanKind.CONSUMER, attributes=attributes)
         delivery = _Delivery(span, env)
         self._by_message[self._key(msg)] = delivery
         self._by_event.setdefault(env.event_id, delivery)
@@ -286,15 +306,14 @@ class Deliveries:
             env = delivery.envelope
             if self._by_event.get(env.event_id) is delivery:
                 del self._by_event[env.event_id]
-            with self._current(delivery.span, env):
-                if outcome == "processed":
-                    log.info("%s %s handled by %s", env.type, env.event_id, self.consumer)
-                elif outcome == "dead":
-                    log.warning("%s %s dead-lettered by %s", env.type, env.event_id,
-                                self.consumer)
-                else:
-                    log.debug("%s %s %s by %s", env.type, env.event_id, outcome, self.consumer)
-            delivery.span.set_attribute("licensing.outcome", outcome)
+            level = {"processed": logging.INFO, "dead": logging.WARNING}.get(outcome,
+                                                                            logging.DEBUG)
+            if log.isEnabledFor(level):
+                with self._current(delivery.span, env):
+                    log.log(level, "%s %s %s by %s", env.type, env.event_id,
+                            _SAID.get(outcome, outcome), self.consumer)
+            if exporting():
+                delivery.span.set_attribute("licensing.outcome", outcome)
             if outcome == "dead":
                 delivery.span.set_status(Status(StatusCode.ERROR, "dead-lettered"))
             delivery.span.end()
