@@ -7,6 +7,7 @@ import re
 
 import httpx
 
+from licensing.cluster_status import cluster_status
 from shared.settings import DEFAULT_PORTS
 
 METRIC = re.compile(r'^(licensing_[a-z_]+)\{([^}]*)\} (\S+)$')
@@ -43,4 +44,4 @@ def run_status() -> int:
               f"{int(values.get('licensing_outbox_pending', 0)):>7} "
               f"{int(values.get('licensing_consumer_lag', 0)):>7} "
               f"{int(values.get('licensing_dead_letters', 0)):>6}  {url}")
-    return worst
+    return max(worst, cluster_status())

@@ -27,6 +27,7 @@ from shared.bus import Bus
 from shared.clock import utcnow
 from shared.contracts import REGISTRY, Event, Payload, UnusableEvent
 from shared.envelope import Envelope
+from shared.tracing import Deliveries
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,8 @@ class Consumer:
         self.transaction = transaction or self._own_transaction
         self.inbox = metadata.tables["inbox"]
         self.dead_letters = metadata.tables["dead_letters"]
+        # Each message's span, a child of its `traceparent` header (see shared.tracing).
+        self.deliveries = Deliveries(spec.name, bus.name)
 
     @asynccontextmanager
     async def _own_transaction(self) -> AsyncIterator[AsyncSession]:
@@ -161,6 +164,7 @@ class Consumer:
 
     async def handle_batch(self, msgs: Sequence[Msg]) -> None:
         """Handle messages together in one transaction, or one by one if that fails."""
+        self.deliveries.abandon()
         parsed: list[tuple[Msg, Envelope, Event[Any] | None]] = []
         for msg in msgs:
             try:
@@ -168,6 +172,7 @@ class Consumer:
             except (ValidationError, ValueError) as exc:
                 await self._dead(msg, None, f"not an event envelope: {exc}")
                 continue
+            self.deliveries.begin(msg, env)
             try:
                 parsed.append((msg, env, self.parse(env)))
             except UnusableEvent as exc:
@@ -198,10 +203,12 @@ class Consumer:
             log.warning("event %s (correlation %s) failed transiently in %s: %s; retry in %.1fs",
                         env.event_id, env.correlation_id, self.spec.name, exc, delay)
             self.spec.stats["redelivered"] += 1
+            self.deliveries.finish([msg], "retried")
             await msg.nak(delay=delay)
             return
         except DBAPIError as exc:
             if exc.connection_invalidated:
+                self.deliveries.finish([msg], "retried")
                 await msg.nak(delay=1.0)
                 return
             await self._dead(msg, env, f"{type(exc).__name__}: {exc}")
@@ -222,9 +229,10 @@ class Consumer:
             await self.spec.batch_handler(session, usable)
             return
         for event in usable:
-            handler = self.spec.handlers.get(type(event.payload), self.spec.default)
-            if handler is not None:
-                await handler(session, event)
+            with self.deliveries.handling(event.envelope):
+                handler = self.spec.handlers.get(type(event.payload), self.spec.default)
+                if handler is not None:
+                    await handler(session, event)
 
     async def _admit(self, session: AsyncSession,
                      items: Sequence[tuple[Envelope, Event[Any] | None]]
@@ -250,6 +258,7 @@ class Consumer:
 
     async def _committed(self, msgs: Sequence[Msg]) -> None:
         self.spec.stats["processed"] += len(msgs)
+        self.deliveries.finish(msgs, "processed")
         if self.spec.after_commit is not None:
             self.spec.after_commit()
         for msg in msgs:
@@ -268,4 +277,5 @@ class Consumer:
                 )
             )
         self.spec.stats["dead"] += 1
+        self.deliveries.finish([msg], "dead")
         await msg.term()

@@ -12,7 +12,9 @@ import nats
 from sqlalchemy import MetaData, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared import logs
 from shared.bus import Bus
+from shared.tracing import OutboxTraces
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ class OutboxRelay:
         self.bus = bus
         self.batch = batch
         self.published = 0
+        # The traceparent of each event this process appended, published beside it.
+        self.traces = OutboxTraces.watching(self.outbox, sessions)
         self._wake = asyncio.Event()
 
     @asynccontextmanager
@@ -53,6 +57,7 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Publish forever; back off while NATS is away."""
+        logs.bind(service=self.bus.name)
         while True:
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
             # arrives as the wait ends, and the relay would then outlive its service's stop.
@@ -94,8 +99,8 @@ class OutboxRelay:
             # stops the batch at the first unacknowledged row, and the retry starts there.
             futures = [
                 asyncio.ensure_future(
-                    js.publish(subject, body.encode(), headers={"Nats-Msg-Id": event_id},
-                               timeout=5.0)
+                    js.publish(subject, body.encode(), timeout=5.0,
+                               headers={"Nats-Msg-Id": event_id, **self.traces.headers(event_id)})
                 )
                 for (_id, event_id, subject, body) in rows
             ]
@@ -113,4 +118,5 @@ class OutboxRelay:
                 async with self.transaction() as session:
                     await session.execute(delete(self.outbox).where(self.outbox.c.id <= done[-1]))
                 self.published += len(done)
+                self.traces.forget(event_id for _id, event_id, *_ in rows[:len(done)])
         return len(done)
