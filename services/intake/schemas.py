@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -189,6 +189,13 @@ class Exporter(_In):
     eori: Annotated[str, Field(strict=True, max_length=17)]
 
 
+class Recipient(_In):
+    """Who receives goods under a general licence (NL004: a certified company)."""
+
+    name: Name
+    country: Country
+
+
 class RealisationIn(_In):
     """A report of use of a general licence in a period."""
 
@@ -196,11 +203,27 @@ class RealisationIn(_In):
     period: Annotated[str, Field(strict=True, pattern=r"^\d{4}(-Q[1-4])?$",
                                  description='"2024" or "2024-Q3"')]
     direction: Literal["export", "transfer", "transit"]
-    country: Country = Field(description="the destination, or for NL007/NL008 the origin")
+    country: Country = Field(description="the destination, or for NL008 the origin")
     destination: Country | None = Field(default=None,
                                         description="final destination of a transit")
     value_eur: Money
     ratings: list[Rating] = Field(default_factory=list, max_length=100)
+    used_on: StrictDate | None = Field(
+        default=None, description="the day of use, within the period; the conditions are "
+                                  "judged on it (without it: the period's last day)")
+    origin: Country | None = Field(default=None,
+                                   description="where the goods come from (NL007: an ally)")
+    recipient: Recipient | None = Field(
+        default=None, description="who receives the goods (NL004: a certified company)")
+
+    # Added after the first version of the contract: a body without them keeps the
+    # fingerprint it had then, so a repeat of an earlier request still answers as the first.
+    LATER_FIELDS: ClassVar[tuple[str, ...]] = ("used_on", "origin", "recipient")
+
+    def fingerprint_fields(self) -> dict[str, Any]:
+        """The body as data for its fingerprint (fields added later only when given)."""
+        data = self.model_dump(mode="json")
+        return {k: v for k, v in data.items() if k not in self.LATER_FIELDS or v is not None}
 
 
 class ClassificationIn(_In):
@@ -355,9 +378,16 @@ class ShipmentOut(_Out):
     outcome: Literal["recorded"]
 
 
+class RecipientOut(_Out):
+    """Who receives goods under a general licence."""
+
+    name: str
+    country: str | None
+
+
 class RealisationOut(_Out):
-    """A realisation as recorded: flagged, with a sentence and a stable code per flag, when
-    outside the general licence's conditions on `checked_on`."""
+    """A realisation as recorded: flagged, with a sentence and a stable code per flag (in the
+    same order), when outside the general licence's conditions on `checked_on`."""
 
     id: str
     code: str
@@ -372,7 +402,11 @@ class RealisationOut(_Out):
     flagged: bool
     flags: list[str]
     flag_codes: list[str]
-    checked_on: dt.date
+    checked_on: dt.date = Field(description="the day the conditions were judged on: `used_on` "
+                                            "when given, else the period's last day or today")
+    used_on: dt.date | None = None
+    origin: str | None = None
+    recipient: RecipientOut | None = None
 
 
 class AnswerOut(_Out):

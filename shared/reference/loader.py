@@ -97,6 +97,8 @@ def _country_set(spec: Mapping[str, Any]) -> CountrySet:
         excluded=tuple(map(_dated, spec.get("except", ()))),
         except_embargo=spec.get("except_embargo"),
         uncertain=bool(spec.get("uncertain", False)),
+        for_directions={direction: tuple(map(_dated, items))
+                        for direction, items in spec.get("for_directions", {}).items()},
     )
 
 
@@ -115,6 +117,8 @@ def _licence(code: str, spec: Mapping[str, Any]) -> GeneralLicence:
         entry_groups=tuple(spec.get("entry_groups", ())),
         uncertain=bool(spec.get("uncertain", False)),
         note=spec.get("note"),
+        valid_from=_date(spec.get("valid_from")),
+        valid_until=_date(spec.get("valid_until")),
     )
 
 
@@ -197,6 +201,7 @@ def _check_codes(ref: ReferenceData) -> None:
             if spec is None:
                 continue
             used += [(code, e.code) for e in (*spec.countries, *spec.excluded)]
+            used += [(code, e.code) for items in spec.for_directions.values() for e in items]
             unknown_groups = set(spec.groups) - set(ref.memberships)
             if unknown_groups:
                 raise ReferenceDataError(f"{code} names unknown groups {sorted(unknown_groups)}")

@@ -67,10 +67,64 @@ def test_nl009_no_longer_covers_israel_from_the_court_ruling_on() -> None:
     assert [f.code for f in after.flags] == ["licence-not-valid-on-date"]
 
 
-def test_a_transit_licence_is_judged_on_origin_and_final_destination() -> None:
-    event = decide_report(report("NL007", direction="transit", country="RU", ratings=("ML1",)),
-                          REF, today=TODAY)
-    assert [f.code for f in event.flags] == ["origin-not-covered", "final-destination-missing"]
+def codes(code: str, **changes: Any) -> list[str]:
+    """The flag codes of a use of general licence `code` with `changes`."""
+    return [f.code for f in decide_report(report(code, **changes), REF, today=TODAY).flags]
+
+
+def test_nl006_covers_repair_in_canada_and_the_united_states() -> None:
+    assert codes("NL006", country="CA") == []
+    assert codes("NL006", country="US") == []
+    assert codes("NL006", country="JP") == ["destination-not-covered"]
+
+
+def test_nl007_is_posted_with_its_destination_and_judged_on_an_origin_given() -> None:
+    transit = {"direction": "transit", "ratings": ("ML1",)}
+    assert codes("NL007", country="BR", **transit) == []
+    assert codes("NL007", country="BR", origin="US", **transit) == []
+    assert codes("NL007", country="BR", origin="RU", **transit) == ["origin-not-covered"]
+
+
+def test_nl008_is_posted_by_origin_and_judged_on_a_destination_given() -> None:
+    transit = {"direction": "transit", "ratings": ("ML4",)}
+    assert codes("NL008", country="US", **transit) == []
+    assert codes("NL008", country="US", destination="NO", **transit) == []
+    assert codes("NL008", country="US", destination="TR", **transit) == [
+        "destination-not-covered"]
+
+
+def test_nl009_covers_guam_and_transit_to_bahrain() -> None:
+    assert codes("NL009", country="GU") == []
+    assert codes("NL009", country="BH", direction="transit") == []
+    assert codes("NL009", country="BH") == ["destination-not-covered"]
+
+
+def test_nl009_to_israel_is_judged_on_the_day_of_use() -> None:
+    israel = {"country": "IL", "ratings": ("ML10",), "period": "2024-Q1"}
+    assert codes("NL009", used_on=dt.date(2024, 1, 15), **israel) == []
+    assert codes("NL009", used_on=dt.date(2024, 3, 1), **israel) == [
+        "licence-not-valid-on-date"]
+    event = decide_report(report("NL009", used_on=dt.date(2024, 3, 1), **israel), REF,
+                          today=TODAY)
+    assert event.checked_on == event.used_on == dt.date(2024, 3, 1)
+
+
+def test_nl900_exists_from_december_2024() -> None:
+    national = {"country": "US", "ratings": ("3B993",), "period": "2024"}
+    assert codes("NL900", used_on=dt.date(2024, 6, 15), **national) == [
+        "licence-not-valid-on-date"]
+    assert codes("NL900", used_on=dt.date(2024, 12, 15), **national) == []
+    assert codes("NL900", used_on=dt.date(2024, 12, 15), **{**national, "ratings": (
+        "3B001",)}) == ["rating-not-covered"]
+
+
+def test_a_day_of_use_lies_within_the_period_and_not_ahead() -> None:
+    for used_on in (dt.date(2024, 3, 31), dt.date(2024, 7, 1)):
+        with pytest.raises(Invalid) as refused:
+            decide_report(report(period="2024-Q2", used_on=used_on), REF, today=TODAY)
+        assert [e.loc for e in refused.value.errors] == [("body", "used_on")]
+    with pytest.raises(Invalid):
+        decide_report(report(period="2026-Q1", used_on=dt.date(2026, 2, 1)), REF, today=TODAY)
 
 
 def test_goods_outside_a_dual_use_licence_are_flagged_one_by_one() -> None:
@@ -108,23 +162,24 @@ def test_a_malformed_report_names_the_field(changes: dict[str, Any], loc: tuple[
 
 USES = [
     ("NL003", {"country": "XK"}), ("NL003", {"country": "US", "ratings": ("3A001",)}),
-    ("NL007", {"direction": "transit", "country": "RU", "destination": "DE"}),
+    ("NL007", {"direction": "export", "country": "KP", "origin": "RU"}),
     ("NL008", {"direction": "transit", "country": "CN", "destination": "TR"}),
     ("NL009", {"country": "IL", "period": "2024-Q2"}),
     ("EU001", {"country": "CN", "ratings": ("3A001", "ML5", "9A991", "0A001")}),
     ("EU002", {"country": "AR", "ratings": ("1C350",)}),
     ("EU003", {"country": "US", "ratings": ("0A001",)}),
-    ("NL900", {"country": "CN", "ratings": ("3B001",)}),
 ]
 
 
 @pytest.mark.parametrize(("code", "changes"), USES)
-def test_each_flag_s_code_is_the_one_its_sentence_read_as_in_version_1(
+def test_each_flag_of_version_1_s_kinds_keeps_the_code_its_sentence_read_as(
     code: str, changes: dict[str, Any],
 ) -> None:
-    # A stored v1 realisation is upcast by its sentences: old and new flags must agree.
+    # A stored v1 realisation is upcast by its sentences: old and new flags of the kinds v1
+    # raised must agree.
     cmd = report(code, **changes)
     flags = check(REF, REF.general_licence(code), direction=cmd.direction, country=cmd.country,
-                  destination=cmd.destination, ratings=cmd.ratings, on=dt.date(2024, 6, 30))
+                  destination=cmd.destination, origin=cmd.origin, ratings=cmd.ratings,
+                  on=dt.date(2024, 6, 30))
     assert flags
     assert [f.code for f in flags] == [flag_code_of_v1(f.text) for f in flags]

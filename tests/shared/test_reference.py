@@ -266,7 +266,8 @@ def test_annex_iv_dual_use(entry: str, annex_iv: bool) -> None:
         ("EU007", "export", "IR", None, ["3E001"], D(2024, 6, 1), "embargo"),
         ("NL007", "transit", "US", "IL", ["ML10c"], D(2024, 6, 1), None),
         ("NL007", "transit", "US", "IL", ["ML10c"], D(2025, 1, 1), "IL"),
-        ("NL007", "transit", "CN", "DE", ["ML10c"], D(2024, 6, 1), "CN"),
+        # NL007's `country` is the destination (any); its origin condition is intake's rule.
+        ("NL007", "transit", "CN", "DE", ["ML10c"], D(2024, 6, 1), None),
     ],
 )
 def test_general_licence_flags(
@@ -325,7 +326,7 @@ def test_version_is_stable_across_loads(tmp_path: Path) -> None:
     shutil.copytree(DATA_DIR, copy)
     first, second = ref().version, load_reference(copy).version
     assert first == second
-    assert first.startswith("2024.1+sha256:")
+    assert first.startswith("2024.1,") and "+sha256:" in first
 
 
 def test_version_changes_with_content(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from services.intake.handlers.common import body_hash, key_reused, rows_after_co
 from services.intake.schemas import RealisationIn
 from shared.auth import Principal
 from shared.clock import today
-from shared.contracts.types import Company
+from shared.contracts.types import Company, Consignee
 from shared.reference import ReferenceData
 from shared.service import Runtime
 
@@ -27,7 +27,7 @@ async def report_realisation(
 ) -> tuple[dict[str, Any], bool]:
     """Record a realisation once per idempotency key; returns (document, created)."""
     general_licence(ref, code)  # an unknown code is not found, whatever the body says
-    fingerprint = body_hash({**body.model_dump(mode="json"), "code": code})
+    fingerprint = body_hash({**body.fingerprint_fields(), "code": code})
     async with runtime.sessions() as session:
         existing = (await session.execute(db.realisation_with_key(key))).first()
     if existing is not None:
@@ -36,7 +36,10 @@ async def report_realisation(
         realisation_id=str(uuid.uuid4()), code=code,
         exporter=Company(name=body.exporter.name, eori=body.exporter.eori), period=body.period,
         direction=body.direction, country=body.country, destination=body.destination,
-        value_eur=money(body.value_eur), ratings=tuple(body.ratings))
+        value_eur=money(body.value_eur), ratings=tuple(body.ratings), used_on=body.used_on,
+        origin=body.origin,
+        recipient=Consignee(name=body.recipient.name, country=body.recipient.country)
+        if body.recipient else None)
     event = decide_report(cmd, ref, today=today())
     try:
         async with runtime.transaction() as session:
