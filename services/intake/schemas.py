@@ -148,9 +148,14 @@ class ApplicationIn(_In):
     reference: Name
     received_at: BusinessTime | None = Field(
         default=None, description="when customs received it; default now; never in the future")
-    regime: Literal["military", "dual_use", "anti_torture"]
+    regime: Literal["military", "dual_use", "anti_torture", "national"] = Field(
+        description="`national`: the Dutch national measures (x9xx ratings of the national "
+                    "control lists valid on `received_at`)")
     procedure: Literal["licence", "sondage"] = "licence"
-    transaction: Literal["export", "transfer", "transit", "brokering"]
+    transaction: Literal["export", "transfer", "transit", "brokering", "technical_assistance",
+                         "import"] = Field(
+        description="`technical_assistance` for military, dual-use and anti-torture goods; "
+                    "`import` for anti-torture goods only; transit and brokering need `origins`")
     licence_type: Literal["individual", "global"]
     purpose: Literal["definitive", "temporary", "return_after_repair"] = "definitive"
     amends: Amends | None = None
@@ -284,6 +289,13 @@ class GoodsLineOut(_Out):
     annex: Literal["II", "III", "IV"] | None
 
 
+class RegisterOut(_Out):
+    """A register or list of the reference data, and the version a judgement used."""
+
+    name: str
+    version: str
+
+
 class ApplicationOut(_Out):
     """An application as accepted, with where its case stands.
 
@@ -294,9 +306,9 @@ class ApplicationOut(_Out):
     id: str
     reference: str
     received_at: contract_types.Instant
-    regime: Literal["military", "dual_use", "anti_torture"]
+    regime: contract_types.Regime
     procedure: Literal["licence", "sondage"]
-    transaction: Literal["export", "transfer", "transit", "brokering"]
+    transaction: contract_types.Transaction
     licence_type: Literal["individual", "global"]
     purpose: Literal["definitive", "temporary", "return_after_repair"]
     amends: AmendsOut | None
@@ -311,6 +323,9 @@ class ApplicationOut(_Out):
     goods: list[GoodsLineOut]
     service_value_eur: contract_types.Money | None
     value_eur: contract_types.Money = Field(description="the sum of the goods lines")
+    registers: list[RegisterOut] = Field(
+        default_factory=list, description="the registers and lists a prerequisite or rating was "
+                                          "checked in, with the version used")
     status: Literal["submitted", "under_assessment", "approved", "denied", "withdrawn"]
     licence_number: str | None = None
     decided_at: contract_types.Instant | None = None
@@ -343,7 +358,7 @@ class LicenceOut(_Out):
     licence_number: str
     application_id: str
     reference: str
-    regime: Literal["military", "dual_use", "anti_torture"]
+    regime: contract_types.Regime
     licence_type: Literal["individual", "global"]
     transaction: str
     purpose: Literal["definitive", "temporary", "return_after_repair"]
@@ -374,7 +389,7 @@ class ShipmentOut(_Out):
     country: str
     quantity: int
     value_eur: contract_types.Money
-    regime: Literal["military", "dual_use", "anti_torture"]
+    regime: contract_types.Regime
     outcome: Literal["recorded"]
 
 

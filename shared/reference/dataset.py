@@ -12,6 +12,7 @@ from shared.reference.model import (
     DatedList,
     Embargo,
     GeneralLicence,
+    NationalEntry,
     RegimeRule,
     SourceInfo,
 )
@@ -53,6 +54,7 @@ class ReferenceData:
     fast_track_days: int
     denial_validity_years: int
     consultation_days: int
+    national_entries: tuple[NationalEntry, ...]
 
     # -- countries and memberships -------------------------------------------------------------
 
@@ -149,6 +151,12 @@ class ReferenceData:
     def military_category_name(self, rating: str) -> str:
         """Return the name of the ML category of a rating (``ML10c`` -> aircraft, ...)."""
         return self.military_categories[ml_category(rating)]
+
+    def national_entry(self, rating: str, on: dt.date) -> NationalEntry | None:
+        """The item of a Dutch national control list a rating falls under on `on` (the item or
+        one of its sub-items), or None."""
+        return next((e for e in self.national_entries
+                     if entry_matches(rating, e.code) and e.active(on)), None)
 
     # -- general licences ----------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from shared.reference.model import (
     DatedList,
     Embargo,
     GeneralLicence,
+    NationalEntry,
     RegimeRule,
     SourceInfo,
 )
@@ -36,6 +37,7 @@ FILES = (
     "general_licences",
     "fast_track",
     "denial_rules",
+    "national_measures",
 )
 _PSEUDO_CODES = frozenset({"EU", "EU_NATO_PLUS", "VARIOUS"})  # region-only destination groups
 
@@ -134,6 +136,12 @@ def _embargo(item: Mapping[str, Any]) -> Embargo:
     )
 
 
+def _national(item: Mapping[str, Any]) -> NationalEntry:
+    return NationalEntry(code=item["code"], measure=item["measure"],
+                         description=item["description"], since=_date(item.get("from")),
+                         until=_date(item.get("until")))
+
+
 def _build(docs: Mapping[str, Any], version: str) -> ReferenceData:
     sources = {
         name: SourceInfo(
@@ -185,6 +193,7 @@ def _build(docs: Mapping[str, Any], version: str) -> ReferenceData:
         fast_track_days=int(fast_track["days"]),
         denial_validity_years=int(denial["validity_years"]),
         consultation_days=int(denial["consultation_reply_days"]),
+        national_entries=tuple(map(_national, docs["national_measures"]["entries"])),
     )
 
 

@@ -119,6 +119,21 @@ class GeneralLicence:
 
 
 @dataclass(frozen=True)
+class NationalEntry:
+    """An item of a Dutch national control list (x9xx numbering), on the list from `since`."""
+
+    code: str
+    measure: str
+    description: str
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def active(self, on: dt.date) -> bool:
+        """Whether the item is on its list on `on`."""
+        return (self.since is None or self.since <= on) and (self.until is None or on < self.until)
+
+
+@dataclass(frozen=True)
 class SourceInfo:
     """Provenance of one data file."""
 

@@ -116,6 +116,15 @@ INVALID: list[tuple[str, dict[str, Any], list[Any]]] = [
     ("reference too long", {"reference": "R" * 301}, ["body", "reference"]),
     ("unknown regime", {"regime": "nuclear"}, ["body", "regime"]),
     ("NUL in a name", {"end_use": "a\x00b"}, ["body", "end_use"]),
+    ("national rating on no national list", {"regime": "national",
+                                             "goods": _goods(rating="3B999")},
+     ["body", "goods", 0, "rating"]),
+    ("national list not yet in force", {"regime": "national", "goods": _goods(rating="4A901")},
+     ["body", "goods", 0, "rating"]),
+    ("import of military goods", {"transaction": "import"}, ["body", "transaction"]),
+    ("technical assistance under the national measures",
+     {"regime": "national", "transaction": "technical_assistance",
+      "goods": _goods(rating="3B901")}, ["body", "transaction"]),
 ]
 
 
@@ -164,6 +173,16 @@ VALID: list[tuple[str, dict[str, Any]]] = [
                                    "destination_group": "EU_NATO_PLUS"}),
     ("a sondage", {"procedure": "sondage", "purpose": "temporary"}),
     ("received now (default)", {"received_at": None}),
+    ("national semiconductor equipment", {"regime": "national", "destinations": ["CN"],
+                                          "end_user": {"name": "x", "country": "CN",
+                                                       "type": "company"},
+                                          "goods": _goods(rating="3B901")}),
+    ("military technical assistance", {"transaction": "technical_assistance"}),
+    ("anti-torture import", {"regime": "anti_torture", "transaction": "import",
+                             "origins": ["US"], "goods": _goods(rating="III.2.1", annex="III")}),
+    ("anti-torture transit", {"regime": "anti_torture", "transaction": "transit",
+                              "origins": ["US"],
+                              "goods": _goods(rating="III.2.1", annex="III")}),
 ]
 
 

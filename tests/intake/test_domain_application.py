@@ -189,3 +189,66 @@ def test_shipments_on_the_application_s_stream_leave_it_be() -> None:
     app = given(submitted(), opened(), decided("approved"), issued())
     shipment = ShipmentRecorded.model_validate(ShipmentRecorded.examples[0])
     assert fold([shipment], app) == app
+
+
+def _national(rating: str, received: dt.datetime, **changes: Any) -> SubmitApplication:
+    fields = form(regime="national", goods=[{**form()["goods"][0], "rating": rating}], **changes)
+    return SubmitApplication(APP_ID, fields, received)
+
+
+@pytest.mark.parametrize(("rating", "received", "accepted"), [
+    ("3B901", dt.datetime(2023, 9, 1, 12, tzinfo=dt.UTC), True),
+    ("3B901", dt.datetime(2023, 8, 31, 12, tzinfo=dt.UTC), False),
+    ("3B903", dt.datetime(2024, 9, 6, 12, tzinfo=dt.UTC), False),   # before the amendment
+    ("3B903", dt.datetime(2024, 9, 7, 12, tzinfo=dt.UTC), True),
+    ("4A901", dt.datetime(2024, 11, 30, 12, tzinfo=dt.UTC), False),  # additional controls
+    ("4A901", dt.datetime(2024, 12, 1, 12, tzinfo=dt.UTC), True),
+    ("3B001", dt.datetime(2024, 12, 1, 12, tzinfo=dt.UTC), False),  # an Annex I item
+    ("ML5", dt.datetime(2024, 12, 1, 12, tzinfo=dt.UTC), False),
+])
+def test_a_national_rating_is_on_a_national_list_valid_when_received(
+    rating: str, received: dt.datetime, accepted: bool,
+) -> None:
+    cmd = _national(rating, received)
+    now = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    if accepted:
+        (event,) = decide_submit(NEW, cmd, REF, now=now)
+        assert isinstance(event, ApplicationSubmitted) and event.regime == "national"
+        assert [r.name for r in event.registers] == ["national_measures"]
+        return
+    with pytest.raises(Invalid) as refused:
+        decide_submit(NEW, cmd, REF, now=now)
+    assert [e.loc for e in refused.value.errors] == [("body", "goods", 0, "rating")]
+
+
+@pytest.mark.parametrize(("regime", "rating", "annex", "accepted"), [
+    ("military", "ML5a", None, True), ("dual_use", "3A001", None, True),
+    ("anti_torture", "III.2.1", "III", True), ("national", "3B901", None, False),
+])
+def test_technical_assistance_is_licensed_for_three_regimes(
+    regime: str, rating: str, annex: str | None, accepted: bool,
+) -> None:
+    goods = [{**form()["goods"][0], "rating": rating, "annex": annex}]
+    cmd = SubmitApplication(APP_ID, form(regime=regime, transaction="technical_assistance",
+                                         goods=goods, end_use="riot control training"), NOW)
+    if accepted:
+        assert decide_submit(NEW, cmd, REF, now=NOW)
+        return
+    with pytest.raises(Invalid) as refused:
+        decide_submit(NEW, cmd, REF, now=NOW)
+    assert ("body", "transaction") in [e.loc for e in refused.value.errors]
+
+
+def test_anti_torture_goods_may_be_imported_and_transited_others_not_imported() -> None:
+    goods = [{**form()["goods"][0], "rating": "III.2.1", "annex": "III"}]
+    torture = {"regime": "anti_torture", "goods": goods, "end_use": "riot control"}
+    assert decide_submit(NEW, submit(transaction="import", origins=["US"], **torture), REF,
+                         now=NOW)
+    assert decide_submit(NEW, submit(transaction="transit", origins=["US"], **torture), REF,
+                         now=NOW)
+    with pytest.raises(Invalid) as refused:
+        decide_submit(NEW, submit(transaction="import", origins=["US"]), REF, now=NOW)
+    assert [e.loc for e in refused.value.errors] == [("body", "transaction")]
+    with pytest.raises(Invalid) as refused:
+        decide_submit(NEW, submit(transaction="transit", **torture), REF, now=NOW)
+    assert [e.loc for e in refused.value.errors] == [("body", "origins")]

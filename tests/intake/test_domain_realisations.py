@@ -110,7 +110,7 @@ def test_nl009_to_israel_is_judged_on_the_day_of_use() -> None:
 
 
 def test_nl900_exists_from_december_2024() -> None:
-    national = {"country": "US", "ratings": ("3B993",), "period": "2024"}
+    national = {"country": "US", "ratings": ("3B904",), "period": "2024"}
     assert codes("NL900", used_on=dt.date(2024, 6, 15), **national) == [
         "licence-not-valid-on-date"]
     assert codes("NL900", used_on=dt.date(2024, 12, 15), **national) == []

@@ -12,7 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from services.intake.domain.application_rules import application_errors, goods_value
+from services.intake.domain.application_rules import (
+    application_errors,
+    goods_value,
+    registers_used,
+)
 from shared.contracts import Payload
 from shared.contracts.assessment import CaseDecided, CaseOpened, CaseRouted, LicenceIssued
 from shared.contracts.intake import ApplicationSubmitted, ApplicationWithdrawn
@@ -84,7 +88,7 @@ def decide_submit(app: Application, cmd: SubmitApplication, ref: ReferenceData, 
                                  f"no licence {draft.amends.licence_number} is known"))
     if errors:
         raise Invalid(errors=errors)
-    return [draft]
+    return [draft.model_copy(update={"registers": registers_used(draft, ref)})]
 
 
 def decide_withdraw(app: Application, cmd: WithdrawApplication) -> list[Payload]:
