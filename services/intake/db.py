@@ -1,6 +1,17 @@
 """Tables of the intake service: the event store and the read models kept beside it."""
 
-from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
 
 from shared.db.store_tables import add_store_tables
 
@@ -77,4 +88,22 @@ classification_requests = Table(
     Column("status", String(20), nullable=False),
     Column("document", Text, nullable=False),
     Column("answer", Text, nullable=True),
+)
+
+# Registrations for general licences, as their streams fold; one running registration per
+# exporter and licence (the partial unique index refuses a concurrent second one).
+registrations = Table(
+    "general_licence_registrations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("code", String(10), nullable=False),
+    Column("exporter_eori", String(17), nullable=False),
+    Column("exporter_name", String(300), nullable=False),
+    Column("registered_on", Date, nullable=False),
+    Column("ended_on", Date, nullable=True),
+    Column("end_reason", Text, nullable=True),
+    Index("ix_registrations_code", "code", "registered_on", "id"),
+    Index("ix_registrations_exporter", "exporter_eori", "registered_on", "id"),
+    Index("uq_registrations_running", "code", "exporter_eori", unique=True,
+          sqlite_where=text("ended_on IS NULL"), postgresql_where=text("ended_on IS NULL")),
 )

@@ -23,6 +23,7 @@ from pydantic import (
 
 from services.intake.domain.application import Application
 from services.intake.domain.licences import Licence
+from services.intake.domain.registrations import Registration
 from shared.contracts import types as contract_types
 from shared.contracts.intake import ShipmentRecorded
 
@@ -229,6 +230,20 @@ class RealisationIn(_In):
         """The body as data for its fingerprint (fields added later only when given)."""
         data = self.model_dump(mode="json")
         return {k: v for k, v in data.items() if k not in self.LATER_FIELDS or v is not None}
+
+
+class RegistrationIn(_In):
+    """An exporter's registration for a general licence, before its first use."""
+
+    exporter: Exporter
+    registered_on: StrictDate = Field(description="the first day the registration covers")
+
+
+class RegistrationEndIn(_In):
+    """The end of a registration: uses from `ended_on` on are not registered."""
+
+    ended_on: StrictDate
+    reason: LongText
 
 
 class ClassificationIn(_In):
@@ -443,6 +458,34 @@ class ClassificationOut(_Out):
     reference: str | None
     status: Literal["pending", "answered"]
     answer: AnswerOut | None
+
+
+class RegistrationOut(_Out):
+    """An exporter's registration for a general licence; `ended_on` is null while it runs."""
+
+    id: str
+    code: str
+    exporter: PartyOut
+    registered_on: dt.date
+    ended_on: dt.date | None = Field(description="the first day no longer covered")
+    end_reason: str | None = None
+
+
+class RegistrationPage(_Out):
+    """One page of registrations, oldest first; `next_cursor` fetches the next."""
+
+    items: list[RegistrationOut]
+    next_cursor: str | None
+
+
+def registration_document(registration: Registration) -> dict[str, Any]:
+    """A registration as customs reads it."""
+    exporter = registration.exporter
+    assert exporter is not None, "only a registration that exists is shown"
+    return {"id": registration.id, "code": registration.code,
+            "exporter": exporter.model_dump(mode="json"),
+            "registered_on": registration.registered_on, "ended_on": registration.ended_on,
+            "end_reason": registration.end_reason}
 
 
 def application_document(app: Application) -> dict[str, Any]:

@@ -136,3 +136,13 @@ async def stream(service: RunningService, stream_id: str) -> list[Envelope]:
     """Every event intake recorded on one stream."""
     async with service.runtime.sessions() as session:
         return await service.runtime.store.read(session, stream_id)  # type: ignore[no-any-return]
+
+
+async def register(service: RunningService, code: str, *, eori: str = "NL987654321",
+                   name: str = "Fokker Services", on: str = "2020-01-01") -> dict[str, Any]:
+    """Register an exporter for a general licence and return the registration."""
+    response = await service.client.post(
+        f"/v1/general-licences/{code}/registrations", headers=CUSTOMS,
+        json={"exporter": {"name": name, "eori": eori}, "registered_on": on})
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]

@@ -15,13 +15,27 @@ from services.intake.domain.realisations import (
     decide_report,
     realisation_check_date,
 )
-from shared.contracts.intake import flag_code_of_v1
+from services.intake.domain.registrations import Registration
+from shared.contracts.intake import RealisationReported, flag_code_of_v1
 from shared.contracts.types import Company
 from shared.errors import Invalid, NotFound
 from shared.reference import load_reference
 
 REF = load_reference()
 TODAY = dt.date(2026, 1, 15)
+
+
+def registered_since(day: dt.date, code: str, **changes: Any) -> Registration:
+    """A registration of the report's exporter for `code` from `day`."""
+    return Registration(id="g1", code=code, exporter=Company(name="Fokker Services",
+                                                           eori="NL987654321"),
+                        registered_on=day, **changes)
+
+
+def judge(cmd: ReportRealisation, *registrations: Registration) -> RealisationReported:
+    """The realisation decided; its exporter registered since 2000 unless told otherwise."""
+    given = registrations or (registered_since(dt.date(2000, 1, 1), cmd.code),)
+    return decide_report(cmd, REF, today=TODAY, registrations=given)
 
 
 def report(code: str = "NL003", **changes: Any) -> ReportRealisation:
@@ -47,29 +61,29 @@ def test_a_realisation_is_judged_on_its_period_s_last_day_or_today(period: str, 
 
 
 def test_a_use_within_the_conditions_is_recorded_unflagged() -> None:
-    event = decide_report(report(direction="transfer"), REF, today=TODAY)
+    event = judge(report(direction="transfer"))
     assert event.flagged is False and event.flags == []
     assert (event.regime, event.checked_on) == ("military", dt.date(2024, 12, 31))
 
 
 def test_a_transit_to_turkey_under_nl008_is_flagged_on_its_final_destination() -> None:
-    event = decide_report(report("NL008", direction="transit", country="US", destination="TR",
-                                 ratings=("ML4",)), REF, today=TODAY)
+    event = judge(report("NL008", direction="transit", country="US", destination="TR",
+                         ratings=("ML4",)))
     assert event.flagged is True
     assert [f.code for f in event.flags] == ["destination-not-covered"]
     assert "TR" in event.flags[0].text
 
 
 def test_nl009_no_longer_covers_israel_from_the_court_ruling_on() -> None:
-    before = decide_report(report("NL009", country="IL", period="2023-Q4"), REF, today=TODAY)
-    after = decide_report(report("NL009", country="IL", period="2024-Q1"), REF, today=TODAY)
+    before = judge(report("NL009", country="IL", period="2023-Q4"))
+    after = judge(report("NL009", country="IL", period="2024-Q1"))
     assert before.flags == []
     assert [f.code for f in after.flags] == ["licence-not-valid-on-date"]
 
 
 def codes(code: str, **changes: Any) -> list[str]:
     """The flag codes of a use of general licence `code` with `changes`."""
-    return [f.code for f in decide_report(report(code, **changes), REF, today=TODAY).flags]
+    return [f.code for f in judge(report(code, **changes)).flags]
 
 
 def test_nl006_covers_repair_in_canada_and_the_united_states() -> None:
@@ -104,8 +118,7 @@ def test_nl009_to_israel_is_judged_on_the_day_of_use() -> None:
     assert codes("NL009", used_on=dt.date(2024, 1, 15), **israel) == []
     assert codes("NL009", used_on=dt.date(2024, 3, 1), **israel) == [
         "licence-not-valid-on-date"]
-    event = decide_report(report("NL009", used_on=dt.date(2024, 3, 1), **israel), REF,
-                          today=TODAY)
+    event = judge(report("NL009", used_on=dt.date(2024, 3, 1), **israel))
     assert event.checked_on == event.used_on == dt.date(2024, 3, 1)
 
 
@@ -121,28 +134,26 @@ def test_nl900_exists_from_december_2024() -> None:
 def test_a_day_of_use_lies_within_the_period_and_not_ahead() -> None:
     for used_on in (dt.date(2024, 3, 31), dt.date(2024, 7, 1)):
         with pytest.raises(Invalid) as refused:
-            decide_report(report(period="2024-Q2", used_on=used_on), REF, today=TODAY)
+            judge(report(period="2024-Q2", used_on=used_on))
         assert [e.loc for e in refused.value.errors] == [("body", "used_on")]
     with pytest.raises(Invalid):
-        decide_report(report(period="2026-Q1", used_on=dt.date(2026, 2, 1)), REF, today=TODAY)
+        judge(report(period="2026-Q1", used_on=dt.date(2026, 2, 1)))
 
 
 def test_goods_outside_a_dual_use_licence_are_flagged_one_by_one() -> None:
-    event = decide_report(report("EU001", country="CN", ratings=("3A001", "ML5", "9A991")),
-                          REF, today=TODAY)
+    event = judge(report("EU001", country="CN", ratings=("3A001", "ML5", "9A991")))
     assert [f.code for f in event.flags] == ["destination-not-covered", "rating-not-covered",
                                              "rating-not-covered"]
 
 
 def test_a_direction_the_licence_does_not_cover_is_flagged() -> None:
-    event = decide_report(report("NL007", direction="export", country="US", destination="KP"),
-                          REF, today=TODAY)
+    event = judge(report("NL007", direction="export", country="US", destination="KP"))
     assert [f.code for f in event.flags] == ["direction-not-covered"]
 
 
 def test_an_unknown_general_licence_is_not_found_naming_the_known_ones() -> None:
     with pytest.raises(NotFound) as refused:
-        decide_report(report("NL999"), REF, today=TODAY)
+        judge(report("NL999"))
     assert refused.value.kind == "unknown-general-licence" and "NL003" in refused.value.detail
 
 
@@ -156,7 +167,7 @@ def test_an_unknown_general_licence_is_not_found_naming_the_known_ones() -> None
 def test_a_malformed_report_names_the_field(changes: dict[str, Any], loc: tuple[Any, ...]
                                             ) -> None:
     with pytest.raises(Invalid) as refused:
-        decide_report(report(**changes), REF, today=TODAY)
+        judge(report(**changes))
     assert loc in [e.loc for e in refused.value.errors]
 
 
@@ -183,3 +194,28 @@ def test_each_flag_of_version_1_s_kinds_keeps_the_code_its_sentence_read_as(
                   on=dt.date(2024, 6, 30))
     assert flags
     assert [f.code for f in flags] == [flag_code_of_v1(f.text) for f in flags]
+
+
+def test_a_use_before_registration_is_flagged_and_after_it_not() -> None:
+    since = registered_since(dt.date(2024, 3, 1), "NL003")
+    before = judge(report(period="2024-Q1", used_on=dt.date(2024, 2, 28),
+                          direction="transfer"), since)
+    assert [f.code for f in before.flags] == ["not-registered"]
+    assert before.flagged and "NL987654321" in before.flags[0].text
+    after = judge(report(period="2024-Q1", used_on=dt.date(2024, 3, 1), direction="transfer"),
+                  since)
+    assert after.flags == []
+
+
+def test_a_use_after_the_registration_ended_is_flagged() -> None:
+    ended = registered_since(dt.date(2024, 1, 1), "NL003", ended_on=dt.date(2024, 9, 1),
+                             end_reason="after an investigation")
+    assert judge(report(used_on=dt.date(2024, 8, 31), direction="transfer"), ended).flags == []
+    late = judge(report(used_on=dt.date(2024, 9, 1), direction="transfer"), ended)
+    assert [f.code for f in late.flags] == ["not-registered"]
+
+
+def test_without_a_registration_a_use_is_flagged() -> None:
+    event = decide_report(report("NL003", direction="transfer"), REF, today=TODAY,
+                          registrations=[])
+    assert [f.code for f in event.flags] == ["not-registered"]

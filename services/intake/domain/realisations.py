@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from services.intake.domain.general_licences import check, general_licence
+from services.intake.domain.registrations import Registration, registered
 from services.intake.domain.values import EORI
-from shared.contracts.intake import RealisationReported
+from shared.contracts.intake import Flag, RealisationReported
 from shared.contracts.types import Company, Consignee
 from shared.errors import FieldError, Invalid
 from shared.reference import ReferenceData, valid_dual_use_entry, valid_military_rating
@@ -100,16 +102,24 @@ def realisation_errors(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.
     return errors
 
 
-def decide_report(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.date
-                  ) -> RealisationReported:
-    """The realisation as recorded, with its flags; NotFound or Invalid when it cannot be."""
+def decide_report(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.date,
+                  registrations: Sequence[Registration]) -> RealisationReported:
+    """The realisation as recorded, with its flags; NotFound or Invalid when it cannot be.
+
+    `registrations` are the exporter's registrations for the licence.
+    """
     licence = general_licence(ref, cmd.code)
     errors = realisation_errors(cmd, ref, today=today)
     if errors:
         raise Invalid(errors=errors)
     on = realisation_check_date(cmd.period, today, cmd.used_on)
-    flags = check(ref, licence, direction=cmd.direction, country=cmd.country,
-                  destination=cmd.destination, origin=cmd.origin, ratings=cmd.ratings, on=on)
+    flags = []
+    if not registered(registrations, on):
+        flags.append(Flag(code="not-registered",
+                          text=f"exporter {cmd.exporter.eori} is not registered for {cmd.code} "
+                               f"on {on}"))
+    flags += check(ref, licence, direction=cmd.direction, country=cmd.country,
+                   destination=cmd.destination, origin=cmd.origin, ratings=cmd.ratings, on=on)
     return RealisationReported.model_validate({
         "id": cmd.realisation_id, "code": cmd.code, "regime": licence.regime,
         "exporter": cmd.exporter, "period": cmd.period, "direction": cmd.direction,

@@ -16,10 +16,17 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Row, Select, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.db import applications, classification_requests, licences, realisations
+from services.intake.db import (
+    applications,
+    classification_requests,
+    licences,
+    realisations,
+    registrations,
+)
 from services.intake.db import shipments as shipments_table
 from services.intake.domain.application import Application, Decision
 from services.intake.domain.licences import Licence, Suspension
+from services.intake.domain.registrations import Registration
 from shared.aggregate import Loaded
 from shared.contracts.intake import (
     ApplicationSubmitted,
@@ -28,7 +35,7 @@ from shared.contracts.intake import (
     ShipmentRecorded,
     ShipmentRefused,
 )
-from shared.contracts.types import money_text
+from shared.contracts.types import Company, money_text
 from shared.envelope import canonical_json
 from shared.errors import VersionConflict
 
@@ -257,6 +264,40 @@ async def classification(session: AsyncSession, rid: str) -> dict[str, Any] | No
     row = (await session.execute(select(classification_requests).where(
         classification_requests.c.id == rid))).first()
     return None if row is None else classification_document(row)
+
+
+# -- registrations for general licences -------------------------------------------------------
+
+
+def registration_of(row: Row[Any]) -> Registration:
+    """The registration a row holds."""
+    return Registration(id=row.id, code=row.code,
+                        exporter=Company(name=row.exporter_name, eori=row.exporter_eori),
+                        registered_on=row.registered_on, ended_on=row.ended_on,
+                        end_reason=row.end_reason)
+
+
+async def registrations_of(session: AsyncSession, *, code: str, eori: str
+                           ) -> list[Registration]:
+    """An exporter's registrations for one general licence."""
+    rows = await session.execute(select(registrations).where(
+        registrations.c.code == code, registrations.c.exporter_eori == eori))
+    return [registration_of(row) for row in rows]
+
+
+async def write_registration(session: AsyncSession, registration: Registration, *, new: bool
+                             ) -> None:
+    """The row of a registration as its stream now folds (the running one is unique)."""
+    exporter = registration.exporter
+    assert registration.id is not None and exporter is not None
+    values = {"code": registration.code, "exporter_eori": exporter.eori,
+              "exporter_name": exporter.name, "registered_on": registration.registered_on,
+              "ended_on": registration.ended_on, "end_reason": registration.end_reason}
+    if new:
+        await session.execute(insert(registrations).values(id=registration.id, **values))
+    else:
+        await session.execute(update(registrations).where(
+            registrations.c.id == registration.id).values(**values))
 
 
 def _changed(result: Any) -> int:

@@ -40,7 +40,9 @@ async def report_realisation(
         origin=body.origin,
         recipient=Consignee(name=body.recipient.name, country=body.recipient.country)
         if body.recipient else None)
-    event = decide_report(cmd, ref, today=today())
+    async with runtime.sessions() as session:
+        registrations = await db.registrations_of(session, code=code, eori=cmd.exporter.eori)
+    event = decide_report(cmd, ref, today=today(), registrations=registrations)
     try:
         async with runtime.transaction() as session:
             await db.insert_realisation(session, event, key=key, body_hash=fingerprint)
