@@ -13,6 +13,7 @@ from services.intake.deps import (
     IdempotencyKey,
     OptionalIdempotencyKey,
     ReferenceDep,
+    RegistersDep,
     RuntimeDep,
 )
 from services.intake.handlers import (
@@ -70,10 +71,10 @@ def _repeat(model: type[Any], what: str) -> dict[int | str, dict[str, Any]]:
                          "under another key 409. `service_value_eur` is required for "
                          "brokering; `destination_group` only for global licences.")
 async def submit_application(body: ApplicationIn, response: Response, runtime: RuntimeDep,
-                             ref: ReferenceDep, who: Customs, idempotency_key: IdempotencyKey,
-                             ) -> dict[str, Any]:
+                             ref: ReferenceDep, registers: RegistersDep, who: Customs,
+                             idempotency_key: IdempotencyKey) -> dict[str, Any]:
     """Record an application once per Idempotency-Key."""
-    app, created = await applications.submit_application(runtime, ref, body=body,
+    app, created = await applications.submit_application(runtime, ref, registers, body=body,
                                                          key=idempotency_key, who=who)
     response.status_code = 201 if created else 200
     return application_document(app)
@@ -159,10 +160,11 @@ async def get_licence(licence_number: LicenceNumber, runtime: RuntimeDep, who: C
                          "(NL003..NL006). Idempotency-Key as for applications.")
 async def report_realisation(code: Annotated[str, Path(max_length=10)], body: RealisationIn,
                              response: Response, runtime: RuntimeDep, ref: ReferenceDep,
-                             who: Customs, idempotency_key: IdempotencyKey) -> dict[str, Any]:
+                             registers: RegistersDep, who: Customs,
+                             idempotency_key: IdempotencyKey) -> dict[str, Any]:
     """Record a realisation, flagged when outside the conditions."""
     document, created = await realisations.report_realisation(
-        runtime, ref, code=code, body=body, key=idempotency_key, who=who)
+        runtime, ref, registers, code=code, body=body, key=idempotency_key, who=who)
     response.status_code = 201 if created else 200
     return document
 

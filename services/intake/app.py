@@ -11,6 +11,7 @@ from services.intake.consumers import consumer_spec
 from services.intake.db import metadata
 from services.intake.settings import Settings
 from shared.reference import load_reference
+from shared.reference.registers import load_register
 from shared.service import Runtime, create_service_app
 
 DESCRIPTION = """Customs systems post applications, general-licence realisations, shipments
@@ -31,6 +32,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def wire(runtime: Runtime, app: FastAPI) -> None:
         app.state.reference = load_reference()
+        app.state.registers = {
+            "certified_recipients": load_register("certified_recipients",
+                                                  settings.certified_recipients),
+            "icp_approvals": load_register("icp_approvals", settings.icp_approvals)}
         runtime.add_consumer(consumer_spec())
 
     return create_service_app(

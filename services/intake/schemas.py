@@ -437,6 +437,9 @@ class RealisationOut(_Out):
     used_on: dt.date | None = None
     origin: str | None = None
     recipient: RecipientOut | None = None
+    registers: list[RegisterOut] = Field(
+        default_factory=list, description="the conditions and registers it was judged in, with "
+                                          "the version used")
 
 
 class AnswerOut(_Out):

@@ -119,6 +119,7 @@ def _licence(code: str, spec: Mapping[str, Any]) -> GeneralLicence:
         entry_groups=tuple(spec.get("entry_groups", ())),
         uncertain=bool(spec.get("uncertain", False)),
         note=spec.get("note"),
+        recipient_register=spec.get("recipient_register"),
         valid_from=_date(spec.get("valid_from")),
         valid_until=_date(spec.get("valid_until")),
     )

@@ -108,6 +108,8 @@ class GeneralLicence:
     entry_groups: tuple[str, ...] = ()
     uncertain: bool = False
     note: str | None = None
+    # The register a recipient must be listed in on the day of use (NL004: certified_recipients).
+    recipient_register: str | None = None
     # The first and last day the licence itself exists (NL900 from 2024-12-01); None is open.
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None

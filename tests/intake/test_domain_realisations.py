@@ -17,11 +17,13 @@ from services.intake.domain.realisations import (
 )
 from services.intake.domain.registrations import Registration
 from shared.contracts.intake import RealisationReported, flag_code_of_v1
-from shared.contracts.types import Company
+from shared.contracts.types import Company, Consignee
 from shared.errors import Invalid, NotFound
 from shared.reference import load_reference
+from shared.reference.registers import load_register
 
 REF = load_reference()
+REGISTERS = {name: load_register(name) for name in ("certified_recipients", "icp_approvals")}
 TODAY = dt.date(2026, 1, 15)
 
 
@@ -35,7 +37,7 @@ def registered_since(day: dt.date, code: str, **changes: Any) -> Registration:
 def judge(cmd: ReportRealisation, *registrations: Registration) -> RealisationReported:
     """The realisation decided; its exporter registered since 2000 unless told otherwise."""
     given = registrations or (registered_since(dt.date(2000, 1, 1), cmd.code),)
-    return decide_report(cmd, REF, today=TODAY, registrations=given)
+    return decide_report(cmd, REF, today=TODAY, registrations=given, registers=REGISTERS)
 
 
 def report(code: str = "NL003", **changes: Any) -> ReportRealisation:
@@ -217,5 +219,33 @@ def test_a_use_after_the_registration_ended_is_flagged() -> None:
 
 def test_without_a_registration_a_use_is_flagged() -> None:
     event = decide_report(report("NL003", direction="transfer"), REF, today=TODAY,
-                          registrations=[])
+                          registrations=[], registers=REGISTERS)
     assert [f.code for f in event.flags] == ["not-registered"]
+
+
+@pytest.mark.parametrize(("recipient", "used_on", "flagged"), [
+    (Consignee(name="Nordwerk Wehrtechnik GmbH", country="DE"), dt.date(2024, 6, 1), False),
+    (Consignee(name="NORDWERK  wehrtechnik gmbh", country="DE"), dt.date(2024, 6, 1), False),
+    (Consignee(name="Nordwerk Wehrtechnik GmbH", country="AT"), dt.date(2024, 6, 1), True),
+    (Consignee(name="Vlaanderen Defence Electronics NV", country="BE"), dt.date(2024, 6, 30),
+     False),
+    (Consignee(name="Vlaanderen Defence Electronics NV", country="BE"), dt.date(2024, 7, 1),
+     True),  # certificate withdrawn
+    (Consignee(name="Some Trading Ltd", country="DE"), dt.date(2024, 6, 1), True),
+    (None, dt.date(2024, 6, 1), True),
+])
+def test_nl004_goes_only_to_recipients_certified_on_the_day_of_use(
+    recipient: Consignee | None, used_on: dt.date, flagged: bool,
+) -> None:
+    event = judge(report("NL004", direction="transfer", country="DE", used_on=used_on,
+                         recipient=recipient))
+    assert [f.code for f in event.flags] == (["recipient-not-certified"] if flagged else [])
+    assert ("certified_recipients", "2024.1") in [(r.name, r.version) for r in event.registers]
+    if flagged:
+        assert "certified_recipients 2024.1" in event.flags[0].text
+
+
+def test_the_conditions_version_is_recorded_with_every_realisation() -> None:
+    event = judge(report(direction="transfer"))
+    assert [r.name for r in event.registers] == ["general_licences"]
+    assert event.registers[0].version == REF.sources["general_licences"].version

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.harness import RunningService
+from tests.harness import NatsServer, RunningService, run_service
 from tests.intake.conftest import CUSTOMS, register, stream
 
 CODES = ("NL003", "NL004", "NL006", "NL007", "NL008", "NL009", "NL900", "EU001")
@@ -177,3 +179,37 @@ async def test_a_use_before_registration_is_flagged_and_after_it_not(
     stored = await intake.client.get(f"/v1/general-licences/realisations/{before.json()['id']}",
                                      headers=CUSTOMS)
     assert stored.json()["flag_codes"] == ["not-registered"]
+
+
+async def test_nl004_to_an_uncertified_recipient_is_flagged_naming_the_register(
+    registered: RunningService,
+) -> None:
+    transfer = {"direction": "transfer", "country": "DE", "used_on": "2024-06-01"}
+    certified = await _report(registered, "NL004", _realisation(
+        **transfer, recipient={"name": "Nordwerk Wehrtechnik GmbH", "country": "DE"}))
+    assert certified.json()["flag_codes"] == []
+    other = await _report(registered, "NL004", _realisation(
+        **transfer, recipient={"name": "Unlisted Arms GmbH", "country": "DE"}))
+    doc = other.json()
+    assert doc["flag_codes"] == ["recipient-not-certified"]
+    assert "certified_recipients 2024.1" in doc["flags"][0]
+    assert {"name": "certified_recipients", "version": "2024.1"} in doc["registers"]
+    assert doc["recipient"] == {"name": "Unlisted Arms GmbH", "country": "DE"}
+
+
+async def test_the_office_s_own_register_file_is_read_from_the_setting(
+    nats_server: NatsServer, tmp_path: Path,
+) -> None:
+    office = tmp_path / "certified.json"
+    office.write_text(json.dumps({
+        "source": "the office's copy of CERTEX", "valid_from": "2024-01-01", "version": "2024.7",
+        "entries": [{"name": "Unlisted Arms GmbH", "country": "DE", "from": "2024-05-01"}]}))
+    async with run_service("intake", data_dir=tmp_path, nats_url=nats_server.url,
+                           db=f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}",
+                           certified_recipients=office) as intake:
+        await register(intake, "NL004")
+        doc = (await _report(intake, "NL004", _realisation(
+            direction="transfer", country="DE", used_on="2024-06-01",
+            recipient={"name": "Unlisted Arms GmbH", "country": "DE"}))).json()
+    assert doc["flag_codes"] == []
+    assert {"name": "certified_recipients", "version": "2024.7"} in doc["registers"]

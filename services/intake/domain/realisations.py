@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from services.intake.domain.general_licences import check, general_licence
+from services.intake.domain.prerequisites import Registers, recipient_flags
 from services.intake.domain.registrations import Registration, registered
 from services.intake.domain.values import EORI
 from shared.contracts.intake import Flag, RealisationReported
-from shared.contracts.types import Company, Consignee
+from shared.contracts.types import Company, Consignee, RegisterUsed
 from shared.errors import FieldError, Invalid
 from shared.reference import ReferenceData, valid_dual_use_entry, valid_military_rating
 
@@ -103,10 +104,12 @@ def realisation_errors(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.
 
 
 def decide_report(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.date,
-                  registrations: Sequence[Registration]) -> RealisationReported:
+                  registrations: Sequence[Registration], registers: Registers
+                  ) -> RealisationReported:
     """The realisation as recorded, with its flags; NotFound or Invalid when it cannot be.
 
-    `registrations` are the exporter's registrations for the licence.
+    `registrations` are the exporter's registrations for the licence; `registers` the
+    prerequisites' registers.
     """
     licence = general_licence(ref, cmd.code)
     errors = realisation_errors(cmd, ref, today=today)
@@ -120,10 +123,14 @@ def decide_report(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.date,
                                f"on {on}"))
     flags += check(ref, licence, direction=cmd.direction, country=cmd.country,
                    destination=cmd.destination, origin=cmd.origin, ratings=cmd.ratings, on=on)
+    recipient, consulted = recipient_flags(licence, cmd.recipient, registers, on=on)
+    flags += recipient
+    conditions = RegisterUsed(name="general_licences",
+                              version=ref.sources["general_licences"].version)
     return RealisationReported.model_validate({
         "id": cmd.realisation_id, "code": cmd.code, "regime": licence.regime,
         "exporter": cmd.exporter, "period": cmd.period, "direction": cmd.direction,
         "country": cmd.country, "destination": cmd.destination, "value_eur": cmd.value_eur,
         "ratings": list(cmd.ratings), "flagged": bool(flags), "flags": flags,
         "checked_on": on, "used_on": cmd.used_on, "origin": cmd.origin,
-        "recipient": cmd.recipient})
+        "recipient": cmd.recipient, "registers": [conditions, *consulted]})

@@ -208,7 +208,7 @@ def realisation_with_key(key: str) -> Select[Any]:
 
 def realisation_document(event: RealisationReported) -> dict[str, Any]:
     """A realisation as customs reads it: its flags' sentences, and their codes beside them."""
-    data = event.model_dump(mode="json", exclude={"registers"})
+    data = event.model_dump(mode="json")
     return {**data, "flags": [flag.text for flag in event.flags],
             "flag_codes": [flag.code for flag in event.flags]}
 

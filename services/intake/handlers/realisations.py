@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy.exc import IntegrityError
 
 from services.intake.domain.general_licences import general_licence
+from services.intake.domain.prerequisites import Registers
 from services.intake.domain.realisations import ReportRealisation, decide_report
 from services.intake.domain.values import money
 from services.intake.handlers import db
@@ -22,8 +23,8 @@ from shared.service import Runtime
 
 
 async def report_realisation(
-    runtime: Runtime, ref: ReferenceData, *, code: str, body: RealisationIn, key: str,
-    who: Principal,
+    runtime: Runtime, ref: ReferenceData, registers: Registers, *, code: str,
+    body: RealisationIn, key: str, who: Principal,
 ) -> tuple[dict[str, Any], bool]:
     """Record a realisation once per idempotency key; returns (document, created)."""
     general_licence(ref, code)  # an unknown code is not found, whatever the body says
@@ -42,7 +43,8 @@ async def report_realisation(
         if body.recipient else None)
     async with runtime.sessions() as session:
         registrations = await db.registrations_of(session, code=code, eori=cmd.exporter.eori)
-    event = decide_report(cmd, ref, today=today(), registrations=registrations)
+    event = decide_report(cmd, ref, today=today(), registrations=registrations,
+                          registers=registers)
     try:
         async with runtime.transaction() as session:
             await db.insert_realisation(session, event, key=key, body_hash=fingerprint)
