@@ -57,6 +57,8 @@ licences = Table(
     Column("suspensions", Text, nullable=False),
     Column("document", Text, nullable=False),
     Column("version", Integer, nullable=False),
+    # The exporter, when LicenceIssued named it (catch-all requirements on it apply).
+    Column("exporter_eori", String(17), nullable=True),
 )
 
 shipments = Table(
@@ -106,4 +108,17 @@ registrations = Table(
     Index("ix_registrations_exporter", "exporter_eori", "registered_on", "id"),
     Index("uq_registrations_running", "code", "exporter_eori", unique=True,
           sqlite_where=text("ended_on IS NULL"), postgresql_where=text("ended_on IS NULL")),
+)
+
+# Catch-all requirements assessment imposed, as their streams fold: intake flags realisations
+# and refuses shipments they cover.
+catch_all_requirements = Table(
+    "catch_all_requirements",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("exporter_eori", String(17), nullable=False, index=True),
+    Column("destination", String(2), nullable=True),
+    Column("ground", String(40), nullable=False),
+    Column("imposed_on", Date, nullable=False),
+    Column("lifted_on", Date, nullable=True),
 )

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.intake.domain.general_licences import check, general_licence
+from services.intake.domain.catch_all import Requirement, requirement_flags
+from services.intake.domain.general_licences import check, destinations_of, general_licence
 from services.intake.domain.prerequisites import Registers, recipient_flags
 from services.intake.domain.registrations import Registration, registered
 from services.intake.domain.values import EORI
@@ -104,12 +105,12 @@ def realisation_errors(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.
 
 
 def decide_report(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.date,
-                  registrations: Sequence[Registration], registers: Registers
-                  ) -> RealisationReported:
+                  registrations: Sequence[Registration], registers: Registers,
+                  requirements: Sequence[Requirement] = ()) -> RealisationReported:
     """The realisation as recorded, with its flags; NotFound or Invalid when it cannot be.
 
     `registrations` are the exporter's registrations for the licence; `registers` the
-    prerequisites' registers.
+    prerequisites' registers; `requirements` the catch-all requirements on the exporter.
     """
     licence = general_licence(ref, cmd.code)
     errors = realisation_errors(cmd, ref, today=today)
@@ -125,6 +126,9 @@ def decide_report(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.date,
                    destination=cmd.destination, origin=cmd.origin, ratings=cmd.ratings, on=on)
     recipient, consulted = recipient_flags(licence, cmd.recipient, registers, on=on)
     flags += recipient
+    destinations = destinations_of(licence, country=cmd.country, destination=cmd.destination)
+    flags += requirement_flags(requirements, eori=cmd.exporter.eori, destinations=destinations,
+                               on=on)
     conditions = RegisterUsed(name="general_licences",
                               version=ref.sources["general_licences"].version)
     return RealisationReported.model_validate({

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.db import (
     applications,
+    catch_all_requirements,
     classification_requests,
     licences,
     realisations,
@@ -25,6 +26,7 @@ from services.intake.db import (
 )
 from services.intake.db import shipments as shipments_table
 from services.intake.domain.application import Application, Decision
+from services.intake.domain.catch_all import Requirement
 from services.intake.domain.licences import Licence, Suspension
 from services.intake.domain.registrations import Registration
 from shared.aggregate import Loaded
@@ -113,7 +115,7 @@ def licence_of(row: Row[Any]) -> Licence:
                                      dt.date.fromisoformat(end) if end else None)
                           for start, end in json.loads(row.suspensions)),
         superseded_by=row.superseded_by, superseded_on=row.superseded_on,
-        terms=json.loads(row.document))
+        terms=json.loads(row.document), exporter_eori=row.exporter_eori)
 
 
 def _licence_values(licence: Licence) -> dict[str, Any]:
@@ -128,6 +130,7 @@ def _licence_values(licence: Licence) -> dict[str, Any]:
         "suspensions": json.dumps([[s.start.isoformat(), s.end.isoformat() if s.end else None]
                                    for s in licence.suspensions]),
         "document": canonical_json(dict(licence.terms)),
+        "exporter_eori": licence.exporter_eori,
     }
 
 
@@ -298,6 +301,42 @@ async def write_registration(session: AsyncSession, registration: Registration, 
     else:
         await session.execute(update(registrations).where(
             registrations.c.id == registration.id).values(**values))
+
+
+# -- catch-all requirements --------------------------------------------------------------------
+
+
+def _requirement_of(row: Row[Any]) -> Requirement:
+    return Requirement(id=row.id, exporter_eori=row.exporter_eori, destination=row.destination,
+                       ground=row.ground, imposed_on=row.imposed_on, lifted_on=row.lifted_on)
+
+
+async def requirements_on(session: AsyncSession, eori: str) -> list[Requirement]:
+    """The catch-all requirements ever imposed on an exporter."""
+    rows = await session.execute(select(catch_all_requirements).where(
+        catch_all_requirements.c.exporter_eori == eori))
+    return [_requirement_of(row) for row in rows]
+
+
+async def load_requirement(session: AsyncSession, rid: str) -> Requirement | None:
+    """One catch-all requirement, or None when intake has not seen it imposed."""
+    row = (await session.execute(select(catch_all_requirements).where(
+        catch_all_requirements.c.id == rid))).first()
+    return None if row is None else _requirement_of(row)
+
+
+async def write_requirement(session: AsyncSession, requirement: Requirement, *, new: bool
+                            ) -> None:
+    """The row of a catch-all requirement as its events fold."""
+    values = {"exporter_eori": requirement.exporter_eori,
+              "destination": requirement.destination, "ground": requirement.ground,
+              "imposed_on": requirement.imposed_on, "lifted_on": requirement.lifted_on}
+    if new:
+        await session.execute(insert(catch_all_requirements).values(id=requirement.id,
+                                                                    **values))
+    else:
+        await session.execute(update(catch_all_requirements).where(
+            catch_all_requirements.c.id == requirement.id).values(**values))
 
 
 def _changed(result: Any) -> int:

@@ -43,8 +43,9 @@ async def report_realisation(
         if body.recipient else None)
     async with runtime.sessions() as session:
         registrations = await db.registrations_of(session, code=code, eori=cmd.exporter.eori)
+        requirements = await db.requirements_on(session, cmd.exporter.eori)
     event = decide_report(cmd, ref, today=today(), registrations=registrations,
-                          registers=registers)
+                          registers=registers, requirements=requirements)
     try:
         async with runtime.transaction() as session:
             await db.insert_realisation(session, event, key=key, body_hash=fingerprint)

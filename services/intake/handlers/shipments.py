@@ -66,7 +66,9 @@ async def _record(runtime: Runtime, ref: ReferenceData, cmd: RecordShipment, fin
         if loaded is None:
             raise NotFound(f"no licence {cmd.licence_number} is known to intake",
                            code="unknown-licence")
-        event = decide_shipment(loaded.state, cmd, ref)
+        exporter = loaded.state.exporter_eori
+        requirements = await db.requirements_on(session, exporter) if exporter else []
+        event = decide_shipment(loaded.state, cmd, ref, requirements=requirements)
         if isinstance(event, ShipmentRecorded):
             await db.save_licence(session, evolve(loaded.state, event, on=cmd.shipped_on),
                                   version=loaded.version)
