@@ -17,6 +17,8 @@ from shared.reference.model import (
     DatedList,
     Embargo,
     GeneralLicence,
+    GoodsSanction,
+    NationalEntry,
     SourceInfo,
 )
 from shared.reference.ratings import (
@@ -34,6 +36,8 @@ __all__ = [
     "DatedList",
     "Embargo",
     "GeneralLicence",
+    "GoodsSanction",
+    "NationalEntry",
     "ReferenceData",
     "ReferenceDataError",
     "SourceInfo",

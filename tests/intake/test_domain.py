@@ -176,3 +176,19 @@ def test_an_active_licence_expires_after_its_last_valid_day() -> None:
     assert licence.status_on(D(2026, 1, 1)) == "expired"
     suspended = evolve(licence, _change(LicenceSuspended), on=D(2025, 1, 1))
     assert suspended.status_on(D(2026, 1, 1)) == "suspended"
+
+
+def test_a_shipment_of_a_banned_item_to_russia_is_refused_naming_the_regulation() -> None:
+    dual_use = replace(LICENCE, regime="dual_use", destinations=("RU",),
+                       valid_from=dt.date(2021, 1, 1),
+                       terms={"goods": [{"description": "frequency changers", "rating": "3A001",
+                                         "quantity": 5, "value_eur": "400.00",
+                                         "complete_system": False, "annex": None}]})
+    cmd = RecordShipment(licence_number="NL-1", declaration_ref="D2",
+                         shipped_on=dt.date(2024, 7, 1), country="RU", quantity=1,
+                         value_eur=Decimal("1.00"))
+    refused = decide_shipment(dual_use, cmd, REF)
+    assert isinstance(refused, ShipmentRefused) and refused.reason_code == "sanctions"
+    assert refused.cited == "Council Regulation (EU) No 833/2014, art. 2"
+    early = replace(cmd, shipped_on=dt.date(2022, 2, 24))
+    assert not isinstance(decide_shipment(dual_use, early, REF), ShipmentRefused)

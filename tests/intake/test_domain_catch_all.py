@@ -84,3 +84,4 @@ def test_a_shipment_of_the_exporter_to_the_country_is_refused_citing_it() -> Non
     unknown = replace(LICENCE, exporter_eori=None)
     assert not isinstance(decide_shipment(unknown, cmd, REF, requirements=[requirement()]),
                           ShipmentRefused)
+

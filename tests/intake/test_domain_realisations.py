@@ -247,5 +247,24 @@ def test_nl004_goes_only_to_recipients_certified_on_the_day_of_use(
 
 def test_the_conditions_version_is_recorded_with_every_realisation() -> None:
     event = judge(report(direction="transfer"))
-    assert [r.name for r in event.registers] == ["general_licences"]
-    assert event.registers[0].version == REF.sources["general_licences"].version
+    assert [(r.name, r.version) for r in event.registers] == [
+        ("general_licences", REF.sources["general_licences"].version),
+        ("goods_sanctions", REF.sources["goods_sanctions"].version)]
+
+
+def test_a_banned_item_to_russia_is_flagged_naming_the_regulation() -> None:
+    event = judge(report("EU001", country="RU", ratings=("3A001", "ML5"),
+                         used_on=dt.date(2024, 6, 1)))
+    sanctioned = [f for f in event.flags if f.code == "sanctioned-goods"]
+    assert [f.cited for f in sanctioned] == ["Council Regulation (EU) No 833/2014, art. 2"]
+    assert "3A001" in sanctioned[0].text and "goods sanctions 2024.1" in sanctioned[0].text
+
+
+def test_a_ban_counts_from_its_day_and_for_its_destination_only() -> None:
+    before = judge(report("EU001", country="RU", ratings=("3A001",), period="2021",
+                          used_on=dt.date(2021, 6, 1)))
+    assert "sanctioned-goods" not in [f.code for f in before.flags]
+    transit = judge(report("NL008", direction="transit", country="US", destination="IR",
+                           ratings=("9A012",), used_on=dt.date(2024, 6, 1)))
+    assert [f.cited for f in transit.flags if f.code == "sanctioned-goods"] == [
+        "Council Regulation (EU) 2023/1529, art. 2, Annex II"]

@@ -13,6 +13,7 @@ from services.intake.domain.catch_all import Requirement, requirement_flags
 from services.intake.domain.general_licences import check, destinations_of, general_licence
 from services.intake.domain.prerequisites import Registers, recipient_flags
 from services.intake.domain.registrations import Registration, registered
+from services.intake.domain.sanctions import sanction_flags, sanctions_used
 from services.intake.domain.values import EORI
 from shared.contracts.intake import Flag, RealisationReported
 from shared.contracts.types import Company, Consignee, RegisterUsed
@@ -129,6 +130,7 @@ def decide_report(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.date,
     destinations = destinations_of(licence, country=cmd.country, destination=cmd.destination)
     flags += requirement_flags(requirements, eori=cmd.exporter.eori, destinations=destinations,
                                on=on)
+    flags += sanction_flags(ref, ratings=cmd.ratings, destinations=destinations, on=on)
     conditions = RegisterUsed(name="general_licences",
                               version=ref.sources["general_licences"].version)
     return RealisationReported.model_validate({
@@ -137,4 +139,4 @@ def decide_report(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.date,
         "country": cmd.country, "destination": cmd.destination, "value_eur": cmd.value_eur,
         "ratings": list(cmd.ratings), "flagged": bool(flags), "flags": flags,
         "checked_on": on, "used_on": cmd.used_on, "origin": cmd.origin,
-        "recipient": cmd.recipient, "registers": [conditions, *consulted]})
+        "recipient": cmd.recipient, "registers": [conditions, sanctions_used(ref), *consulted]})

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from services.intake.domain.catch_all import Requirement, covering
 from services.intake.domain.licences import Licence
+from services.intake.domain.sanctions import bans, sentence
 from services.intake.domain.values import DESTINATION_GROUPS
 from shared.contracts.intake import ShipmentRecorded, ShipmentRefused
 from shared.contracts.types import money_text
@@ -91,6 +92,10 @@ def judge_shipment(licence: Licence, *, shipped_on: dt.date, country: str, value
             return Refusal("catch_all_requirement",
                            f"{requirement.sentence(country)}: no shipment under licence {n} "
                            "until it is lifted", cited=requirement.id)
+    ratings = [str(line["rating"]) for line in licence.terms.get("goods", ()) if line["rating"]]
+    for sanction, item, _ in bans(ref, items=ratings, destinations=[country], on=shipped_on):
+        return Refusal("sanctions", f"{sentence(ref, sanction, item, country, shipped_on)}: "
+                                    f"licence {n} lists it", cited=sanction.cited)
     if value_eur > licence.value_eur - licence.used_eur:
         return Refusal("value_exceeded",
                        f"the shipment of {money_text(value_eur)} EUR exceeds what is left "
