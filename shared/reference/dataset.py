@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from shared.reference import licences
 from shared.reference.model import (
     DatedList,
     Embargo,
@@ -195,31 +194,3 @@ class ReferenceData:
             return self.general_licences[code]
         except KeyError:
             raise UnknownGeneralLicence(f"unknown general licence: {code!r}") from None
-
-    def check_general_licence(
-        self,
-        code: str,
-        *,
-        direction: str,
-        country: str,
-        destination: str | None = None,
-        ratings: Sequence[str] = (),
-        on: dt.date,
-    ) -> list[str]:
-        """Return flags where a use of general licence `code` is outside its conditions.
-
-        `country` is the destination, or the origin for transit licences whose country role is
-        ``origin`` (NL007, NL008); `destination` is the final destination. Empty list: within.
-        """
-        licence = self.general_licence(code)
-        if direction not in self.directions:
-            raise ValueError(f"unknown direction {direction!r}; expected one of {self.directions}")
-        return licences.check(
-            self,
-            licence,
-            direction=direction,
-            country=country,
-            destination=destination,
-            ratings=ratings,
-            on=on,
-        )

@@ -268,3 +268,51 @@ def test_a_ban_counts_from_its_day_and_for_its_destination_only() -> None:
                            ratings=("9A012",), used_on=dt.date(2024, 6, 1)))
     assert [f.cited for f in transit.flags if f.code == "sanctioned-goods"] == [
         "Council Regulation (EU) 2023/1529, art. 2, Annex II"]
+
+
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("code", "direction", "country", "destination", "ratings", "on", "flagged"),
+    [
+        ("NL008", "transit", "US", "TR", ["ML10c"], D(2024, 6, 1), "TR"),
+        ("NL008", "transit", "US", "DE", ["ML10c"], D(2024, 6, 1), None),
+        ("NL008", "transit", "US", "SE", ["ML10c"], D(2024, 3, 7), None),  # EU member anyway
+        ("NL008", "transit", "US", "IL", ["ML10c"], D(2024, 6, 1), "IL"),
+        ("NL009", "export", "IL", None, ["ML10c"], D(2024, 1, 15), None),
+        ("NL009", "export", "IL", None, ["ML10c"], D(2024, 3, 1), "2024-02-12"),
+        ("NL003", "export", "US", None, ["ML6"], D(2024, 6, 1), "US"),
+        ("NL003", "transfer", "DE", None, ["ML6"], D(2024, 6, 1), None),
+        ("NL003", "transit", "DE", None, ["ML6"], D(2024, 6, 1), "transit"),
+        ("NL003", "transfer", "DE", None, ["3A001"], D(2024, 6, 1), "3A001"),
+        ("EU001", "export", "US", None, ["3A001"], D(2024, 6, 1), None),
+        ("EU001", "export", "CN", None, ["3A001"], D(2024, 6, 1), "CN"),
+        ("EU001", "export", "US", None, ["ML10c"], D(2024, 6, 1), "ML10c"),
+        ("EU001", "export", "US", None, ["0C001"], D(2024, 6, 1), "Annex IV"),
+        ("EU006", "export", "KR", None, ["3A001"], D(2024, 6, 1), "1C350"),
+        ("EU003", "export", "RU", None, ["3A001"], D(2024, 6, 1), "RU"),
+        ("EU007", "export", "IR", None, ["3E001"], D(2024, 6, 1), "embargo"),
+        ("NL007", "transit", "US", "IL", ["ML10c"], D(2024, 6, 1), None),
+        ("NL007", "transit", "US", "IL", ["ML10c"], D(2025, 1, 1), "IL"),
+        ("NL007", "transit", "CN", "DE", ["ML10c"], D(2024, 6, 1), None),
+    ],
+)
+def test_a_general_licence_s_conditions_flag_a_use_outside_them(
+    code: str, direction: str, country: str, destination: str | None, ratings: list[str],
+    on: dt.date, flagged: str | None,
+) -> None:
+    flags = check(REF, REF.general_licence(code), direction=direction, country=country,
+                  destination=destination, origin=None, ratings=ratings, on=on)
+    if flagged is None:
+        assert flags == []
+    else:
+        assert any(flagged in f.text and code in f.text for f in flags), flags
+
+
+def test_nl008_s_turkey_flag_reads_as_an_exclusion() -> None:
+    flags = check(REF, REF.general_licence("NL008"), direction="transit", country="US",
+                  destination="TR", origin=None, ratings=[], on=D(2024, 6, 1))
+    assert [(f.code, f.text) for f in flags] == [
+        ("destination-not-covered",
+         "NL008 does not cover final destination TR (Turkey is excluded)")]
