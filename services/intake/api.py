@@ -15,6 +15,7 @@ from services.intake.deps import (
     ReferenceDep,
     RegistersDep,
     RuntimeDep,
+    SanctionsDep,
 )
 from services.intake.handlers import (
     applications,
@@ -121,11 +122,11 @@ async def withdraw_application(application_id: Id, runtime: RuntimeDep, who: Cus
                          "recorded as "
                          "a ShipmentRefused event on the licence's stream.")
 async def record_shipment(licence_number: LicenceNumber, body: ShipmentIn, response: Response,
-                          runtime: RuntimeDep, ref: ReferenceDep, who: Customs
-                          ) -> dict[str, Any]:
+                          runtime: RuntimeDep, ref: ReferenceDep, sanctions: SanctionsDep,
+                          who: Customs) -> dict[str, Any]:
     """Count a shipment against its licence."""
-    outcome = await shipments.record_shipment(runtime, ref, licence_number=licence_number,
-                                              body=body, who=who)
+    outcome = await shipments.record_shipment(runtime, ref, sanctions,
+                                              licence_number=licence_number, body=body, who=who)
     if isinstance(outcome.event, ShipmentRefused):
         raise Conflict(outcome.event.reason, code="shipment-refused",
                        reason_code=outcome.event.reason_code,
@@ -160,11 +161,12 @@ async def get_licence(licence_number: LicenceNumber, runtime: RuntimeDep, who: C
                          "(NL003..NL006). Idempotency-Key as for applications.")
 async def report_realisation(code: Annotated[str, Path(max_length=10)], body: RealisationIn,
                              response: Response, runtime: RuntimeDep, ref: ReferenceDep,
-                             registers: RegistersDep, who: Customs,
+                             registers: RegistersDep, sanctions: SanctionsDep, who: Customs,
                              idempotency_key: IdempotencyKey) -> dict[str, Any]:
     """Record a realisation, flagged when outside the conditions."""
     document, created = await realisations.report_realisation(
-        runtime, ref, registers, code=code, body=body, key=idempotency_key, who=who)
+        runtime, ref, registers, sanctions, code=code, body=body, key=idempotency_key,
+        who=who)
     response.status_code = 201 if created else 200
     return document
 

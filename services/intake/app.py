@@ -12,6 +12,7 @@ from services.intake.db import metadata
 from services.intake.settings import Settings
 from shared.reference import load_reference
 from shared.reference.registers import load_register
+from shared.reference.sanctions import load_goods_sanctions
 from shared.service import Runtime, create_service_app
 
 DESCRIPTION = """Customs systems post applications, general-licence realisations, shipments
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "certified_recipients": load_register("certified_recipients",
                                                   settings.certified_recipients),
             "icp_approvals": load_register("icp_approvals", settings.icp_approvals)}
+        app.state.sanctions = load_goods_sanctions()
         runtime.add_consumer(consumer_spec())
 
     return create_service_app(

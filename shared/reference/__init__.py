@@ -17,7 +17,6 @@ from shared.reference.model import (
     DatedList,
     Embargo,
     GeneralLicence,
-    GoodsSanction,
     NationalEntry,
     SourceInfo,
 )
@@ -36,7 +35,6 @@ __all__ = [
     "DatedList",
     "Embargo",
     "GeneralLicence",
-    "GoodsSanction",
     "NationalEntry",
     "ReferenceData",
     "ReferenceDataError",

@@ -11,17 +11,11 @@ from shared.reference.model import (
     DatedList,
     Embargo,
     GeneralLicence,
-    GoodsSanction,
     NationalEntry,
     RegimeRule,
     SourceInfo,
 )
-from shared.reference.ratings import (
-    dual_use_family,
-    entry_matches,
-    ml_category,
-    valid_dual_use_entry,
-)
+from shared.reference.ratings import dual_use_family, entry_matches, ml_category
 
 _EMBARGO_SEVERITY = ("full", "partial", "osce")
 
@@ -60,7 +54,6 @@ class ReferenceData:
     denial_validity_years: int
     consultation_days: int
     national_entries: tuple[NationalEntry, ...]
-    goods_sanctions: tuple[GoodsSanction, ...]
 
     # -- countries and memberships -------------------------------------------------------------
 
@@ -157,24 +150,6 @@ class ReferenceData:
     def military_category_name(self, rating: str) -> str:
         """Return the name of the ML category of a rating (``ML10c`` -> aircraft, ...)."""
         return self.military_categories[ml_category(rating)]
-
-    def goods_sanctions_on(self, destination: str, item: str, on: dt.date
-                           ) -> list[GoodsSanction]:
-        """The EU restrictive measures in force on `on` that ban exporting `item` (a rating or
-        a CN code) to `destination`; empty when none does."""
-        return [s for s in self.goods_sanctions
-                if s.destination == destination and s.active(on) and self._bans(s, item)]
-
-    def _bans(self, sanction: GoodsSanction, item: str) -> bool:
-        for listed in sanction.items:
-            if listed == "dual_use:*":
-                # Every Annex I item: national x9xx entries are not in Annex I.
-                if valid_dual_use_entry(item) and (
-                        dual_use_family(item)[2] != self.regime_rule.national_digit):
-                    return True
-            elif entry_matches(item, listed):
-                return True
-        return False
 
     def national_entry(self, rating: str, on: dt.date) -> NationalEntry | None:
         """The item of a Dutch national control list a rating falls under on `on` (the item or

@@ -20,7 +20,6 @@ from shared.reference.model import (
     DatedList,
     Embargo,
     GeneralLicence,
-    GoodsSanction,
     NationalEntry,
     RegimeRule,
     SourceInfo,
@@ -39,7 +38,6 @@ FILES = (
     "fast_track",
     "denial_rules",
     "national_measures",
-    "goods_sanctions",
 )
 _PSEUDO_CODES = frozenset({"EU", "EU_NATO_PLUS", "VARIOUS"})  # region-only destination groups
 
@@ -145,13 +143,6 @@ def _national(item: Mapping[str, Any]) -> NationalEntry:
                          until=_date(item.get("until")))
 
 
-def _sanction(item: Mapping[str, Any]) -> GoodsSanction:
-    return GoodsSanction(regulation=item["regulation"], annex=item["annex"],
-                         destination=item["destination"], items=tuple(item["items"]),
-                         since=_date(item.get("from")), until=_date(item.get("until")),
-                         note=item.get("note"), uncertain=bool(item.get("uncertain", False)))
-
-
 def _build(docs: Mapping[str, Any], version: str) -> ReferenceData:
     sources = {
         name: SourceInfo(
@@ -204,7 +195,6 @@ def _build(docs: Mapping[str, Any], version: str) -> ReferenceData:
         denial_validity_years=int(denial["validity_years"]),
         consultation_days=int(denial["consultation_reply_days"]),
         national_entries=tuple(map(_national, docs["national_measures"]["entries"])),
-        goods_sanctions=tuple(map(_sanction, docs["goods_sanctions"]["sanctions"])),
     )
 
 
@@ -215,7 +205,6 @@ def _check_codes(ref: ReferenceData) -> None:
         used += [(name, e.code) for e in group.entries]
     used += [("death_penalty", e.code) for e in ref.death_penalty.entries]
     used += [("embargoes", e.code) for e in ref.embargoes]
-    used += [("goods_sanctions", s.destination) for s in ref.goods_sanctions]
     used += [("regions", c) for c in ref.regions if c not in _PSEUDO_CODES]
     for code, licence in ref.general_licences.items():
         for spec in (licence.destinations, licence.origins):

@@ -136,33 +136,6 @@ class NationalEntry:
 
 
 @dataclass(frozen=True)
-class GoodsSanction:
-    """An EU restrictive measure banning exports of listed goods to a destination.
-
-    `items` are Annex I entries (a listed entry covers its sub-items), CN codes, or
-    ``dual_use:*`` for every item of Annex I of Regulation (EU) 2021/821.
-    """
-
-    regulation: str
-    annex: str
-    destination: str
-    items: tuple[str, ...]
-    since: dt.date | None = None
-    until: dt.date | None = None
-    note: str | None = None
-    uncertain: bool = False
-
-    @property
-    def cited(self) -> str:
-        """The regulation and annex, as a refusal or a flag cites them."""
-        return f"{self.regulation}, {self.annex}"
-
-    def active(self, on: dt.date) -> bool:
-        """Whether the measure is in force on `on`."""
-        return (self.since is None or self.since <= on) and (self.until is None or on < self.until)
-
-
-@dataclass(frozen=True)
 class SourceInfo:
     """Provenance of one data file."""
 

@@ -15,7 +15,7 @@ from services.intake.domain.shipments import RecordShipment, decide_shipment
 from shared.contracts.assessment import CatchAllRequirementImposed, CatchAllRequirementLifted
 from shared.contracts.intake import ShipmentRefused
 from shared.contracts.types import Company
-from tests.intake.test_domain import LICENCE
+from tests.intake.test_domain import LICENCE, SANCTIONS
 from tests.intake.test_domain_realisations import REF, REGISTERS
 
 ACME = Company(name="Acme Optics B.V.", eori="NL999999999")
@@ -43,7 +43,8 @@ def flags(cmd: ReportRealisation, *requirements: Requirement) -> list[tuple[str,
     registered = Registration(id="g1", code=cmd.code, exporter=ACME,
                               registered_on=dt.date(2000, 1, 1))
     event = decide_report(cmd, REF, today=dt.date(2025, 1, 1), registrations=[registered],
-                          registers=REGISTERS, requirements=requirements)
+                          registers=REGISTERS, sanctions=SANCTIONS,
+                          requirements=requirements)
     return [(f.code, f.cited) for f in event.flags]
 
 
@@ -73,15 +74,16 @@ def test_a_shipment_of_the_exporter_to_the_country_is_refused_citing_it() -> Non
     cmd = RecordShipment(licence_number="NL-1", declaration_ref="D1",
                          shipped_on=dt.date(2024, 7, 1), country="NO", quantity=1,
                          value_eur=Decimal("1.00"))
-    refused = decide_shipment(licence, cmd, REF, requirements=[requirement()])
+    refused = decide_shipment(licence, cmd, REF, sanctions=SANCTIONS,
+                              requirements=[requirement()])
     assert isinstance(refused, ShipmentRefused)
     assert (refused.reason_code, refused.cited) == ("catch_all_requirement", "ca-2024-0001")
     assert "ca-2024-0001" in refused.reason
     after = replace(cmd, shipped_on=dt.date(2024, 10, 1))
-    assert not isinstance(decide_shipment(licence, after, REF,
+    assert not isinstance(decide_shipment(licence, after, REF, sanctions=SANCTIONS,
                                           requirements=[requirement(lifted=True)]),
                           ShipmentRefused)
     unknown = replace(LICENCE, exporter_eori=None)
-    assert not isinstance(decide_shipment(unknown, cmd, REF, requirements=[requirement()]),
-                          ShipmentRefused)
+    assert not isinstance(decide_shipment(unknown, cmd, REF, sanctions=SANCTIONS,
+                                          requirements=[requirement()]), ShipmentRefused)
 

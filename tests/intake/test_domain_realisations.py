@@ -21,9 +21,11 @@ from shared.contracts.types import Company, Consignee
 from shared.errors import Invalid, NotFound
 from shared.reference import load_reference
 from shared.reference.registers import load_register
+from shared.reference.sanctions import load_goods_sanctions
 
 REF = load_reference()
 REGISTERS = {name: load_register(name) for name in ("certified_recipients", "icp_approvals")}
+SANCTIONS = load_goods_sanctions()
 TODAY = dt.date(2026, 1, 15)
 
 
@@ -37,7 +39,8 @@ def registered_since(day: dt.date, code: str, **changes: Any) -> Registration:
 def judge(cmd: ReportRealisation, *registrations: Registration) -> RealisationReported:
     """The realisation decided; its exporter registered since 2000 unless told otherwise."""
     given = registrations or (registered_since(dt.date(2000, 1, 1), cmd.code),)
-    return decide_report(cmd, REF, today=TODAY, registrations=given, registers=REGISTERS)
+    return decide_report(cmd, REF, today=TODAY, registrations=given, registers=REGISTERS,
+                         sanctions=SANCTIONS)
 
 
 def report(code: str = "NL003", **changes: Any) -> ReportRealisation:
@@ -219,7 +222,7 @@ def test_a_use_after_the_registration_ended_is_flagged() -> None:
 
 def test_without_a_registration_a_use_is_flagged() -> None:
     event = decide_report(report("NL003", direction="transfer"), REF, today=TODAY,
-                          registrations=[], registers=REGISTERS)
+                          registrations=[], registers=REGISTERS, sanctions=SANCTIONS)
     assert [f.code for f in event.flags] == ["not-registered"]
 
 
@@ -249,7 +252,7 @@ def test_the_conditions_version_is_recorded_with_every_realisation() -> None:
     event = judge(report(direction="transfer"))
     assert [(r.name, r.version) for r in event.registers] == [
         ("general_licences", REF.sources["general_licences"].version),
-        ("goods_sanctions", REF.sources["goods_sanctions"].version)]
+        ("goods_sanctions", SANCTIONS.version)]
 
 
 def test_a_banned_item_to_russia_is_flagged_naming_the_regulation() -> None:
@@ -261,13 +264,14 @@ def test_a_banned_item_to_russia_is_flagged_naming_the_regulation() -> None:
 
 
 def test_a_ban_counts_from_its_day_and_for_its_destination_only() -> None:
-    before = judge(report("EU001", country="RU", ratings=("3A001",), period="2021",
-                          used_on=dt.date(2021, 6, 1)))
+    before = judge(report("EU001", country="RU", ratings=("3A001",), period="2014",
+                          used_on=dt.date(2014, 7, 31)))
     assert "sanctioned-goods" not in [f.code for f in before.flags]
     transit = judge(report("NL008", direction="transit", country="US", destination="IR",
                            ratings=("9A012",), used_on=dt.date(2024, 6, 1)))
     assert [f.cited for f in transit.flags if f.code == "sanctioned-goods"] == [
-        "Council Regulation (EU) 2023/1529, art. 2, Annex II"]
+        "Council Regulation (EU) No 267/2012, Annex II",
+        "Council Regulation (EU) 2023/1529, Annex II"]
 
 
 D = dt.date

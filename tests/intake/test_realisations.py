@@ -152,7 +152,7 @@ async def test_uses_outside_the_record_s_conditions_are_flagged_with_their_code(
     events = await stream(registered, doc["id"])
     assert events[0].version == 2 and events[0].payload["used_on"] == "2024-03-01"
     assert events[0].payload["flags"] == [{"code": "licence-not-valid-on-date",
-                                           "text": doc["flags"][0]}]
+                                           "text": doc["flags"][0], "cited": None}]
     assert await _flag_codes(registered, "NL900", country="US", ratings=["3B904"],
                              used_on="2024-06-15") == ["licence-not-valid-on-date"]
     assert await _flag_codes(registered, "NL007", direction="transit", country="BR",

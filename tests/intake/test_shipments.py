@@ -208,7 +208,7 @@ async def test_a_shipment_of_a_banned_item_to_russia_is_refused_naming_the_regul
     goods = [{"description": "frequency changers", "rating": "3A001", "quantity": 5,
               "value_eur": "1000.00", "complete_system": False, "annex": None}]
     number, app_id = await _licence(intake, assessment, destinations=["RU"], regime="dual_use",
-                                    valid_from="2021-01-01", goods=goods)
+                                    valid_from="2014-01-01", goods=goods)
     response = await _ship(intake, number, _shipment("RU-1", country="RU",
                                                      shipped_on="2024-07-01"))
     assert response.status_code == 409
@@ -218,5 +218,5 @@ async def test_a_shipment_of_a_banned_item_to_russia_is_refused_naming_the_regul
     refusal = [e.payload for e in await stream(intake, app_id) if e.type == "ShipmentRefused"]
     assert refusal[-1]["cited"] == "Council Regulation (EU) No 833/2014, art. 2"
     before = await _ship(intake, number, _shipment("RU-0", country="RU",
-                                                   shipped_on="2022-02-24"))
+                                                   shipped_on="2014-07-31"))
     assert before.status_code == 201

@@ -19,6 +19,7 @@ from shared.contracts.intake import Flag, RealisationReported
 from shared.contracts.types import Company, Consignee, RegisterUsed
 from shared.errors import FieldError, Invalid
 from shared.reference import ReferenceData, valid_dual_use_entry, valid_military_rating
+from shared.reference.sanctions import GoodsSanctions
 
 PERIOD = re.compile(r"^(?P<year>\d{4})(?:-Q(?P<quarter>[1-4]))?$")
 
@@ -107,11 +108,13 @@ def realisation_errors(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.
 
 def decide_report(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.date,
                   registrations: Sequence[Registration], registers: Registers,
-                  requirements: Sequence[Requirement] = ()) -> RealisationReported:
+                  sanctions: GoodsSanctions, requirements: Sequence[Requirement] = ()
+                  ) -> RealisationReported:
     """The realisation as recorded, with its flags; NotFound or Invalid when it cannot be.
 
     `registrations` are the exporter's registrations for the licence; `registers` the
-    prerequisites' registers; `requirements` the catch-all requirements on the exporter.
+    prerequisites' registers; `sanctions` the goods sanctions; `requirements` the catch-all
+    requirements on the exporter.
     """
     licence = general_licence(ref, cmd.code)
     errors = realisation_errors(cmd, ref, today=today)
@@ -130,7 +133,7 @@ def decide_report(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.date,
     destinations = destinations_of(licence, country=cmd.country, destination=cmd.destination)
     flags += requirement_flags(requirements, eori=cmd.exporter.eori, destinations=destinations,
                                on=on)
-    flags += sanction_flags(ref, ratings=cmd.ratings, destinations=destinations, on=on)
+    flags += sanction_flags(sanctions, ratings=cmd.ratings, destinations=destinations, on=on)
     conditions = RegisterUsed(name="general_licences",
                               version=ref.sources["general_licences"].version)
     return RealisationReported.model_validate({
@@ -139,4 +142,5 @@ def decide_report(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.date,
         "country": cmd.country, "destination": cmd.destination, "value_eur": cmd.value_eur,
         "ratings": list(cmd.ratings), "flagged": bool(flags), "flags": flags,
         "checked_on": on, "used_on": cmd.used_on, "origin": cmd.origin,
-        "recipient": cmd.recipient, "registers": [conditions, sanctions_used(ref), *consulted]})
+        "recipient": cmd.recipient,
+        "registers": [conditions, sanctions_used(sanctions), *consulted]})

@@ -10,12 +10,13 @@ from decimal import Decimal
 
 from services.intake.domain.catch_all import Requirement, covering
 from services.intake.domain.licences import Licence
-from services.intake.domain.sanctions import bans, sentence
+from services.intake.domain.sanctions import bans, cited, sentence
 from services.intake.domain.values import DESTINATION_GROUPS
 from shared.contracts.intake import ShipmentRecorded, ShipmentRefused
 from shared.contracts.types import money_text
 from shared.errors import FieldError, Invalid
 from shared.reference import ReferenceData
+from shared.reference.sanctions import GoodsSanctions
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,12 @@ def covers(licence: Licence, country: str, on: dt.date, ref: ReferenceData) -> b
 
 
 def judge_shipment(licence: Licence, *, shipped_on: dt.date, country: str, value_eur: Decimal,
-                   ref: ReferenceData, requirements: Iterable[Requirement] = ()
-                   ) -> Refusal | None:
+                   ref: ReferenceData, sanctions: GoodsSanctions,
+                   requirements: Iterable[Requirement] = ()) -> Refusal | None:
     """Whether a shipment fits its licence; the first reason it does not, else None.
 
-    `requirements` are the catch-all requirements on the licence's exporter.
+    `sanctions` are the goods sanctions, `requirements` the catch-all requirements on the
+    licence's exporter.
     """
     n = licence.number
     if licence.revoked_on is not None and shipped_on >= licence.revoked_on:
@@ -93,9 +95,10 @@ def judge_shipment(licence: Licence, *, shipped_on: dt.date, country: str, value
                            f"{requirement.sentence(country)}: no shipment under licence {n} "
                            "until it is lifted", cited=requirement.id)
     ratings = [str(line["rating"]) for line in licence.terms.get("goods", ()) if line["rating"]]
-    for sanction, item, _ in bans(ref, items=ratings, destinations=[country], on=shipped_on):
-        return Refusal("sanctions", f"{sentence(ref, sanction, item, country, shipped_on)}: "
-                                    f"licence {n} lists it", cited=sanction.cited)
+    for ban, rating, _ in bans(sanctions, ratings=ratings, destinations=[country],
+                               on=shipped_on):
+        return Refusal("sanctions", f"{sentence(sanctions, ban, rating, country, shipped_on)}"
+                                    f"; licence {n} lists it", cited=cited(ban))
     if value_eur > licence.value_eur - licence.used_eur:
         return Refusal("value_exceeded",
                        f"the shipment of {money_text(value_eur)} EUR exceeds what is left "
@@ -105,7 +108,7 @@ def judge_shipment(licence: Licence, *, shipped_on: dt.date, country: str, value
 
 
 def decide_shipment(licence: Licence, cmd: RecordShipment, ref: ReferenceData, *,
-                    requirements: Iterable[Requirement] = ()
+                    sanctions: GoodsSanctions, requirements: Iterable[Requirement] = ()
                     ) -> ShipmentRecorded | ShipmentRefused:
     """The shipment counted against its licence, or its refusal with the reason."""
     fields = {"licence_number": licence.number, "application_id": licence.application_id,
@@ -113,7 +116,8 @@ def decide_shipment(licence: Licence, cmd: RecordShipment, ref: ReferenceData, *
               "country": cmd.country, "quantity": cmd.quantity, "value_eur": cmd.value_eur,
               "regime": licence.regime}
     refusal = judge_shipment(licence, shipped_on=cmd.shipped_on, country=cmd.country,
-                             value_eur=cmd.value_eur, ref=ref, requirements=requirements)
+                             value_eur=cmd.value_eur, ref=ref, sanctions=sanctions,
+                             requirements=requirements)
     if refusal is None:
         return ShipmentRecorded.model_validate(fields)
     return ShipmentRefused.model_validate({**fields, "reason": refusal.reason,

@@ -19,12 +19,13 @@ from shared.auth import Principal
 from shared.clock import today
 from shared.contracts.types import Company, Consignee
 from shared.reference import ReferenceData
+from shared.reference.sanctions import GoodsSanctions
 from shared.service import Runtime
 
 
 async def report_realisation(
-    runtime: Runtime, ref: ReferenceData, registers: Registers, *, code: str,
-    body: RealisationIn, key: str, who: Principal,
+    runtime: Runtime, ref: ReferenceData, registers: Registers, sanctions: GoodsSanctions, *,
+    code: str, body: RealisationIn, key: str, who: Principal,
 ) -> tuple[dict[str, Any], bool]:
     """Record a realisation once per idempotency key; returns (document, created)."""
     general_licence(ref, code)  # an unknown code is not found, whatever the body says
@@ -45,7 +46,8 @@ async def report_realisation(
         registrations = await db.registrations_of(session, code=code, eori=cmd.exporter.eori)
         requirements = await db.requirements_on(session, cmd.exporter.eori)
     event = decide_report(cmd, ref, today=today(), registrations=registrations,
-                          registers=registers, requirements=requirements)
+                          registers=registers, sanctions=sanctions,
+                          requirements=requirements)
     try:
         async with runtime.transaction() as session:
             await db.insert_realisation(session, event, key=key, body_hash=fingerprint)
