@@ -7,6 +7,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Query, Response
 
 from services.intake import queries
+from services.intake.answers import (
+    ApplicationOut,
+    ClassificationOut,
+    LicenceOut,
+    RealisationOut,
+    RegistrationOut,
+    RegistrationPage,
+    ShipmentOut,
+    application_document,
+    licence_document,
+    registration_document,
+    shipment_document,
+)
 from services.intake.deps import (
     CaseReader,
     Customs,
@@ -26,23 +39,12 @@ from services.intake.handlers import (
 )
 from services.intake.schemas import (
     ApplicationIn,
-    ApplicationOut,
     ClassificationIn,
-    ClassificationOut,
-    LicenceOut,
     RealisationIn,
-    RealisationOut,
     RegistrationEndIn,
     RegistrationIn,
-    RegistrationOut,
-    RegistrationPage,
     ShipmentIn,
-    ShipmentOut,
     WithdrawalIn,
-    application_document,
-    licence_document,
-    registration_document,
-    shipment_document,
 )
 from shared.clock import today
 from shared.contracts.intake import ShipmentRefused
