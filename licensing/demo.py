@@ -242,7 +242,14 @@ class Driver:
             body: dict[str, Any] = {"outcome": "deny" if deny else "approve",
                                     "note": "demo decision", "decided_at": decided.isoformat()}
             if deny:
-                body["criteria"] = sorted(self.rng.sample((1, 2, 3, 4, 6, 7), 2))
+                criteria = sorted(self.rng.sample((1, 2, 3, 4, 6, 7), 2))
+                # Anti-torture goods are refused on their annex's ground, not on criteria.
+                if app["regime"] == "anti_torture":
+                    annexes = {g.get("annex") for g in app["goods"]}
+                    body["grounds"] = ["annex-iv-capital-punishment" if "IV" in annexes
+                                       else "annex-iii-torture"]
+                else:
+                    body["criteria"] = criteria
             app["_decided_on"] = decided.date()
             # Assessment learns of screening results and consultation outcomes from the
             # log: a 409 may pass, so retry a while.

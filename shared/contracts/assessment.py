@@ -94,6 +94,8 @@ class DestinationPolicy(Value):
     accelerated: bool
     parliament: Literal["fast_track", "periodic_letters"]
     source: str
+    # The version of the destination policies file it was read from.
+    version: str | None = None
 
 
 class SanctionsHit(Value):
