@@ -158,10 +158,15 @@ def flag_code_of_v1(text: str) -> str:
 
 
 class Flag(Value):
-    """Why a realisation lies outside its general licence: a stable code and a sentence."""
+    """Why a realisation lies outside its general licence: a stable code and a sentence.
+
+    `cited` names the decision or measure a flag rests on beyond the licence's conditions: a
+    catch-all requirement's id, or the regulation and annex of a sanction on goods.
+    """
 
     code: str
     text: str
+    cited: str | None = None
 
 
 @event("RealisationReported", version=2)
