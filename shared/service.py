@@ -35,19 +35,23 @@ class Runtime:
     """What a running service holds: engine, sessions, store, bus, relay and consumers."""
 
     def __init__(self, settings: ServiceSettings, metadata: MetaData) -> None:
+        from shared.personal.vault import Vault
         from shared.relay import OutboxRelay
 
         self.settings = settings
         self.metadata = metadata
         self.engine = make_engine(settings.database_url)
         self.sessions = make_sessionmaker(self.engine)
-        self.store = EventStore(metadata, settings.service)
         self.bus = Bus(settings.nats_url, settings.nats_stream, name=settings.service,
                        replicas=settings.nats_replicas)
+        # Personal fields: sealed with keys in a store of their own (shared.personal).
+        self.vault = Vault.for_service(settings, self.bus)
+        self.store = EventStore(metadata, settings.service, vault=self.vault)
         self.committer = GroupCommitter(self.sessions,
                                         sqlite=settings.database_url.startswith("sqlite"))
         self.relay = OutboxRelay(self.sessions, metadata, self.bus, batch=settings.relay_batch,
-                                 transaction=self.committer.transaction)
+                                 transaction=self.committer.transaction,
+                                 before_publish=self.vault.keys.push)
         self.consumers: list[Consumer] = []
         self._tasks: list[asyncio.Task[Any]] = []
 
@@ -76,10 +80,12 @@ class Runtime:
         self._tasks.append(task)
 
     async def start(self) -> None:
-        """Connect to NATS in the background and start the relay and consumers."""
+        """Prepare the key store, connect to NATS in the background, start relay and consumers."""
+        await self.vault.start()
         self.bus.start()
         self.spawn(self.relay.run(), "outbox-relay")
         for consumer in self.consumers:
+            consumer.vault = self.vault
             self.spawn(consumer.run(), f"consumer-{consumer.spec.name}")
 
     async def stop(self) -> None:
@@ -97,6 +103,7 @@ class Runtime:
             log.error("background task %s did not stop", task.get_name())
         await self.bus.close()
         await self.engine.dispose()
+        await self.vault.close()
 
     async def dead_letter_count(self) -> int:
         """How many messages this service could not handle."""
