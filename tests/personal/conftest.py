@@ -41,9 +41,10 @@ async def personal_runtime(tmp_path: Path) -> AsyncIterator[MakeRuntime]:
 
     async def make(nats_url: str, name: str, **overrides: object) -> Runtime:
         metadata = make_metadata()
-        settings = ServiceSettings(service=name, data_dir=tmp_path, nats_url=nats_url,
-                                   db=f"sqlite:///{tmp_path / (name + '.db')}",
-                                   subject_pepper=PEPPER, **overrides)
+        settings = ServiceSettings(**{"service": name, "data_dir": tmp_path,
+                                      "nats_url": nats_url, "subject_pepper": PEPPER,
+                                      "db": f"sqlite:///{tmp_path / (name + '.db')}",
+                                      **overrides})
         runtime = Runtime(settings, metadata)
         async with runtime.engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
