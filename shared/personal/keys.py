@@ -192,24 +192,44 @@ class KeyStore:
         return {subject: _aware(at) for subject, at in rows}
 
     async def erase(self, subject: str, ground: str, at: datetime) -> list[str]:
-        """Delete every key of a subject held here, record the erasure, queue the purges.
-
-        Returns the ids of this service's own keys that were deleted.
-        """
+        """Delete every key of a subject held here (made up to `at`), record the erasure,
+        queue the purges. Returns the ids of this service's own keys that were deleted."""
+        made = subject_keys.c.subject == subject, subject_keys.c.created_at <= at
         async with self.sessions() as session, session.begin():
             own = list((await session.execute(
-                select(subject_keys.c.key_id).where(subject_keys.c.source == self.source,
-                                                    subject_keys.c.subject == subject)
+                select(subject_keys.c.key_id).where(subject_keys.c.source == self.source, *made)
                 .order_by(subject_keys.c.created_at))).scalars())
-            await session.execute(delete(subject_keys).where(subject_keys.c.subject == subject))
+            await session.execute(delete(subject_keys).where(*made))
             await session.execute(delete(key_outbox).where(key_outbox.c.subject == subject,
-                                                           key_outbox.c.op == "put"))
+                                                           key_outbox.c.op == "put",
+                                                           key_outbox.c.key_id.in_(own)))
             if own:
                 await session.execute(insert(key_outbox), [
                     {"op": "purge", "subject": subject, "key_id": key_id} for key_id in own])
             await session.execute(insert(erasures).values(subject=subject, ground=ground,
                                                           erased_at=at))
         return own
+
+    async def reapply(self, recorded: Iterable[tuple[str, str, datetime]]) -> int:
+        """Erase again what the event log says was erased and this store does not know of.
+
+        `recorded` are `(subject, ground, erased at)` from the service's `PersonalDataErased`
+        events. A key store restored from a backup older than an erasure would otherwise
+        bring the erased keys back. Returns how many erasures were done again.
+        """
+        latest: dict[str, tuple[str, datetime]] = {}
+        for subject, ground, at in recorded:
+            if subject not in latest or latest[subject][1] < at:
+                latest[subject] = (ground, at)
+        known = await self.erasures_of(latest)
+        again = [(s, g, at) for s, (g, at) in sorted(latest.items())
+                 if s not in known or known[s] < at]
+        for subject, ground, at in again:
+            await self.erase(subject, ground, at)
+        if again:
+            log.warning("the key store did not know %d erasure(s) the event log records (was it "
+                        "restored from an older backup?); they are done again", len(again))
+        return len(again)
 
     async def pending(self) -> int:
         """How many key changes wait for the bucket."""

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.bus import Bus
 from shared.envelope import Envelope
@@ -51,6 +53,19 @@ class Vault:
     async def start(self) -> None:
         """Prepare the key store."""
         await self.keys.start()
+
+    async def reapply_erasures(self, session: AsyncSession, events: Table) -> int:
+        """Erase again, in the key store, each erasure the service's own events record and
+        the key store does not know (a key store restored from an older backup)."""
+        rows = await session.execute(select(events.c.body)
+                                     .where(events.c.type == "PersonalDataErased"))
+        recorded = []
+        for (body,) in rows:
+            env = Envelope.parse(body)
+            subject, ground = env.payload.get("subject"), env.payload.get("ground")
+            if isinstance(subject, str) and isinstance(ground, str):
+                recorded.append((subject, ground, env.occurred_at))
+        return await self.keys.reapply(recorded)
 
     async def close(self) -> None:
         """Release the key store."""
