@@ -4,9 +4,10 @@
 the hash chain covers the ciphertext and an erasure never touches a stored event. Reading opens
 every sealed value that still has a key: `EventStore.read` (folding an aggregate, own keys
 only), the consumer before it parses (other services' keys, fetched from the bucket once), and
-any view of the log (`open_envelopes`). A value whose key is gone becomes the erased marker,
-which the contracts read as `Erased`: reading never fails on an erased field. An opened
-envelope is for reading only: its `hash` is the hash of its sealed form.
+any view of the log (`open_envelopes`). A value whose key is gone becomes `Erased`, a `str`
+the contracts keep: reading never fails on an erased field, and code that takes the payload as
+plain data sees text where there was text (`[erased]` in JSON). An opened envelope is for
+reading only: its `hash` is the hash of its sealed form.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ class Vault:
 
     async def open_payloads(self, items: Sequence[tuple[str, Any]], *, fetch: bool
                             ) -> list[Any]:
-        """Each `(source, JSON data)` with its sealed values opened, erased ones as markers.
+        """Each `(source, JSON data)` with its sealed values opened, erased ones as `Erased`.
 
         `fetch` lets another service's keys come from the bucket (KeyUnavailable when one is
         not there yet); without it only keys held here open.
@@ -118,7 +119,7 @@ class Vault:
             def open_one(path: str, sealed: dict[str, Any], source: str = source) -> Any:
                 ref = _ref(source, sealed)
                 key = keys.get(ref) if ref is not None else None
-                erased = Erased(ref.subject if ref is not None else None).marker()
+                erased = Erased(ref.subject if ref is not None else None)
                 if key is None:
                     return erased
                 try:

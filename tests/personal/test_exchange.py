@@ -153,6 +153,7 @@ async def test_an_erasure_in_every_service_reaches_the_bucket_the_log_and_every_
     await eventually(lambda: seen(copier))
 
     async def view() -> list[Any]:
+        assert viewer.bus.js is not None
         envelopes = await read_stream(viewer.bus.js, viewer.bus.stream, "c1")
         opened = await viewer.vault.open_envelopes(envelopes)
         names = [REGISTRY.parse(e).payload.person.name  # type: ignore[attr-defined]
@@ -181,6 +182,11 @@ async def test_an_erasure_in_every_service_reaches_the_bucket_the_log_and_every_
             assert (await verify_store(session, runtime.metadata))[1] == []
     names = await view()
     assert len(names) == 2 and all(isinstance(n, Erased) and n.subject == subject for n in names)
+    # The view of the log as JSON (GET /v1/streams/{id}) shows text where the name was.
+    shown = [e.model_dump(mode="json") for e in await viewer.vault.open_envelopes(
+        await read_stream(viewer.bus.js, viewer.bus.stream, "c1"))]
+    assert [e["payload"]["person"]["name"] for e in shown] == ["[erased]", "[erased]"]
+    assert JAN not in json.dumps(shown) and "jan@" not in json.dumps(shown)
     # Every erasure is an event on the subject's stream, without a trace of the person.
     erasures = await eventually(lambda: _erasures(viewer, subject))
     assert [e.source for e in erasures] == ["registrar", "copier"]
