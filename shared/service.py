@@ -82,8 +82,9 @@ class Runtime:
     async def start(self) -> None:
         """Prepare the key store, connect to NATS in the background, start relay and consumers."""
         await self.vault.start()
-        async with self.sessions() as session:
-            await self.vault.reapply_erasures(session, self.metadata.tables["events"])
+        if "events" in self.metadata.tables:  # a service that records events
+            async with self.sessions() as session:
+                await self.vault.reapply_erasures(session, self.metadata.tables["events"])
         self.bus.start()
         self.spawn(self.relay.run(), "outbox-relay")
         for consumer in self.consumers:

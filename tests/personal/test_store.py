@@ -22,7 +22,7 @@ from shared.contracts.intake import _APPLICATION, ApplicationSubmitted
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.store_tables import add_store_tables, append_only_statements
 from shared.envelope import SYSTEM, Actor
-from shared.eventstore import EventStore, NewEvent, verify_store
+from shared.eventstore import EventStore, verify_store
 from shared.personal.erased import Erased
 from shared.personal.erasure import Holding, RetentionNotOver, due, erase
 from shared.personal.keys import KeyStore
@@ -111,16 +111,6 @@ async def test_personal_fields_are_sealed_before_the_event_is_hashed(service: Se
         assert (await verify_store(session, service.metadata)) == (1, [])
     [read] = await service.read("c1")
     assert read == registered(subjects)  # opened on reading, as it was appended
-
-
-async def test_the_older_form_of_append_is_sealed_too(service: Service,
-                                                      subjects: Subjects) -> None:
-    data = registered(subjects).model_dump(mode="json")
-    async with service.sessions() as session, session.begin():
-        await service.store.append(session, "c1", [NewEvent("PersonRegistered", data)],
-                                   actor=SYSTEM)
-    assert JAN not in (await service.bodies())[0]
-    assert (await service.read("c1")) == [registered(subjects)]
 
 
 async def test_after_erasure_every_chain_is_intact_and_the_person_reads_as_erased(
