@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import nats
@@ -26,8 +26,13 @@ class OutboxRelay:
         self, sessions: async_sessionmaker[AsyncSession], metadata: MetaData, bus: Bus,
         *, batch: int = 256,
         transaction: Callable[[], AbstractAsyncContextManager[AsyncSession]] | None = None,
+        before_publish: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.sessions = sessions
+        # Runs after a batch is read and before it is published: the key store pushes the
+        # data keys of personal fields (committed before the events sealed with them), so a
+        # consumer never receives an event whose key is not in the bucket yet.
+        self.before_publish = before_publish
         # Deleting published rows is a write: a service passes its group committer here, so
         # on SQLite the relay never contends with commands for the write lock (a contended
         # lock is waited out by SQLite's busy handler in sleeps of up to 100 ms).
@@ -89,6 +94,8 @@ class OutboxRelay:
                     .limit(self.batch)
                 )
             ).all()
+        if self.before_publish is not None:
+            await self.before_publish()
         if not rows:
             return 0
         js = self.bus.js

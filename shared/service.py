@@ -50,6 +50,7 @@ class Runtime:
     """
 
     def __init__(self, settings: ServiceSettings, metadata: MetaData) -> None:
+        from shared.personal.vault import Vault
         from shared.relay import OutboxRelay
 
         self.settings = settings
@@ -58,16 +59,19 @@ class Runtime:
         self.sessions = make_sessionmaker(self.engine)
         self.bus = Bus(settings.nats_url, settings.nats_stream, name=settings.service,
                        replicas=settings.nats_replicas)
+        # Personal fields: sealed with keys in a store of their own (shared.personal).
+        self.vault = Vault.for_service(settings, self.bus)
         self.committer = GroupCommitter(self.sessions,
                                         sqlite=settings.database_url.startswith("sqlite"))
         self.records_events = "events" in metadata.tables
         self._store: EventStore | None = None
         self._relay: OutboxRelay | None = None
         if self.records_events:
-            self._store = EventStore(metadata, settings.service)
+            self._store = EventStore(metadata, settings.service, vault=self.vault)
             self._relay = OutboxRelay(self.sessions, metadata, self.bus,
                                       batch=settings.relay_batch,
-                                      transaction=self.committer.transaction)
+                                      transaction=self.committer.transaction,
+                                      before_publish=self.vault.keys.push)
         self.consumers: list[Consumer] = []
         self._tasks: list[asyncio.Task[Any]] = []
 
@@ -115,11 +119,16 @@ class Runtime:
         self._tasks.append(task)
 
     async def start(self) -> None:
-        """Connect to NATS in the background and start the relay and consumers."""
+        """Prepare the key store, connect to NATS in the background, start relay and consumers."""
+        await self.vault.start()
+        if "events" in self.metadata.tables:  # a service that records events
+            async with self.sessions() as session:
+                await self.vault.reapply_erasures(session, self.metadata.tables["events"])
         self.bus.start()
         if self._relay is not None:
             self.spawn(self._relay.run(), "outbox-relay")
         for consumer in self.consumers:
+            consumer.vault = self.vault
             self.spawn(consumer.run(), f"consumer-{consumer.spec.name}")
 
     async def stop(self) -> None:
@@ -137,6 +146,7 @@ class Runtime:
             log.error("background task %s did not stop", task.get_name())
         await self.bus.close()
         await self.engine.dispose()
+        await self.vault.close()
 
     async def dead_letter_count(self) -> int:
         """How many messages this service could not handle."""

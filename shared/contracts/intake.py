@@ -16,6 +16,7 @@ from shared.contracts.types import (
     GoodsLine,
     Instant,
     Money,
+    PersonalDataErasedFacts,
     Procedure,
     Regime,
     RegisterUsed,
@@ -259,3 +260,9 @@ class GeneralLicenceRegistrationEnded(Payload):
     exporter_eori: str
     ended_on: Day
     reason: str
+
+
+@event("PersonalDataErased")
+class PersonalDataErased(PersonalDataErasedFacts):
+    """A data subject's personal data was erased in intake: the keys it was sealed with are
+    deleted, so every personal field of the subject reads as erased. No personal data in it."""
