@@ -21,6 +21,7 @@ What is compared, black-box over HTTP (and the event log itself, read from JetSt
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -162,9 +163,12 @@ async def reconcile(system: System, result: LoadResult) -> Reconciliation:
 
     async with system.client("reporting", "reporter", "admin", timeout=30.0) as reporting:
         for app_id, app in accepted.items():
-            response = await reporting.get(f"/v1/streams/{app_id}")
-            events = response.json()["events"] if response.status_code == 200 else []
-            _check_lifecycle(rec, app_id, app.outcome, events)
+            response = await _get_retrying(reporting, f"/v1/streams/{app_id}")
+            if response.status_code != 200:
+                rec.lose(app_id, f"its lifecycle answered {response.status_code} "
+                         f"{response.text[:200]}")
+                continue
+            _check_lifecycle(rec, app_id, app.outcome, response.json()["events"])
         year = result.applications[0].body["received_at"][:4] if result.applications else "2024"
         report = (await reporting.get(f"/v1/reports/annual/{year}")).raise_for_status().json()
     summary = report["military"]["summary"][0]
@@ -204,6 +208,22 @@ def _check_lifecycle(rec: Reconciliation, app_id: str, outcome: str,
     twice = [i for i, n in ids.items() if n > 1]
     if twice:
         rec.double(app_id, f"event ids twice in its lifecycle: {twice[:3]}")
+
+
+async def _get_retrying(client: httpx.AsyncClient, path: str, *, attempts: int = 10
+                        ) -> httpx.Response:
+    """GET, again after a 503 (the service said: not now) or a connection error."""
+    for attempt in range(attempts):
+        try:
+            response = await client.get(path)
+        except httpx.TransportError:
+            if attempt == attempts - 1:
+                raise
+        else:
+            if response.status_code != 503 or attempt == attempts - 1:
+                return response
+        await asyncio.sleep(0.5)
+    raise AssertionError("unreachable")
 
 
 async def _all_pages(client: httpx.AsyncClient, path: str,
