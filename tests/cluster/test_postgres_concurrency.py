@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import nats
 import pytest
@@ -27,9 +28,19 @@ from shared.envelope import SYSTEM, Envelope
 from shared.eventlog import read_subject
 from shared.eventstore import ConcurrencyConflict, EventStore, NewEvent
 from shared.relay import OutboxRelay
-from shared.testing import NatsServer, create_postgres_database, eventually, postgres_url
+from shared.settings import async_db_url
+from tests.support.system import NatsCluster, postgres_databases, postgres_url, wait_for
 
 pytestmark = pytest.mark.postgres
+
+
+# Intake's event with the smallest payload: the store is what is under test, not the event.
+EVENT = "ApplicationWithdrawn"
+
+
+def event(note: str) -> NewEvent:
+    """An event that intake's contract accepts."""
+    return NewEvent(EVENT, {"application_id": "a-1", "reason": note})
 
 
 @dataclass
@@ -48,19 +59,19 @@ async def store() -> AsyncIterator[Store]:
     base = postgres_url()
     if base is None:
         pytest.skip("set LICENSING_TEST_POSTGRES_URL to run the PostgreSQL concurrency tests")
-    url, drop = await create_postgres_database(base)
-    metadata = MetaData()
-    add_store_tables(metadata)
-    engine = make_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
-            for statement in append_only_statements("postgresql"):
-                await conn.execute(text(statement))
-        yield Store(engine, make_sessionmaker(engine), metadata, EventStore(metadata, "test"))
-    finally:
-        await engine.dispose()
-        await drop()
+    async with postgres_databases(base, ["store"]) as urls:
+        metadata = MetaData()
+        add_store_tables(metadata)
+        engine = make_engine(async_db_url(urls["store"]))
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(metadata.create_all)
+                for statement in append_only_statements("postgresql"):
+                    await conn.execute(text(statement))
+            yield Store(engine, make_sessionmaker(engine), metadata,
+                        EventStore(metadata, "intake"))
+        finally:
+            await engine.dispose()
 
 
 async def waiting_on_a_lock(store: Store) -> bool:
@@ -76,27 +87,29 @@ async def waiting_on_a_lock(store: Store) -> bool:
 async def test_two_appends_racing_on_one_stream_one_wins_the_other_conflicts(
         store: Store, expected: int | None) -> None:
     async with store.sessions() as session, session.begin():
-        await store.events.append(session, "s", [NewEvent("Opened")], actor=SYSTEM)
+        await store.events.append(session, "s", [event("Opened")], actor=SYSTEM)
     # Both read the stream at version 1 before either commits: the second one's insert of
     # version 2 waits on the first one's, and fails once the first commits.
     async with store.sessions() as first:
         await first.begin()
-        await store.events.append(first, "s", [NewEvent("First")], actor=SYSTEM,
+        await store.events.append(first, "s", [event("First")], actor=SYSTEM,
                                   expected_version=expected)
 
         async def second() -> None:
             async with store.sessions() as session, session.begin():
-                await store.events.append(session, "s", [NewEvent("Second")], actor=SYSTEM,
+                await store.events.append(session, "s", [event("Second")], actor=SYSTEM,
                                           expected_version=expected)
 
         racing = asyncio.create_task(second())
-        await eventually(lambda: waiting_on_a_lock(store))
+        await wait_for(lambda: waiting_on_a_lock(store), timeout=10,
+                       what="the second append to wait on the first one's row")
         await first.commit()
     with pytest.raises(ConcurrencyConflict):
         await racing
     async with store.sessions() as session:
         stream = await store.events.read(session, "s")
-    assert [(e.stream_version, e.type) for e in stream] == [(1, "Opened"), (2, "First")]
+    assert [(e.stream_version, e.payload["reason"]) for e in stream] == [(1, "Opened"),
+                                                                         (2, "First")]
     assert stream[1].prev_hash == stream[0].hash
 
 
@@ -104,27 +117,37 @@ async def test_two_appends_racing_to_open_one_stream_one_wins_the_other_conflict
         store: Store) -> None:
     async with store.sessions() as first:
         await first.begin()
-        await store.events.append(first, "new", [NewEvent("Opened")], actor=SYSTEM,
+        await store.events.append(first, "new", [event("Opened")], actor=SYSTEM,
                                   expected_version=0)
 
         async def second() -> None:
             async with store.sessions() as session, session.begin():
-                await store.events.append(session, "new", [NewEvent("AlsoOpened")],
+                await store.events.append(session, "new", [event("AlsoOpened")],
                                           actor=SYSTEM, expected_version=0)
 
         racing = asyncio.create_task(second())
-        await eventually(lambda: waiting_on_a_lock(store))
+        await wait_for(lambda: waiting_on_a_lock(store), timeout=10,
+                       what="the second append to wait on the first one's row")
         await first.commit()
     with pytest.raises(ConcurrencyConflict):
         await racing
     async with store.sessions() as session:
-        assert [e.type for e in await store.events.read(session, "new")] == ["Opened"]
+        opened = await store.events.read(session, "new")
+    assert [e.payload["reason"] for e in opened] == ["Opened"]
 
 
 @pytest.fixture
-async def bus(nats_server: NatsServer) -> AsyncIterator[Bus]:
-    """A connected bus on a nats-server of the test's own."""
-    connection = Bus(nats_server.url, "LICENSING", name="relay-test")
+def nats_node(tmp_path: Path) -> Iterator[NatsCluster]:
+    """A nats-server of the test's own."""
+    server = NatsCluster(tmp_path / "nats", nodes=1).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def bus(nats_node: NatsCluster) -> AsyncIterator[Bus]:
+    """A connected bus on it."""
+    connection = Bus(nats_node.urls, "LICENSING", name="relay-test")
     connection.start()
     assert await connection.wait_connected(timeout=15)
     yield connection
@@ -141,13 +164,13 @@ async def logged(url: str) -> list[Envelope]:
 
 
 async def test_the_relay_publishes_a_transaction_that_commits_after_a_later_one_was_published(
-        store: Store, bus: Bus, nats_server: NatsServer) -> None:
+        store: Store, bus: Bus, nats_node: NatsCluster) -> None:
     late = store.sessions()
     await late.begin()
     # The late transaction takes outbox id 1 and stays open.
-    [slow] = await store.events.append(late, "slow", [NewEvent("Slow")], actor=SYSTEM)
+    [slow] = await store.events.append(late, "slow", [event("Slow")], actor=SYSTEM)
     async with store.sessions() as session, session.begin():
-        [fast] = await store.events.append(session, "fast", [NewEvent("Fast")], actor=SYSTEM)
+        [fast] = await store.events.append(session, "fast", [event("Fast")], actor=SYSTEM)
 
     @asynccontextmanager
     async def commit_late_then_clean_up() -> AsyncIterator[AsyncSession]:
@@ -166,11 +189,11 @@ async def test_the_relay_publishes_a_transaction_that_commits_after_a_later_one_
         pass
     assert await relay.pending() == 0
     # Both published once, in the order they committed.
-    assert [e.event_id for e in await logged(nats_server.url)] == [fast.event_id, slow.event_id]
+    assert [e.event_id for e in await logged(nats_node.urls)] == [fast.event_id, slow.event_id]
 
 
 async def test_the_relay_publishes_every_event_of_concurrent_writers_once_in_stream_order(
-        store: Store, bus: Bus, nats_server: NatsServer) -> None:
+        store: Store, bus: Bus, nats_node: NatsCluster) -> None:
     relay = OutboxRelay(store.sessions, store.metadata, bus, batch=16)
     rng = random.Random(13)
     writers, appends = 8, 20
@@ -178,7 +201,7 @@ async def test_the_relay_publishes_every_event_of_concurrent_writers_once_in_str
     async def writer(w: int) -> None:
         for n in range(appends):
             async with store.sessions() as session, session.begin():
-                await store.events.append(session, f"w{w}", [NewEvent("Wrote", {"n": n})],
+                await store.events.append(session, f"w{w}", [event(f"write {n}")],
                                           actor=SYSTEM)
                 # Commit a little later, so ids commit out of order across writers.
                 await asyncio.sleep(rng.random() * 0.01)
@@ -187,7 +210,7 @@ async def test_the_relay_publishes_every_event_of_concurrent_writers_once_in_str
     relaying = asyncio.create_task(relay.run())
     try:
         await asyncio.gather(*(writer(w) for w in range(writers)))
-        await eventually(lambda: _drained(relay), timeout=30)
+        await wait_for(lambda: _drained(relay), timeout=30, what="the outbox to drain")
     finally:
         relaying.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -195,7 +218,7 @@ async def test_the_relay_publishes_every_event_of_concurrent_writers_once_in_str
     async with store.sessions() as session:
         recorded = (await session.execute(
             select(func.count()).select_from(store.metadata.tables["events"]))).scalar_one()
-    published = await logged(nats_server.url)
+    published = await logged(nats_node.urls)
     assert recorded == writers * appends
     assert len({e.event_id for e in published}) == len(published) == recorded
     for w in range(writers):

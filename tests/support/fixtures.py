@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.testing import postgres_url
-from tests.support.system import System, postgres_databases, running_system
+from tests.support.system import System, postgres_databases, postgres_url, running_system
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

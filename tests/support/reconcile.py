@@ -138,8 +138,9 @@ async def reconcile(system: System, result: LoadResult) -> Reconciliation:
             rec.lose(app_id, f"case {case.get('status')}/{case.get('outcome')}, not {want}")
 
     async with system.client("intake", "customs", timeout=30.0) as intake:
+        answers = await _get_each(intake, {i: f"/v1/applications/{i}" for i in accepted})
         for app_id, app in accepted.items():
-            response = await intake.get(f"/v1/applications/{app_id}")
+            response = answers[app_id]
             doc = response.json() if response.status_code == 200 else {}
             want = "approved" if app.outcome == "approve" else "denied"
             if doc.get("status") != want:
@@ -162,8 +163,9 @@ async def reconcile(system: System, result: LoadResult) -> Reconciliation:
         rec.denials_registered += min(denied_for[app_id], 1)
 
     async with system.client("reporting", "reporter", "admin", timeout=30.0) as reporting:
+        answers = await _get_each(reporting, {i: f"/v1/streams/{i}" for i in accepted})
         for app_id, app in accepted.items():
-            response = await _get_retrying(reporting, f"/v1/streams/{app_id}")
+            response = answers[app_id]
             if response.status_code != 200:
                 rec.lose(app_id, f"its lifecycle answered {response.status_code} "
                          f"{response.text[:200]}")
@@ -224,6 +226,19 @@ async def _get_retrying(client: httpx.AsyncClient, path: str, *, attempts: int =
                 return response
         await asyncio.sleep(0.5)
     raise AssertionError("unreachable")
+
+
+async def _get_each(client: httpx.AsyncClient, paths: dict[str, str], *,
+                    concurrency: int = 8) -> dict[str, httpx.Response]:
+    """GET each path (a few at a time, retrying 503s): the answers by key."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(path: str) -> httpx.Response:
+        async with gate:
+            return await _get_retrying(client, path)
+
+    answers = await asyncio.gather(*(one(p) for p in paths.values()))
+    return dict(zip(paths, answers, strict=True))
 
 
 async def _all_pages(client: httpx.AsyncClient, path: str,

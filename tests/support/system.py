@@ -29,7 +29,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+import uuid
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,10 +42,12 @@ from nats.js.errors import NotFoundError
 
 from licensing.nats_server import free_port, nats_server_binary, wait_for_port
 from shared.auth import issue_token
-from shared.testing import TEST_SECRET, create_postgres_database
 
 SERVICES = ("intake", "assessment", "denials", "reporting")
 STREAM = "LICENSING"
+POSTGRES_ENV = "LICENSING_TEST_POSTGRES_URL"
+# The HS256 secret of the system under test (long enough for any environment setting).
+SECRET = "system-test-secret-" + "s" * 40
 PR_SET_PDEATHSIG = 1
 METRIC = re.compile(r"^(licensing_[a-z_]+)(?:\{([^}]*)\})? (\S+)$")
 
@@ -251,23 +254,33 @@ class NatsCluster:
         """The nodes running and not paused."""
         return [n for n in self.nodes if n.running and not n.paused]
 
-    async def start(self, timeout: float = 30.0) -> NatsCluster:
-        """Start every node and wait until the cluster has elected its meta leader."""
+    def start(self, timeout: float = 30.0) -> NatsCluster:
+        """Start (or restart) every node; returns once the cluster has a JetStream meta leader.
+
+        Synchronous (it takes a second or two), so that sync tests can use it as well."""
         for node in self.nodes:
-            node.start()
-        await self.wait_formed(timeout)
+            if not node.running:
+                node.start()
+        deadline = time.monotonic() + timeout
+        while not self._formed():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the JetStream cluster did not form within {timeout:.0f}s"
+                                     f":\n{self.nodes[0].log_tail(1500)}")
+            time.sleep(0.1)
         return self
 
-    async def wait_formed(self, timeout: float = 30.0) -> None:
-        """Until every reachable node knows the JetStream meta leader."""
-        async def formed() -> bool:
-            for node in self.reachable():
-                meta = (await node.jsz()).get("meta_cluster") or {}
-                if len(self.nodes) > 1 and not meta.get("leader"):
-                    return False
+    def _formed(self) -> bool:
+        if len(self.nodes) == 1:
             return True
-
-        await wait_for(formed, timeout=timeout, what="the JetStream cluster to form")
+        for node in self.reachable():
+            try:
+                meta = httpx.get(f"http://127.0.0.1:{node.monitor_port}/jsz",
+                                 timeout=2.0).json().get("meta_cluster") or {}
+            except (httpx.HTTPError, ValueError):
+                return False
+            if not meta.get("leader"):
+                return False
+        return True
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[nats.aio.client.Client]:
@@ -402,7 +415,7 @@ class System:
     services: dict[str, ServiceProcess]
     env: dict[str, str]
     databases: dict[str, str] = field(default_factory=dict)
-    secret: str = TEST_SECRET
+    secret: str = SECRET
 
     @property
     def data_dir(self) -> Path:
@@ -465,7 +478,7 @@ def service_env(*, data_dir: Path, nats_url: str, replicas: int, ports: Mapping[
         "LICENSING_DATA_DIR": str(data_dir),
         "LICENSING_NATS_URL": nats_url,
         "LICENSING_NATS_REPLICAS": str(replicas),
-        "LICENSING_JWT_SECRET": TEST_SECRET,
+        "LICENSING_JWT_SECRET": SECRET,
     })
     for name, port in ports.items():
         env[f"LICENSING_{name.upper()}_PORT"] = str(port)
@@ -499,7 +512,7 @@ async def start_system(directory: Path, *, nodes: int = 3, replicas: int | None 
                                                    log_path=directory / "logs" / f"{name}.log")
                               for name in names})
     try:
-        await cluster.start()
+        cluster.start()
         for service in system.services.values():
             service.start()
         await system.wait_ready()
@@ -521,22 +534,50 @@ async def running_system(directory: Path, **options: Any) -> AsyncIterator[Syste
         system.stop()
 
 
+def postgres_url() -> str | None:
+    """The PostgreSQL server system tests may create databases on (LICENSING_TEST_POSTGRES_URL)."""
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+async def _admin(base_url: str, statement: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(base_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
 @asynccontextmanager
 async def postgres_databases(base_url: str, services: Iterable[str] = SERVICES
                              ) -> AsyncIterator[dict[str, str]]:
     """One fresh PostgreSQL database per service on the server of `base_url`, dropped after."""
-    urls: dict[str, str] = {}
-    droppers = []
+    head = base_url.replace("postgresql+asyncpg://", "postgresql://").rpartition("/")[0]
+    urls = {name: f"{head}/lic_{name[:6]}_{uuid.uuid4().hex[:10]}" for name in services}
+    created: list[str] = []
     try:
-        for name in services:
-            url, drop = await create_postgres_database(base_url)
-            urls[name] = url
-            droppers.append(drop)
+        for url in urls.values():
+            name = url.rpartition("/")[2]
+            await _admin(base_url, f'CREATE DATABASE "{name}"')
+            created.append(name)
         yield urls
     finally:
-        for drop in droppers:
+        for name in created:
             with contextlib.suppress(Exception):
-                await drop()
+                await _admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def postgres_databases_sync(base_url: str, services: Iterable[str] = SERVICES
+                            ) -> Iterator[dict[str, str]]:
+    """`postgres_databases` for sync code (no event loop may be running)."""
+    manager = postgres_databases(base_url, services)
+    urls = asyncio.run(manager.__aenter__())
+    try:
+        yield urls
+    finally:
+        asyncio.run(manager.__aexit__(None, None, None))
 
 
 async def wait_for(check: Any, *, timeout: float, what: str, interval: float = 0.2) -> Any:
