@@ -243,6 +243,8 @@ class NatsCluster:
         """Every node's client URL, comma-separated (what LICENSING_NATS_URL takes)."""
         return ",".join(n.url for n in self.nodes)
 
+    url = urls  # the name tests.harness.NatsServer gives it, so either serves a fixture
+
     def node(self, name: str) -> NatsNode:
         """The node of that server name."""
         for node in self.nodes:
@@ -549,12 +551,16 @@ async def _admin(base_url: str, statement: str) -> None:
         await conn.close()
 
 
+def _database_urls(base_url: str, services: Iterable[str]) -> dict[str, str]:
+    head = base_url.replace("postgresql+asyncpg://", "postgresql://").rpartition("/")[0]
+    return {name: f"{head}/lic_{name[:6]}_{uuid.uuid4().hex[:10]}" for name in services}
+
+
 @asynccontextmanager
 async def postgres_databases(base_url: str, services: Iterable[str] = SERVICES
                              ) -> AsyncIterator[dict[str, str]]:
     """One fresh PostgreSQL database per service on the server of `base_url`, dropped after."""
-    head = base_url.replace("postgresql+asyncpg://", "postgresql://").rpartition("/")[0]
-    urls = {name: f"{head}/lic_{name[:6]}_{uuid.uuid4().hex[:10]}" for name in services}
+    urls = _database_urls(base_url, services)
     created: list[str] = []
     try:
         for url in urls.values():
@@ -572,12 +578,18 @@ async def postgres_databases(base_url: str, services: Iterable[str] = SERVICES
 def postgres_databases_sync(base_url: str, services: Iterable[str] = SERVICES
                             ) -> Iterator[dict[str, str]]:
     """`postgres_databases` for sync code (no event loop may be running)."""
-    manager = postgres_databases(base_url, services)
-    urls = asyncio.run(manager.__aenter__())
+    urls = _database_urls(base_url, services)
+    created: list[str] = []
     try:
+        for url in urls.values():
+            name = url.rpartition("/")[2]
+            asyncio.run(_admin(base_url, f'CREATE DATABASE "{name}"'))
+            created.append(name)
         yield urls
     finally:
-        asyncio.run(manager.__aexit__(None, None, None))
+        for name in created:
+            with contextlib.suppress(Exception):
+                asyncio.run(_admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def wait_for(check: Any, *, timeout: float, what: str, interval: float = 0.2) -> Any:
