@@ -49,6 +49,7 @@ class Reconciliation:
     report: dict[str, int] = field(default_factory=dict)
     expected_report: dict[str, int] = field(default_factory=dict)
     stream_messages: int = 0
+    stream_bytes: int = 0
     duplicate_event_ids: int = 0
     lost: dict[str, list[str]] = field(default_factory=dict)
     doubled: dict[str, list[str]] = field(default_factory=dict)
@@ -76,7 +77,8 @@ class Reconciliation:
             f"accepted {self.accepted}, cases {self.cases}, decided {self.decided}, "
             f"licences {self.licences}, denials registered {self.denials_registered}",
             f"report {self.report} (expected {self.expected_report})",
-            f"stream messages {self.stream_messages}, duplicate event ids "
+            f"stream messages {self.stream_messages} ({self.stream_bytes} bytes), duplicate "
+            f"event ids "
             f"{self.duplicate_event_ids}",
             f"lost {len(self.lost)}, doubled {len(self.doubled)}, dead letters "
             f"{self.dead_letters}, verify {'ok' if self.verify_ok else 'FAILED'}",
@@ -184,7 +186,7 @@ async def reconcile(system: System, result: LoadResult) -> Reconciliation:
         elif got > want:
             rec.double("report", f"{key} {got}, expected {want}")
 
-    rec.stream_messages, duplicates = await log_duplicates(system)
+    rec.stream_messages, rec.stream_bytes, duplicates = await log_duplicates(system)
     rec.duplicate_event_ids = len(duplicates)
     for event_id in duplicates:
         rec.double("log", f"event {event_id} in the stream {duplicates[event_id]} times")
@@ -254,8 +256,10 @@ async def _all_pages(client: httpx.AsyncClient, path: str,
             return items
 
 
-async def log_duplicates(system: System, stream: str = STREAM) -> tuple[int, dict[str, int]]:
-    """The stream's message count and every event id (`Nats-Msg-Id`) it holds more than once."""
+async def log_duplicates(system: System, stream: str = STREAM
+                         ) -> tuple[int, int, dict[str, int]]:
+    """The stream's messages and bytes, and every event id (`Nats-Msg-Id`) it holds more than
+    once."""
     seen: Counter[str] = Counter()
     async with system.nats.connect() as nc:
         js = nc.jetstream(timeout=10)
@@ -275,5 +279,6 @@ async def log_duplicates(system: System, stream: str = STREAM) -> tuple[int, dic
                     break
         finally:
             await sub.unsubscribe()
-    return sum(seen.values()), {k: n for k, n in seen.items() if n > 1}
+    return (sum(seen.values()), int(info.state.bytes),
+            {k: n for k, n in seen.items() if n > 1})
 
