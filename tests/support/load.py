@@ -52,6 +52,7 @@ class Application:
     id: str | None = None
     attempts: int = 0
     decided: bool = False
+    given_up: bool = False  # a decision refused for good (recorded in `rejected`)
 
 
 @dataclass
@@ -195,7 +196,7 @@ class Load:
         deadline = time.monotonic() + self.deadline
         gate = asyncio.Semaphore(self.concurrency)
         while time.monotonic() < deadline:
-            undecided = [a for a in self.accepted.values() if not a.decided]
+            undecided = [a for a in self.accepted.values() if not a.decided and not a.given_up]
             if self._posting_done and not undecided:
                 return
             try:
@@ -250,6 +251,6 @@ class Load:
             else:
                 self.rejected[app.n] = (f"decision {response.status_code} "
                                         f"{response.text[:300]}")
-                app.decided = True  # nothing to retry; the reconciliation will tell
+                app.given_up = True
         except httpx.TransportError as exc:
             self.retries[f"decision {type(exc).__name__}"] += 1
