@@ -92,29 +92,41 @@ class Reconciliation:
 
 
 async def settle(system: System, timeout: float = 120.0, *, quiet_polls: int = 2) -> float:
-    """Until every outbox is empty and every consumer has nothing pending or unacked, seen
-    `quiet_polls` times in a row; the seconds it took."""
+    """Until every service's outbox is empty and every durable consumer of the stream has
+    nothing pending or unacknowledged, seen `quiet_polls` times in a row; the seconds it took."""
     started = time.monotonic()
     calm = 0
 
     async def settled() -> bool:
         nonlocal calm
         try:
-            for service in system.services.values():
-                m = await service.metrics()
-                if (m.get("licensing_outbox_pending", 1) or m.get("licensing_consumer_lag", 0)
-                        or not m.get("licensing_nats_connected")):
-                    calm = 0
-                    return False
-        except httpx.HTTPError:
-            calm = 0
-            return False
-        calm += 1
+            quiet = await outboxes_empty(system) and await consumers_drained(system)
+        except (httpx.HTTPError, nats.errors.Error, TimeoutError, OSError):
+            quiet = False
+        calm = calm + 1 if quiet else 0
         return calm >= quiet_polls
 
     await wait_for(settled, timeout=timeout, what="every outbox and consumer to drain",
                    interval=0.5)
     return time.monotonic() - started
+
+
+async def outboxes_empty(system: System) -> bool:
+    """Whether every service is connected to NATS and has published its whole outbox."""
+    for service in system.services.values():
+        m = await service.metrics()
+        if m.get("licensing_outbox_pending", 1) or not m.get("licensing_nats_connected"):
+            return False
+    return True
+
+
+async def consumers_drained(system: System, stream: str = STREAM) -> bool:
+    """Whether every durable consumer of the stream has been delivered everything and has
+    acknowledged it (a message delivered but not acknowledged comes back after `ack_wait`)."""
+    async with system.nats.connect() as nc:
+        infos = await nc.jetstream(timeout=5).consumers_info(stream)
+    durables = [i for i in infos if i.config.durable_name]
+    return bool(durables) and all(not i.num_pending and not i.num_ack_pending for i in durables)
 
 
 async def reconcile(system: System, result: LoadResult) -> Reconciliation:
