@@ -93,40 +93,53 @@ class Reconciliation:
 
 async def settle(system: System, timeout: float = 120.0, *, quiet_polls: int = 2) -> float:
     """Until every service's outbox is empty and every durable consumer of the stream has
-    nothing pending or unacknowledged, seen `quiet_polls` times in a row; the seconds it took."""
+    nothing pending or unacknowledged, seen `quiet_polls` times in a row; the seconds it took.
+    On timeout the error says what was still waiting."""
     started = time.monotonic()
     calm = 0
+    waiting: list[str] = []
 
     async def settled() -> bool:
-        nonlocal calm
+        nonlocal calm, waiting
         try:
-            quiet = await outboxes_empty(system) and await consumers_drained(system)
-        except (httpx.HTTPError, nats.errors.Error, TimeoutError, OSError):
-            quiet = False
-        calm = calm + 1 if quiet else 0
+            waiting = await outboxes_waiting(system) + await consumers_waiting(system)
+        except (httpx.HTTPError, nats.errors.Error, TimeoutError, OSError) as exc:
+            waiting = [f"no answer ({type(exc).__name__}: {exc})"]
+        calm = 0 if waiting else calm + 1
         return calm >= quiet_polls
 
-    await wait_for(settled, timeout=timeout, what="every outbox and consumer to drain",
-                   interval=0.5)
+    try:
+        await wait_for(settled, timeout=timeout, what="every outbox and consumer to drain",
+                       interval=0.5)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; still waiting: {'; '.join(waiting)}") from None
     return time.monotonic() - started
 
 
-async def outboxes_empty(system: System) -> bool:
-    """Whether every service is connected to NATS and has published its whole outbox."""
-    for service in system.services.values():
+async def outboxes_waiting(system: System) -> list[str]:
+    """Each service not connected to NATS or with events left in its outbox (a service that
+    records no events has no outbox, and no such metric)."""
+    waiting = []
+    for name, service in system.services.items():
         m = await service.metrics()
-        if m.get("licensing_outbox_pending", 1) or not m.get("licensing_nats_connected"):
-            return False
-    return True
+        pending = int(m.get("licensing_outbox_pending", 0))
+        if pending or not m.get("licensing_nats_connected"):
+            waiting.append(f"{name}: outbox {pending}, "
+                           f"{'connected' if m.get('licensing_nats_connected') else 'offline'}")
+    return waiting
 
 
-async def consumers_drained(system: System, stream: str = STREAM) -> bool:
-    """Whether every durable consumer of the stream has been delivered everything and has
-    acknowledged it (a message delivered but not acknowledged comes back after `ack_wait`)."""
+async def consumers_waiting(system: System, stream: str = STREAM) -> list[str]:
+    """Each durable consumer of the stream with messages not yet delivered or not yet
+    acknowledged (one delivered but not acknowledged comes back after `ack_wait`)."""
     async with system.nats.connect() as nc:
         infos = await nc.jetstream(timeout=5).consumers_info(stream)
     durables = [i for i in infos if i.config.durable_name]
-    return bool(durables) and all(not i.num_pending and not i.num_ack_pending for i in durables)
+    if not durables:
+        return ["no durable consumers yet"]
+    return [f"consumer {i.name}: {i.num_pending} pending, {i.num_ack_pending} unacknowledged, "
+            f"{i.num_redelivered} redelivered" for i in durables
+            if i.num_pending or i.num_ack_pending]
 
 
 async def reconcile(system: System, result: LoadResult) -> Reconciliation:
