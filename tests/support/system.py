@@ -131,8 +131,6 @@ class Process:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.kill()
-        # Children of the service (none today) die with the group.
-        self._signal(signal.SIGKILL)
 
     def log_tail(self, chars: int = 3000) -> str:
         """The end of the process's log."""
