@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test test-postgres demo bench lint typecheck verify clean
+.PHONY: up test test-quick test-postgres demo bench lint typecheck verify clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,14 @@ up: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# The PostgreSQL tests alone, on the server named (default: the local one, trust auth).
+test-postgres: $(STAMP)
+	LICENSING_TEST_POSTGRES_URL=$${LICENSING_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} \
+		$(BIN)/python -m pytest -q -m postgres
 
 demo: $(STAMP)
 	rm -rf var/demo && $(BIN)/licensing demo --data-dir var/demo

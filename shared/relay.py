@@ -122,8 +122,11 @@ class OutboxRelay:
                 done.append(row_id)
         finally:
             if done:
+                # Exactly the rows published, never `id <= last`: on PostgreSQL an id is taken
+                # at insert, so a lower id may commit after this batch was read, and a range
+                # delete would remove it unpublished.
                 async with self.transaction() as session:
-                    await session.execute(delete(self.outbox).where(self.outbox.c.id <= done[-1]))
+                    await session.execute(delete(self.outbox).where(self.outbox.c.id.in_(done)))
                 self.published += len(done)
                 self.traces.forget(event_id for _id, event_id, *_ in rows[:len(done)])
         return len(done)

@@ -29,6 +29,7 @@ class System:
     urls: dict[str, str]
     proc: subprocess.Popen[bytes]
     env: dict[str, str] = field(default_factory=dict)
+    backend: str = "sqlite"  # or "postgresql" (then `nats` is a three-node NatsCluster)
     tokens: dict[tuple[tuple[str, ...], str | None, str], str] = field(default_factory=dict)
 
     def token(self, *roles: str, state: str | None = None, sub: str = "e2e") -> str:
@@ -75,13 +76,31 @@ def wait_until(check, *, timeout: float = 15.0, interval: float = 0.1):  # type:
     raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
 
 
-@pytest.fixture
-def system(tmp_path: Path) -> Iterator[System]:
-    """`licensing up` as a real process, with a NATS server the test can stop and restart."""
-    nats = NatsServer(tmp_path / "nats").start()
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def system(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[System]:
+    """`licensing up` as a real process, with NATS the test can stop and restart: one node and
+    SQLite; or, when LICENSING_TEST_POSTGRES_URL names a server, a three-node JetStream cluster
+    (the stream at three replicas) and one PostgreSQL database per service, dropped after."""
+    if request.param == "sqlite":
+        yield from _up(tmp_path, NatsServer(tmp_path / "nats").start(), {}, "sqlite")
+        return
+    from tests.support.system import NatsCluster, postgres_databases_sync, postgres_url
+
+    base = postgres_url()
+    if base is None:
+        pytest.skip("set LICENSING_TEST_POSTGRES_URL to run the system on PostgreSQL")
+    with postgres_databases_sync(base, SERVICES) as databases:
+        settings = {f"LICENSING_{name.upper()}_DB": url for name, url in databases.items()}
+        settings["LICENSING_NATS_REPLICAS"] = "3"
+        yield from _up(tmp_path, NatsCluster(tmp_path / "nats", 3).start(), settings,
+                       "postgresql")
+
+
+def _up(tmp_path: Path, nats: NatsServer, settings: dict[str, str],
+        backend: str) -> Iterator[System]:
     ports = {name: free_port() for name in SERVICES}
     env = {**os.environ, "LICENSING_NATS_URL": nats.url,
-           "LICENSING_DATA_DIR": str(tmp_path / "data")}
+           "LICENSING_DATA_DIR": str(tmp_path / "data"), **settings}
     for name, port in ports.items():
         env[f"LICENSING_{name.upper()}_PORT"] = str(port)
         env[f"LICENSING_{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
@@ -89,7 +108,7 @@ def system(tmp_path: Path) -> Iterator[System]:
     proc = subprocess.Popen([sys.executable, "-m", "licensing", "up", "--data-dir", str(data_dir)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    system = System(data_dir=data_dir, nats=nats, urls=urls, proc=proc, env=env)
+    system = System(data_dir=data_dir, nats=nats, urls=urls, proc=proc, env=env, backend=backend)
     try:
         assert proc.stdout is not None
         said: list[str] = []

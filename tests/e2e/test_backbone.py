@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import subprocess
 import sys
@@ -71,17 +72,35 @@ def test_applications_posted_while_nats_is_down_all_arrive_once(system: System) 
         assert lifecycle(system, application_id).count("ApplicationSubmitted") == 1
 
     verify = subprocess.run([sys.executable, "-m", "licensing", "verify", "--data-dir",
-                             str(system.data_dir)], capture_output=True, text=True)
+                             str(system.data_dir)], capture_output=True, text=True,
+                            env=system.env)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "intake: 100 streams intact" in verify.stdout
 
     # An event edited by hand in intake's database is found and named.
     tampered = ids[17]
-    with sqlite3.connect(system.data_dir / "intake.db") as db:
-        db.execute("DROP TRIGGER events_no_update")
-        db.execute("UPDATE events SET body = replace(body, 'NO', 'SE') "
-                   "WHERE stream_id = ? AND stream_version = 1", (tampered,))
+    edit = ("UPDATE events SET body = replace(body, 'NO', 'SE') "
+            "WHERE stream_id = $1 AND stream_version = 1")
+    if system.backend == "postgresql":
+        asyncio.run(_execute(system.env["LICENSING_INTAKE_DB"],
+                             "DROP TRIGGER events_no_change ON events", edit, tampered))
+    else:
+        with sqlite3.connect(system.data_dir / "intake.db") as db:
+            db.execute("DROP TRIGGER events_no_update")
+            db.execute(edit.replace("$1", "?"), (tampered,))
     verify = subprocess.run([sys.executable, "-m", "licensing", "verify", "--data-dir",
-                             str(system.data_dir)], capture_output=True, text=True)
+                             str(system.data_dir)], capture_output=True, text=True,
+                            env=system.env)
     assert verify.returncode == 1
     assert f"stream {tampered} version 1" in verify.stdout
+
+
+async def _execute(url: str, ddl: str, statement: str, *args: object) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(ddl)
+        await conn.execute(statement, *args)
+    finally:
+        await conn.close()
