@@ -5,24 +5,41 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-SERVICES = ("intake", "assessment", "denials", "reporting")
+from licensing.helptext import ParagraphHelp
+from licensing.settings import cli_settings
+from shared.auth import ROLES
+from shared.topology import DEFAULT_PORTS, NATS_DEFAULT_PORT, SERVICES
+
+DATA_DIR_HELP = "the data dir (default: LICENSING_DATA_DIR, else ./var)"
+ROLES_TEXT = ", ".join(ROLES)
+EPILOG = f"""\
+roles a token may carry: {ROLES_TEXT}
+
+where each part listens (the same settings for `licensing up` and every client):
+  {'  '.join(f'{s} {p}' for s, p in DEFAULT_PORTS.items())}  NATS {NATS_DEFAULT_PORT}
+  LICENSING_<SERVICE>_PORT moves a service, LICENSING_<SERVICE>_URL points at one running
+  elsewhere; LICENSING_NATS_PORT / LICENSING_NATS_URL the same for NATS; LICENSING_DATA_DIR
+  (default ./var) holds the databases, logs and the token key; LICENSING_TOKEN is the token
+  clients send.
+
+`licensing COMMAND --help` tells more about each command."""
 
 
-def default_data_dir() -> Path:
-    """LICENSING_DATA_DIR, or ./var."""
-    return Path(os.environ.get("LICENSING_DATA_DIR", "var"))
+def data_dir_of(args: argparse.Namespace) -> Path:
+    """--data-dir when given, else the configured data dir."""
+    given: Path | None = getattr(args, "data_dir", None)
+    return given if given is not None else cli_settings().data_dir
 
 
 def cmd_up(args: argparse.Namespace) -> int:
     """Start NATS and the four services in the foreground."""
     from licensing.up import run_up
 
-    return run_up(args.data_dir)
+    return run_up(data_dir_of(args))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -37,8 +54,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings_module = importlib.import_module(f"services.{args.service}.settings")
     settings = settings_module.Settings()
     app = module.create_app(settings)
-    uvicorn.run(app, host=args.host, port=settings.http_port, log_level=args.log_level,
-                access_log=False, timeout_graceful_shutdown=10)
+    uvicorn.run(app, host=args.host or cli_settings().host, port=settings.http_port,
+                log_level=args.log_level, access_log=False, timeout_graceful_shutdown=10)
     return 0
 
 
@@ -46,7 +63,25 @@ def cmd_token(args: argparse.Namespace) -> int:
     """Print a bearer token the services started with the same data dir accept."""
     from shared.auth import ensure_key, issue_token
 
-    secret = os.environ.get("LICENSING_JWT_SECRET") or ensure_key(args.data_dir)
+    settings = cli_settings()
+    explicit = args.data_dir is not None
+    data_dir = data_dir_of(args)
+    secret = settings.signing_secret(data_dir)
+    if secret is None:
+        # A key made in the wrong directory signs tokens no running service accepts: make one
+        # only where a data dir already is, or where the user pointed.
+        if not explicit and not data_dir.is_dir():
+            print(f"no data dir at {data_dir.resolve()} (LICENSING_DATA_DIR, default ./var), "
+                  "so no key to sign with. Run this where `licensing up` runs (the project "
+                  "root), or name the data dir: --data-dir DIR", file=sys.stderr)
+            return 2
+        secret = ensure_key(data_dir)
+        print(f"made a new signing key at {(data_dir / 'jwt.key').resolve()}; services started "
+              f"with this data dir accept the token", file=sys.stderr)
+    if "partner" in args.role and not args.state:
+        print("a partner token speaks for a state: add --state CC (e.g. --state DE)",
+              file=sys.stderr)
+        return 2
     try:
         print(issue_token(secret, roles=args.role, sub=args.sub, state=args.state,
                           ttl_seconds=args.ttl))
@@ -60,7 +95,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     """Check the hash chain of every stream of every service."""
     from licensing.verify import verify_all
 
-    return asyncio.run(verify_all(args.data_dir))
+    return asyncio.run(verify_all(data_dir_of(args)))
 
 
 def cmd_status(_args: argparse.Namespace) -> int:
@@ -70,49 +105,79 @@ def cmd_status(_args: argparse.Namespace) -> int:
     return run_status()
 
 
+def positive_seconds(text: str) -> int:
+    """A number of seconds above zero (a token's lifetime)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number of seconds, not {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"a token must live a while: {value} is not above 0")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
-    parser = argparse.ArgumentParser(prog="licensing", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="licensing", description=__doc__, epilog=EPILOG,
+                                     formatter_class=ParagraphHelp)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help_: str,
-            data_dir: bool = True) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_, description=help_)
+            description: str | None = None, data_dir: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=description or help_,
+                           formatter_class=ParagraphHelp)
         if data_dir:
-            p.add_argument("--data-dir", type=Path, default=default_data_dir())
+            p.add_argument("--data-dir", type=Path, default=None, help=DATA_DIR_HELP)
         p.set_defaults(func=func)
         return p
 
-    add("up", cmd_up, "start NATS and the four services on this machine")
-    p = add("serve", cmd_serve, "run one service", data_dir=False)
+    add("up", cmd_up, "start NATS and the four services on this machine",
+        "Start NATS (JetStream under DATA_DIR/nats) and the four services (SQLite under "
+        "DATA_DIR), migrated on start, in the foreground; Ctrl-C or SIGTERM stops all.\n\n"
+        f"Ports: {', '.join(f'{s} {p}' for s, p in DEFAULT_PORTS.items())}, NATS "
+        f"{NATS_DEFAULT_PORT}; LICENSING_<SERVICE>_PORT and LICENSING_NATS_PORT move them, "
+        "LICENSING_NATS_URL uses a running NATS instead, LICENSING_<SERVICE>_DB a PostgreSQL "
+        "URL.")
+    p = add("serve", cmd_serve, "run one service (what `up` starts, and a container runs)",
+            data_dir=False)
     p.add_argument("service", choices=SERVICES)
-    p.add_argument("--host", default=os.environ.get("LICENSING_HOST", "127.0.0.1"))
-    p.add_argument("--log-level", default="info")
-    p = add("token", cmd_token, "print a bearer token")
-    p.add_argument("--role", action="append", required=True)
-    p.add_argument("--state", default=None)
-    p.add_argument("--sub", default="cli")
-    p.add_argument("--ttl", type=int, default=12 * 3600, help="seconds the token is valid")
-    add("verify", cmd_verify, "check every stream's hash chain")
+    p.add_argument("--host", default=None,
+                   help="the address to listen on (default: LICENSING_HOST, else 127.0.0.1)")
+    p.add_argument("--log-level", default="info", help="uvicorn's log level (default: info)")
+    p = add("token", cmd_token, "print a bearer token",
+            "Print a bearer token that the services started with the same data dir accept, "
+            "signed with the data dir's key (or LICENSING_JWT_SECRET). A key is made only in a "
+            "data dir that exists, or in the one --data-dir names.\n\n"
+            f"roles: {ROLES_TEXT}\n"
+            "  customs: intake (applications, shipments, realisations)\n"
+            "  assessor, mfa: assessment cases, licences, notifications; the denials registry\n"
+            "  partner (with --state): the denials registry and consultations of a state\n"
+            "  reporter, admin: reports and lifecycles (admin also rebuilds projections)")
+    p.add_argument("--role", action="append", required=True, choices=ROLES, metavar="ROLE",
+                   help=f"a role the token carries, repeatable; one of {ROLES_TEXT}")
+    p.add_argument("--state", default=None,
+                   help="the state a partner speaks for, an ISO code such as DE (assessor and "
+                        "mfa speak for NL)")
+    p.add_argument("--sub", default="cli", help="who the token names (default: cli)")
+    p.add_argument("--ttl", type=positive_seconds, default=12 * 3600,
+                   help="seconds the token is valid, above 0 (default: 43200, twelve hours)")
+    add("verify", cmd_verify, "check every stream's hash chain",
+        "Recompute every stream's hash chain in every service's database and name the first "
+        "broken link; exits 1 when a chain is broken or a database is missing.")
     add("status", cmd_status, "health, consumer lag and dead letters of every service",
-        data_dir=False)
+        "Health, outbox, consumer lag and dead letters of every service at its URL "
+        "(LICENSING_<SERVICE>_URL, else 127.0.0.1 on LICENSING_<SERVICE>_PORT); exits 1 when "
+        "any is down.", data_dir=False)
     for extra in _extensions():
         extra(sub)
     return parser
 
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
-    """Subcommands defined in their own modules (client, reports, demo)."""
-    found = []
-    for module_name in ("licensing.cases_cli", "licensing.report_cli"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        found.append(module.register)
-    return found
+    """Subcommands defined in their own modules (cases, reports, demo)."""
+    from licensing import cases_cli, report_cli
+
+    return [cases_cli.register, report_cli.register]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 import httpx
 
-from shared.settings import DEFAULT_PORTS
+from licensing.settings import cli_settings
+from shared.topology import SERVICES
 
 METRIC = re.compile(r'^(licensing_[a-z_]+)\{([^}]*)\} (\S+)$')
 
 
-def service_url(name: str) -> str:
-    """LICENSING_<SERVICE>_URL, or the local default port."""
-    return os.environ.get(f"LICENSING_{name.upper()}_URL",
-                          f"http://127.0.0.1:{DEFAULT_PORTS[name]}")
-
-
 def run_status() -> int:
     """Print one line per service; non-zero when any is down or not ready."""
+    topology = cli_settings()
     worst = 0
     print(f"{'service':<11} {'ready':<10} {'nats':<5} {'outbox':>7} {'lag':>7} {'dead':>6}  url")
-    for name in DEFAULT_PORTS:
-        url = service_url(name)
+    for name in SERVICES:
+        url = topology.url(name)
         try:
             ready = httpx.get(f"{url}/ready", timeout=3.0)
             metrics = httpx.get(f"{url}/metrics", timeout=5.0).text

@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 
 from licensing.nats_server import port_is_free, start_nats, wait_for_port
+from licensing.settings import cli_settings
 from shared.auth import ensure_key
-from shared.settings import DEFAULT_PORTS
+from shared.topology import SERVICES, Topology
 
-SERVICES = ("intake", "assessment", "denials", "reporting")
 PR_SET_PDEATHSIG = 1
 
 
@@ -27,21 +27,17 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def service_port(name: str) -> int:
-    """The port a service listens on: LICENSING_<SERVICE>_PORT or the contract's default."""
-    return int(os.environ.get(f"LICENSING_{name.upper()}_PORT", DEFAULT_PORTS[name]))
-
-
 def run_up(data_dir: Path) -> int:
     """Start everything, print the URLs, wait for a signal, stop everything."""
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "logs").mkdir(exist_ok=True)
-    nats_url = os.environ.get("LICENSING_NATS_URL")
-    nats_port = int(os.environ.get("LICENSING_NATS_PORT", "4222"))
-    wanted = {name: service_port(name) for name in SERVICES}
-    taken = [(name, port, f"LICENSING_{name.upper()}_PORT") for name, port in wanted.items()
-             if not port_is_free(port)]
+    topology = cli_settings()
+    nats_url = topology.nats_url
+    nats_port = topology.nats_port
+    wanted = {name: topology.port(name) for name in SERVICES}
+    taken = [(name, port, Topology.setting(name)) for name, port in wanted.items()
+             if not port_is_free(port, topology.host)]
     if not nats_url and not port_is_free(nats_port):
         taken.insert(0, ("NATS", nats_port, "LICENSING_NATS_PORT (or LICENSING_NATS_URL to use "
                                              "a running server)"))
@@ -64,10 +60,11 @@ def run_up(data_dir: Path) -> int:
             nats = start_nats(data_dir / "nats", nats_port, log_file=data_dir / "logs/nats.log",
                               preexec_fn=_die_with_parent)
             children.append(("nats", nats))
-            nats_url = f"nats://127.0.0.1:{nats_port}"
+            nats_url = topology.nats()
+        # The children read the same settings; what `up` decided is handed down explicitly.
         env = {**os.environ, "LICENSING_DATA_DIR": str(data_dir), "LICENSING_NATS_URL": nats_url}
         for name in SERVICES:
-            env.setdefault(f"LICENSING_{name.upper()}_URL", f"http://127.0.0.1:{wanted[name]}")
+            env[Topology.setting(name, "url")] = topology.url(name)
         for name in SERVICES:
             log = open(data_dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - child keeps it
             proc = subprocess.Popen(
@@ -83,8 +80,7 @@ def run_up(data_dir: Path) -> int:
                 return 1
         print(f"NATS        {nats_url}")
         for name in SERVICES:
-            print(f"{name:<11} http://127.0.0.1:{wanted[name]}  "
-                  f"(docs: http://127.0.0.1:{wanted[name]}/docs)")
+            print(f"{name:<11} {topology.url(name)}  (docs: {topology.url(name)}/docs)")
         print(f"data dir    {data_dir}")
         print(f"token       licensing token --role customs --data-dir {data_dir}")
         print("ready; Ctrl-C stops everything", flush=True)

@@ -14,13 +14,16 @@ SERVICES = ("intake", "assessment", "denials", "reporting")
 async def verify_all(data_dir: Path) -> int:
     """Print each service's verdict; non-zero when any stream is broken."""
     broken_total = 0
+    missing = 0
     for name in SERVICES:
         settings = importlib.import_module(f"services.{name}.settings").Settings(
             data_dir=data_dir)
         metadata = importlib.import_module(f"services.{name}.db").metadata
         url = settings.database_url
         if url.startswith("sqlite") and not Path(url.split("///", 1)[1]).exists():  # noqa: ASYNC240
-            print(f"{name}: no database at {url}")
+            print(f"{name}: no database at {url.split('///', 1)[1]}: is {data_dir} the data "
+                  "dir `licensing up` uses? (--data-dir, LICENSING_DATA_DIR)")
+            missing += 1
             continue
         engine = make_engine(url)
         try:
@@ -35,4 +38,4 @@ async def verify_all(data_dir: Path) -> int:
                 print(f"  first broken link: {link}")
         else:
             print(f"{name}: {streams} streams intact")
-    return 1 if broken_total else 0
+    return 1 if broken_total or missing else 0
