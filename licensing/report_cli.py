@@ -75,6 +75,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         params["table"] = args.table
     if args.as_of:
         params["as_of"] = args.as_of
+    if args.lang:
+        params["lang"] = args.lang
     try:
         with _client(args, REPORT) as client:
             response = client.get(f"/v1/reports/annual/{args.year}", params=params)
@@ -175,6 +177,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--as-of", default=None,
                    help="the report as the system knew it at this time, ISO 8601 with a zone "
                         "(default: now)")
+    p.add_argument("--lang", choices=("nl", "en"), default=None,
+                   help="the language of the HTML report (default: nl, as it is published)")
     p.add_argument("-o", "--output", default=None,
                    help="write to this file, in a directory that exists (default: stdout)")
     common(p)

@@ -58,6 +58,9 @@ async def annual_report(
     = "json",
     table: Annotated[str | None, Query(max_length=100, description="the dotted name of a "
                                        "table for CSV, e.g. military.by_category")] = None,
+    lang: Annotated[Literal["nl", "en"], Query(
+        description="the language of the HTML report: nl (default, as it is published) or en")]
+    = "nl",
 ) -> Response:
     """The whole annual report for `year` as JSON; one table as CSV; or a readable HTML page."""
     if not 1900 <= year <= 2200:
@@ -77,7 +80,7 @@ async def annual_report(
                         headers={"Content-Disposition":
                                  f'attachment; filename="report-{year}-{table}.csv"'})
     if format == "html":
-        return HTMLResponse(await render_html(doc))
+        return HTMLResponse(await render_html(doc, lang))
     return Response(render_json(doc), media_type="application/json")
 
 

@@ -33,7 +33,7 @@ def render_csv(doc: dict[str, Any], name: str) -> str:
     return to_csv(name, table(doc, name))
 
 
-async def render_html(doc: dict[str, Any]) -> str:
-    """The readable report with charts (drawn off the event loop)."""
+async def render_html(doc: dict[str, Any], lang: str = "nl") -> str:
+    """The readable report with charts in `lang` (nl or en), drawn off the event loop."""
     tables = {name: table(doc, name) for name in TABLES}
-    return await asyncio.to_thread(to_html, doc, tables)
+    return await asyncio.to_thread(to_html, doc, tables, lang=lang)

@@ -20,10 +20,12 @@ from shared.contracts.types import (
     Destination,
     EndUser,
     GoodsLine,
+    Ground,
     Instant,
     Money,
     Procedure,
     Regime,
+    Transaction,
     Value,
 )
 
@@ -44,6 +46,27 @@ class AmendedLicence(Value):
     application_id: str | None = None
     previous_value_eur: Money | None = None
     previous_valid_until: Day | None = None
+
+
+class DestinationPolicy(Value):
+    """A destination's own policy as the reference data states it, with its source."""
+
+    code: str
+    destination: Country
+    accelerated: bool
+    parliament: Literal["fast_track", "periodic_letters"]
+    source: str
+
+
+class SanctionsHit(Value):
+    """Goods an EU restrictive measure bans exporting to a destination, on the day judged."""
+
+    destination: Country
+    regulation: str
+    annex: str
+    item: str
+    version: str
+    reason: str
 
 
 class EmbargoHit(Value):
@@ -90,6 +113,13 @@ class DenialMatch(Value):
     reasons: list[str]
 
 
+class CitedAdvice(Value):
+    """The advice a decision cites: which event, and what it advised."""
+
+    event_id: str
+    position: Literal["positive", "negative"]
+
+
 class Finding(Value):
     """An assessor's finding on one criterion, as cited by the decision."""
 
@@ -119,6 +149,9 @@ class CaseOpened(Payload):
     procedure: Procedure
     received_at: Instant | None = None
     amends: AmendedLicence | None = None
+    # Catch-all requirements imposed on this exporter that cover the application: it is then
+    # a catch-all case (and counts as catch-all in the report).
+    catch_all_requirements: list[str] = []
 
 
 @event("CaseRouted")
@@ -135,6 +168,9 @@ class CaseRouted(Payload):
     reference_version: str
     explanation: str | None = None
     judged_on: Day | None = None
+    # A destination with a policy of its own (Ukraine: an accelerated procedure, parliament
+    # informed by periodic letters instead of the fast-track), as the reference data had it.
+    policy: DestinationPolicy | None = None
 
 
 @event("ScreeningPending")
@@ -154,6 +190,7 @@ class ScreeningPending(Payload):
     proposed_findings: list[ProposedFinding]
     reference_version: str
     retry: bool | None = None
+    sanctions: list[SanctionsHit] = []
 
 
 @event("ScreeningCompleted")
@@ -173,6 +210,9 @@ class ScreeningCompleted(Payload):
     prohibited: list[Prohibition] = []
     proposed_findings: list[ProposedFinding] = []
     reference_version: str | None = None
+    sanctions: list[SanctionsHit] = []
+    # The matcher's version as the denials registry reported it.
+    matcher_version: str | None = None
 
 
 @event("ScreeningFailed")
@@ -240,13 +280,18 @@ class CaseDecided(Payload):
     decided_on: Day | None = None
     regime: Regime | None = None
     procedure: Procedure | None = None
-    transaction: str | None = None
+    transaction: Transaction | None = None
     destinations: list[Destination] | None = None
     end_user: EndUser | None = None
     consignee: Consignee | None = None
     goods: list[GoodsLine] | None = None
     value_eur: Money | None = None
     findings: list[Finding] = []
+    # The regime's grounds beside (or, for anti-torture goods, instead of) the criteria.
+    grounds: list[Ground] = []
+    # The MFA's foreign-policy advice the decision cites, when one was recorded.
+    advice: CitedAdvice | None = None
+    catch_all: bool | None = None
 
 
 @event("CaseClosed")
@@ -282,7 +327,7 @@ class LicenceIssued(Payload):
     reference: str
     regime: Regime
     licence_type: Literal["individual", "global"]
-    transaction: str
+    transaction: Transaction
     purpose: Literal["definitive", "temporary", "return_after_repair"]
     catch_all: bool
     destinations: list[Destination]
@@ -332,23 +377,32 @@ class LicenceRevoked(_LicenceChange):
     examples = ({"licence_number": LICENCE, "reason": "end user changed"},)
 
 
-@event("ParliamentNotificationDue")
+@event("ParliamentNotificationDue", version=2)
 class ParliamentNotificationDue(Payload):
-    """A licence parliament must be told about within the fast-track's days."""
+    """A licence parliament must be told about: by the fast-track within its days
+    (`due_by`), or, for a destination whose policy says so, in the next periodic letter (no
+    deadline of its own). Version 1 knew the fast-track only."""
 
     stream_doc = "the application id"
-    examples = ({"id": LICENCE, "licence_number": LICENCE, "destination": "SA",
-                 "destinations": ["SA"], "description": "air defence system",
-                 "value_eur": "2500000.00", "decided_on": "2024-06-03", "due_by": "2024-06-17"},)
+    examples = ({"id": LICENCE, "licence_number": LICENCE, "kind": "fast_track",
+                 "destination": "SA", "destinations": ["SA"],
+                 "description": "air defence system", "value_eur": "2500000.00",
+                 "decided_on": "2024-06-03", "due_by": "2024-06-17"},)
 
     id: str
     licence_number: str
+    kind: Literal["fast_track", "periodic_letter"]
     destination: Destination
     description: str
     value_eur: Money
     decided_on: Day
-    due_by: Day
+    due_by: Day | None
     destinations: list[Destination] | None = None
+
+    @staticmethod
+    def upcast_v1_v2(old: dict[str, Any]) -> dict[str, Any]:
+        """Every notice of version 1 was a fast-track notice."""
+        return {**old, "kind": "fast_track"}
 
 
 @event("ParliamentNotificationSent")
@@ -361,6 +415,137 @@ class ParliamentNotificationSent(Payload):
     id: str
     licence_number: str
     sent_on: Day
+    # The fast-track is "with an explanation"; a periodic letter is cited by its reference.
+    explanation: str | None = None
+    letter_reference: str | None = None
+
+
+@event("ParliamentLetterSent")
+class ParliamentLetterSent(Payload):
+    """A periodic letter to parliament, listing the licences it reports (Ukraine in 2024)."""
+
+    stream_doc = "the letter id"
+    examples = ({"id": "letter-2024-1", "reference": "Kamerbrief 2024-0001",
+                 "sent_on": "2024-04-15", "destination": "UA",
+                 "licence_numbers": [LICENCE], "note": None},)
+
+    id: str
+    reference: str
+    sent_on: Day
+    destination: Destination | None
+    licence_numbers: list[str]
+    note: str | None = None
+
+
+@event("LicenceMarkedConfidential")
+class LicenceMarkedConfidential(Payload):
+    """A licence withheld from public reports until its release date."""
+
+    stream_doc = "the application id"
+    examples = ({"licence_number": LICENCE, "release_on": "2025-06-01",
+                 "reason": "security of the delivery"},)
+
+    licence_number: str
+    release_on: Day
+    reason: str
+
+
+@event("CaseReferred")
+class CaseReferred(Payload):
+    """The CDIU referred a case to the MFA (politically sensitive), with a reason."""
+
+    stream_doc = "the application id"
+    examples = ({"from_queue": "cdiu", "to_queue": "mfa",
+                 "reason": "end user linked to a politically sensitive programme"},)
+
+    from_queue: Queue
+    to_queue: Queue
+    reason: str
+
+
+@event("AdviceRecorded")
+class AdviceRecorded(Payload):
+    """The MFA's foreign-policy advice on a case, which the decision cites."""
+
+    stream_doc = "the application id"
+    examples = ({"position": "negative", "criteria": [2, 7], "grounds": [],
+                 "note": "risk of diversion to a non-state actor"},)
+
+    position: Literal["positive", "negative"]
+    criteria: list[Criterion]
+    grounds: list[Ground]
+    note: str | None
+
+
+CatchAllGround = Literal["wmd", "military-end-use-embargo", "human-rights", "transit"]
+
+
+@event("CatchAllRequirementImposed")
+class CatchAllRequirementImposed(Payload):
+    """A licence requirement imposed ad hoc on an exporter for goods on no list (catch-all),
+    for a destination or an end user, on a ground of Regulation (EU) 2021/821 arts. 4, 5, 7."""
+
+    stream_doc = "the requirement id"
+    examples = ({"id": "ca-2024-0001", "regime": "dual_use",
+                 "exporter": {"name": "Acme Optics B.V.", "eori": "NL999999999"},
+                 "goods_description": "high-speed cameras", "destination": "IR",
+                 "end_user_name": None, "ground": "wmd",
+                 "note": "end user on a procurement network", "imposed_on": "2024-04-02"},)
+
+    id: str
+    regime: Literal["dual_use", "military"]
+    exporter: Company
+    goods_description: str
+    destination: Country | None
+    end_user_name: str | None
+    ground: CatchAllGround
+    note: str | None
+    imposed_on: Day
+
+
+@event("CatchAllRequirementLifted")
+class CatchAllRequirementLifted(Payload):
+    """A catch-all requirement lifted: from that day on it covers nothing."""
+
+    stream_doc = "the requirement id"
+    examples = ({"id": "ca-2024-0001", "lifted_on": "2024-10-01",
+                 "reason": "end user no longer of concern"},)
+
+    id: str
+    lifted_on: Day
+    reason: str
+
+
+@event("InvestigationReferred")
+class InvestigationReferred(Payload):
+    """Something a check flagged, referred to the enforcement authority for investigation."""
+
+    stream_doc = "the referral id"
+    examples = ({"id": "inv-2024-0001", "subject_kind": "realisation",
+                 "subject_id": "9a0c2d9e-0000-4000-8000-000000000002",
+                 "reason": "transit to TR under NL008", "referred_on": "2024-07-02",
+                 "authority": "FIOD"},)
+
+    id: str
+    subject_kind: Literal["realisation", "shipment", "case"]
+    subject_id: str
+    reason: str
+    referred_on: Day
+    authority: str | None = None
+
+
+@event("InvestigationConcluded")
+class InvestigationConcluded(Payload):
+    """The outcome of an investigation."""
+
+    stream_doc = "the referral id"
+    examples = ({"id": "inv-2024-0001", "outcome": "warning", "note": None,
+                 "concluded_on": "2024-11-20"},)
+
+    id: str
+    outcome: Literal["no_action", "warning", "fine", "prosecution"]
+    note: str | None
+    concluded_on: Day
 
 
 @event("ClassificationAnswered")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from shared.contracts.base import Payload, contract
-from shared.contracts.types import Consignee, Day, EndUser, Instant, Procedure, Regime
+from shared.contracts.types import Consignee, Day, EndUser, Ground, Instant, Procedure, Regime
 
 event = contract("denials")
 
@@ -45,6 +45,13 @@ class DenialRegistered(Payload):
     application_id: str | None = None
     ratings: list[str | None] | None = None
     procedure: Procedure | None = None
+    # The regime's grounds beside the criteria (dual-use considerations and catch-all grounds,
+    # anti-torture annex grounds); see shared.contracts.types.Ground.
+    grounds: list[Ground] = []
+    # Other names of the end user and the consignee (other spellings, the name in its own
+    # script); matching compares every name on both sides.
+    end_user_aliases: list[str] = []
+    consignee_aliases: list[str] = []
 
 
 @event("DenialRevoked")

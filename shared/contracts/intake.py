@@ -18,6 +18,8 @@ from shared.contracts.types import (
     Money,
     Procedure,
     Regime,
+    RegisterUsed,
+    Transaction,
     Value,
 )
 
@@ -57,7 +59,7 @@ class ApplicationSubmitted(Payload):
     received_at: Instant
     regime: Regime
     procedure: Procedure
-    transaction: Literal["export", "transfer", "transit", "brokering"]
+    transaction: Transaction
     licence_type: Literal["individual", "global"]
     purpose: Literal["definitive", "temporary", "return_after_repair"]
     amends: Amends | None
@@ -72,6 +74,9 @@ class ApplicationSubmitted(Payload):
     goods: list[GoodsLine]
     service_value_eur: Money | None
     value_eur: Money
+    # The registers a prerequisite was checked in (e.g. approved internal compliance
+    # programmes, for a global dual-use licence), with the version used.
+    registers: list[RegisterUsed] = []
 
 
 @event("ApplicationWithdrawn")
@@ -125,7 +130,10 @@ class ShipmentRefused(Payload):
     regime: Regime
     reason: str
     reason_code: Literal["value_exceeded", "country_not_covered", "outside_validity", "revoked",
-                         "suspended", "superseded"]
+                         "suspended", "superseded", "catch_all_requirement", "sanctions"]
+    # What the refusal cites beyond the licence itself: a catch-all decision's id, or the
+    # regulation and annex of a sanction.
+    cited: str | None = None
 
 
 # How the flags of version 1 (sentences only) read as codes: the checker's sentences then.
@@ -190,6 +198,8 @@ class RealisationReported(Payload):
     checked_on: Day
     used_on: Day | None = None
     origin: Country | None = None
+    recipient: Consignee | None = None
+    registers: list[RegisterUsed] = []
 
     @staticmethod
     def upcast_v1_v2(old: dict[str, Any]) -> dict[str, Any]:
@@ -212,3 +222,35 @@ class ClassificationRequested(Payload):
     technical_data: str
     applicant: Company | None = None
     reference: str | None = None
+
+
+@event("GeneralLicenceRegistered")
+class GeneralLicenceRegistered(Payload):
+    """An exporter registered (once, before first use) for a general licence."""
+
+    stream_doc = "the registration id"
+    examples = ({"id": "r-0000-4000-8000-000000000001", "code": "NL003",
+                 "exporter": {"name": "Thales Nederland B.V.", "eori": "NL123456789"},
+                 "registered_on": "2024-01-15"},)
+
+    id: str
+    code: str
+    exporter: Company
+    registered_on: Day
+
+
+@event("GeneralLicenceRegistrationEnded")
+class GeneralLicenceRegistrationEnded(Payload):
+    """A registration ended (the exporter stopped, or after enforcement): uses from that day
+    on are not registered."""
+
+    stream_doc = "the registration id"
+    examples = ({"id": "r-0000-4000-8000-000000000001", "code": "NL003",
+                 "exporter_eori": "NL123456789", "ended_on": "2024-09-01",
+                 "reason": "registration withdrawn after an investigation"},)
+
+    id: str
+    code: str
+    exporter_eori: str
+    ended_on: Day
+    reason: str

@@ -44,8 +44,21 @@ Instant = Annotated[AwareDatetime, PlainSerializer(lambda v: v.isoformat(), retu
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 # A destination is a country or one of the destination groups of the contract.
 Destination = Annotated[str, Field(pattern=r"^([A-Z]{2}|EU|EU_NATO_PLUS)$")]
-Regime = Literal["military", "dual_use", "anti_torture"]
+# `national`: the Dutch national measures (advanced semiconductor equipment; the additional
+# controls on semiconductor, quantum and additive-manufacturing goods), outside the EU regimes.
+Regime = Literal["military", "dual_use", "anti_torture", "national"]
 Procedure = Literal["licence", "sondage"]
+Transaction = Literal["export", "transfer", "transit", "brokering", "technical_assistance",
+                      "import"]
+# Refusal grounds beyond the Common Position's criteria (which stay `criteria: [1..8]`): the
+# dual-use considerations of Regulation (EU) 2021/821 art. 15 and its catch-all grounds (arts. 4
+# and 5), and the anti-torture grounds of Regulation (EU) 2019/125. The labels and sources are
+# reference data (shared/reference/data/refusal_grounds.json).
+Ground = Literal[
+    "art15-sanctions", "art15-security-policy", "art15-end-use-diversion",
+    "art4-wmd", "art4-military-end-use-embargo", "art5-human-rights",
+    "annex-ii-prohibited", "annex-iii-torture", "annex-iv-capital-punishment",
+]
 
 
 class Value(BaseModel):
@@ -75,6 +88,13 @@ class EndUser(Value):
     name: Annotated[str, PersonalData(when=("type", "private"))]
     country: Country
     type: Literal["armed_forces", "government", "company", "private"] | None = None
+
+
+class RegisterUsed(Value):
+    """Which version of a register (reference data) a judgement was made on."""
+
+    name: str
+    version: str
 
 
 class GoodsLine(Value):

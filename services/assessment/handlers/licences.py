@@ -66,8 +66,9 @@ async def issue_licence(ctx: Context, session: AsyncSession, case: LoadedCase, *
     due = domain.fast_track(app, ctx.ref, decided_on=decided_on,
                             threshold=ctx.fast_track_threshold, days=ctx.fast_track_days)
     if due is not None:
-        notification = {"id": number, "licence_number": number, **due}
-        new.append(NewEvent(ev.PARLIAMENT_NOTIFICATION_DUE, notification, occurred_at=decided_at))
+        notification = {"id": number, "licence_number": number, "kind": "fast_track", **due}
+        new.append(NewEvent(ev.PARLIAMENT_NOTIFICATION_DUE, notification, version=2,
+                            occurred_at=decided_at))
         await session.execute(insert(parliament_notifications).values(
             id=number, licence_number=number, application_id=case.id,
             destination=due["destination"], description=due["description"],

@@ -1,204 +1,262 @@
-"""The annual report as one self-contained HTML page: tables, inline SVG charts, a method note."""
+"""The annual report as one self-contained HTML page in the record's form, Dutch or English."""
 
 from __future__ import annotations
 
 import html
-import io
-import re
-from collections.abc import Callable
-from decimal import Decimal
+from dataclasses import dataclass, field
 from typing import Any
 
-from services.reporting.domain.applications import category_order
-from services.reporting.render.csv_tables import COLUMNS
+from services.reporting.render import charts
+from services.reporting.render import tables as t
+from services.reporting.render.i18n import DEFAULT_LANGUAGE, Locale
+from services.reporting.render.style import CSS
 
-_TITLES = {
-    "military.summary": "Military goods: summary",
-    "military.by_category": "Military goods: licence value per ML category",
-    "military.by_destination": "Military goods: value per destination and ML category",
-    "military.by_region": "Military goods: value per region",
-    "military.top_destinations": "Military goods: top five destinations",
-    "military.denials": "Military goods: denials",
-    "military.transit": "Transit licences per destination",
-    "military.brokering": "Brokering licences",
-    "general_licences": "Realisations under general licences",
-    "dual_use.by_type": "Dual-use goods: licences per type",
-    "dual_use.top_destinations": "Dual-use goods: top ten destinations of realised exports",
-    "anti_torture": "Anti-torture goods per annex",
-    "parliament_fast_track": "Fast-track notifications to parliament",
-    "consultations": "Consultations (COARM)",
-    "history": "Value and denial rate per year",
-}
-
-_CSS = """
-body{font:15px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1d2733;max-width:1100px;
-margin:2rem auto;padding:0 1.2rem}h1{font-size:1.8rem;margin-bottom:.2rem}
-h2{font-size:1.2rem;margin-top:2.2rem;border-bottom:2px solid #d7dee6;padding-bottom:.2rem}
-.meta{color:#5a6978}table{border-collapse:collapse;margin:.6rem 0 1rem;font-size:.9rem}
-th,td{padding:.25rem .7rem;border-bottom:1px solid #e3e8ee;text-align:left;vertical-align:top}
-th{background:#f2f5f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.cards{display:flex;flex-wrap:wrap;gap:.8rem;margin:1rem 0}.card{background:#f2f5f8;
-border-radius:8px;padding:.7rem 1rem;min-width:9rem}.card b{display:block;font-size:1.3rem}
-.chart svg{max-width:100%;height:auto}.empty{color:#8895a3;font-style:italic}
-.note{background:#fbf8ef;border-left:4px solid #e3c46b;padding:.6rem 1rem;font-size:.9rem}
-"""
-
-_NOTE = """The value of a licence is its licence value (the most that may be exported under it),
-not what was shipped, and a licence is reported in the year of its decision (Europe/Amsterdam).
-The value tables count definitive exports and transfers; transit and brokering have tables of
-their own. Temporary exports and returns after repair are left out; an extension or replacement
-counts only for the amount by which it raises the value of the licence it amends. A licence to
-one country is shown under that country, a global licence to a destination group under the
-group (EU or EU_NATO_PLUS), a licence to several named countries under VARIOUS. Application
-counts include every military application decided in the year, sondages included; the denial
-rate is denied / decided. Percentages are computed from exact amounts and rounded half up to two
-decimals. Dual-use realised exports are shipments under licences plus general-licence
-realisations."""
+# Value columns of a per-destination table on one printed A4 page; wider tables print in parts.
+PRINT_COLUMNS = 5
+# A table with up to this many rows is kept on one printed page.
+_KEEP_ROWS = 14
 
 
-def _num(text: Any) -> float:
-    try:
-        return float(Decimal(str(text)))
-    except ArithmeticError:
-        return 0.0
+def _esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
 
 
-def _svg(draw: Callable[[Any], None], *, money_axis: str | None = None, width: float = 8.0,
-         height: float = 3.6) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-    from matplotlib.ticker import FuncFormatter
-
-    # A fixed salt and no date: the same report draws the same bytes.
-    matplotlib.rcParams["svg.hashsalt"] = "annual-report"
-    fig, ax = plt.subplots(figsize=(width, height))
-    try:
-        draw(ax)
-        ax.spines[["top", "right"]].set_visible(False)
-        if money_axis is not None:
-            axis = ax.xaxis if money_axis == "x" else ax.yaxis
-            axis.set_major_formatter(FuncFormatter(lambda v, _p: f"€{v / 1e6:,.1f}M"))
-        fig.tight_layout()
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    finally:
-        plt.close(fig)
-    text = buf.getvalue()
-    return re.sub(r"<metadata>.*?</metadata>", "", text[text.find("<svg"):], flags=re.S)
+def _cell(cell: t.Cell, *, tag: str | None = None) -> str:
+    tag = tag or ("th" if cell.kind == "head" else "td")
+    attrs = ' scope="row"' if tag == "th" else ""
+    if cell.kind not in ("text", "head"):
+        attrs += f' class="{cell.kind}"'
+    if cell.code is not None:
+        attrs += f' data-code="{_esc(cell.code)}"'
+    body = _esc(cell.text)
+    if cell.items:
+        body += '<ul class="reasons">' + "".join(f"<li>{_esc(i)}</li>" for i in cell.items)
+        body += "</ul>"
+    return f"<{tag}{attrs}>{body}</{tag}>"
 
 
-def _bar_chart(labels: list[str], values: list[float], *, horizontal: bool = False,
-               colour: str = "#2f6690") -> str:
-    def draw(ax: Any) -> None:
-        if horizontal:
-            ax.barh(labels[::-1], values[::-1], color=colour)
-        else:
-            ax.bar(labels, values, color=colour)
-            ax.tick_params(axis="x", labelrotation=45 if len(labels) > 8 else 0)
-    return _svg(draw, money_axis="x" if horizontal else "y")
+def _column(col: t.Column) -> str:
+    cls = f' class="{col.kind}"' if col.kind != "text" else ""
+    label = (f'<abbr title="{_esc(col.title)}">{_esc(col.label)}</abbr>' if col.title
+             else _esc(col.label))
+    return f'<th scope="col"{cls}>{label}</th>'
 
 
-def _history_charts(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    if not rows:
-        return []
-    years = [str(r["year"]) for r in rows]
-    eu = [_num(r["eu_nato_plus_value_eur"]) for r in rows]
-    other = [_num(r["other_value_eur"]) for r in rows]
-    rate = [_num(r["denial_rate_pct"]) for r in rows]
-
-    def values(ax: Any) -> None:
-        ax.bar(years, eu, color="#2f6690", label="EU/NATO+")
-        ax.bar(years, other, bottom=eu, color="#d9a441", label="other destinations")
-        ax.legend(frameon=False)
-
-    def denial(ax: Any) -> None:
-        ax.plot(years, rate, marker="o", color="#b23a48")
-        ax.set_ylabel("denial rate (%)")
-        ax.set_ylim(bottom=0)
-
-    return [("Value of issued licences per year, EU/NATO+ versus other",
-             _svg(values, money_axis="y")),
-            ("Denial rate per year", _svg(denial))]
-
-
-def _charts(doc: dict[str, Any]) -> list[tuple[str, str]]:
-    mil = doc["military"]
-    charts = []
-    if mil["by_category"]:
-        charts.append(("Licence value per ML category", _bar_chart(
-            [r["category"] for r in mil["by_category"]],
-            [_num(r["value_eur"]) for r in mil["by_category"]])))
-    top = mil["by_destination"][:10]
-    if top:
-        charts.append(("Top destinations by licence value", _bar_chart(
-            [r["destination"] for r in top], [_num(r["total_eur"]) for r in top],
-            horizontal=True, colour="#3a7d44")))
-    if mil["by_region"]:
-        charts.append(("Licence value per region", _bar_chart(
-            [r["region"] for r in mil["by_region"]],
-            [_num(r["value_eur"]) for r in mil["by_region"]],
-            horizontal=True, colour="#81a4cd")))
-    return charts + _history_charts(doc.get("history", []))
-
-
-def _table(name: str, rows: list[dict[str, Any]]) -> str:
-    esc = html.escape
-    if not rows:
-        return '<p class="empty">Nothing to report.</p>'
-    columns = COLUMNS.get(name) or list(rows[0])
-    header: list[str] = []
-    spread: list[str] = []
-    if "values" in columns:
-        spread = sorted({k for r in rows for k in r.get("values", {})}, key=category_order)
-    for col in columns:
-        header.extend(spread if col == "values" else [col.replace("_", " ")])
-    out = ["<table><thead><tr>", *(f"<th>{esc(h)}</th>" for h in header), "</tr></thead><tbody>"]
-    for row in rows:
-        out.append("<tr>")
-        for col in columns:
-            cells = ([row.get("values", {}).get(k, "") for k in spread] if col == "values"
-                     else [row.get(col)])
-            for value in cells:
-                if isinstance(value, list):
-                    value = ", ".join(str(v) for v in value)
-                elif isinstance(value, bool):
-                    value = "yes" if value else "no"
-                text = "" if value is None else str(value)
-                numeric = text.replace(".", "", 1).replace("-", "", 1).isdigit()
-                out.append(f'<td class="num">{esc(text)}</td>' if numeric
-                           else f"<td>{esc(text)}</td>")
-        out.append("</tr>")
+def table_html(table: t.Table, *, part: str | None = None) -> str:
+    """One table: a header row in words, the body, and its total row when it has one."""
+    # A table per destination and category scrolls sideways with its names kept in view.
+    classes = ["wide"] if table.split_from is not None else []
+    if len(table.rows) <= _KEEP_ROWS:
+        classes.append("keep")
+    attrs = f' data-table="{_esc(table.key)}"'
+    if part:
+        attrs += f' data-part="{_esc(part)}"'
+    if classes:
+        attrs += f' class="{" ".join(classes)}"'
+    out = [f"<table{attrs}>"]
+    if part:
+        out.append(f"<caption>{_esc(part)}</caption>")
+    out.append("<thead><tr>" + "".join(_column(c) for c in table.columns) + "</tr></thead>")
+    out.append("<tbody>")
+    for i, row in enumerate(table.rows):
+        flagged = table.row_classes[i] if i < len(table.row_classes) else ""
+        first, *rest = row
+        out.append((f'<tr class="{flagged}">' if flagged else "<tr>")
+                   + _cell(first, tag="th") + "".join(_cell(c) for c in rest) + "</tr>")
+    if table.total:
+        first, *rest = table.total
+        out.append('<tr class="total">' + _cell(first, tag="th")
+                   + "".join(_cell(c) for c in rest) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
 
 
-def to_html(doc: dict[str, Any], tables: dict[str, list[dict[str, Any]]]) -> str:
-    """The whole report as one HTML page with no external assets."""
-    esc = html.escape
+def _block(loc: Locale, table: t.Table) -> str:
+    """A table that scrolls sideways on a narrow screen, and prints in parts if too wide."""
+    if not table.rows:
+        return f'<p class="empty">{_esc(loc.t("none"))}</p>'
+    screen = f'<div class="scroll">{table_html(table)}</div>'
+    values = len(table.columns) - (table.split_from or 0)
+    if table.split_from is None or values <= PRINT_COLUMNS:
+        return screen
+    chunks = list(t.parts(table, PRINT_COLUMNS))
+    printed = "".join(
+        table_html(chunk, part=loc.t("part_of", part=i, parts=len(chunks)))
+        for i, chunk in enumerate(chunks, 1))
+    return (f'<div class="screen-only">{screen}</div>'
+            f'<div class="print-only">{printed}</div>')
+
+
+def _figure(title: str, svg: str, codes: list[str] | None = None) -> str:
+    attrs = f' data-codes="{_esc(",".join(codes))}"' if codes is not None else ""
+    return (f'<figure class="chart"{attrs}><figcaption>{_esc(title)}</figcaption>'
+            f"{svg}</figure>")
+
+
+def _pair(table: str, figure: str) -> str:
+    """A narrow table with its chart beside it (below it on a narrow screen and on paper)."""
+    return f'<div class="pair">{table}{figure}</div>'
+
+
+@dataclass
+class _Section:
+    key: str
+    title: str
+    body: str
+
+
+@dataclass
+class _Part:
+    key: str
+    title: str
+    sections: list[_Section] = field(default_factory=list)
+    intro: str = ""
+
+
+def _military(loc: Locale, doc: dict[str, Any], tables: dict[str, list[dict[str, Any]]]
+              ) -> _Part:
+    part = _Part("military", loc.t("part.military"))
+
+    def add(key: str, body: str) -> None:
+        part.sections.append(_Section(key, loc.t(key), body))
+
+    add("military.summary", _block(loc, t.summary(loc, tables["military.summary"])))
+    rows = tables["military.by_category"]
+    body = _block(loc, t.by_category(loc, rows))
+    if rows:
+        body += _figure(loc.t("chart.by_category"), charts.by_category(loc, rows),
+                        [str(r["category"]) for r in rows])
+    add("military.by_category", body)
+    add("military.by_destination",
+        _block(loc, t.per_destination(loc, "military.by_destination",
+                                      tables["military.by_destination"])))
+    rows = sorted(tables["military.by_region"], key=lambda r: loc.region_rank(r["region"]))
+    body = _block(loc, t.by_region(loc, rows))
+    if rows:
+        body = _pair(body, _figure(loc.t("chart.by_region"), charts.ranked_bars(
+            loc, "by_region", [loc.region(r["region"]) for r in rows],
+            [r["value_eur"] for r in rows], [loc.pct(r["share_pct"]) for r in rows],
+            colour="#81a4cd"), [str(r["region"]) for r in rows]))
+    add("military.by_region", body)
+    # The chart draws exactly the table's rows: both leave out the collective destinations.
+    rows = tables["military.top_destinations"]
+    body = _block(loc, t.top_destinations(loc, rows))
+    if rows:
+        body = _pair(body, _figure(loc.t("chart.top"), charts.ranked_bars(
+            loc, "top", [loc.country(r["destination"]) for r in rows],
+            [r["value_eur"] for r in rows], [loc.pct(r["share_pct"]) for r in rows]),
+            [str(r["destination"]) for r in rows]))
+        body += f'<p class="note">{_esc(loc.t("note.top"))}</p>'
+    add("military.top_destinations", body)
+    add("military.denials", _block(loc, t.denials(loc, tables["military.denials"])))
+    add("military.transit",
+        _block(loc, t.per_destination(loc, "military.transit", tables["military.transit"])))
+    add("military.brokering", _block(loc, t.brokering(loc, tables["military.brokering"])))
+    return part
+
+
+def _general_licences(loc: Locale, rows: list[dict[str, Any]]) -> _Part:
+    part = _Part("general_licences", loc.t("part.general_licences"))
+    if not rows:
+        part.intro = f'<p class="empty">{_esc(loc.t("none"))}</p>'
+        return part
+    part.intro = f'<p class="note">{_esc(loc.t("note.general_licences"))}</p>'
+    part.sections.append(_Section("general_licences.totals", loc.t("general_licences.totals"),
+                                  _block(loc, t.general_licence_totals(loc, rows))))
+    for code in sorted({str(r["licence"]) for r in rows}):
+        title = loc.t("general_licences.one", code=code, covers=loc.t(f"licence.{code}", ""))
+        part.sections.append(_Section(f"general_licences.{code}", title.rstrip(": "),
+                                      _block(loc, t.general_licence(loc, code, rows))))
+    return part
+
+
+def _dual_use(loc: Locale, tables: dict[str, list[dict[str, Any]]]) -> _Part:
+    part = _Part("dual_use", loc.t("part.dual_use"))
+    part.sections.append(_Section("dual_use.by_type", loc.t("dual_use.by_type"),
+                                  _block(loc, t.dual_use_by_type(loc, tables["dual_use.by_type"]))))
+    part.sections.append(_Section(
+        "dual_use.top_destinations", loc.t("dual_use.top_destinations"),
+        _block(loc, t.dual_use_top(loc, tables["dual_use.top_destinations"]))))
+    return part
+
+
+def _single(loc: Locale, key: str, part_key: str, table: t.Table, extra: str = "") -> _Part:
+    part = _Part(part_key, loc.t(f"part.{part_key}"))
+    part.sections.append(_Section(key, loc.t(key), _block(loc, table) + extra))
+    return part
+
+
+def _history(loc: Locale, rows: list[dict[str, Any]]) -> _Part:
+    extra = ""
+    if rows:
+        extra = (f'<p class="note">{_esc(loc.t("note.history"))}</p>'
+                 + '<div class="charts">'
+                 + _figure(loc.t("chart.history_value"), charts.history_value(loc, rows))
+                 + _figure(loc.t("chart.history_rate"), charts.history_rate(loc, rows))
+                 + "</div>")
+    return _single(loc, "history", "history", t.history(loc, rows), extra)
+
+
+def _cards(loc: Locale, summary: dict[str, Any]) -> str:
+    cards = [("card.applications", loc.integer(summary["applications"])),
+             ("card.approved", loc.integer(summary["approved"])),
+             ("card.denied", loc.integer(summary["denied"])),
+             ("card.denial_rate", loc.pct(summary["denial_rate_pct"])),
+             ("card.total_value", loc.millions(summary["total_value_eur"]))]
+    return ('<div class="cards">' + "".join(
+        f'<div class="card" data-figure="{key.split(".", 1)[1]}">{_esc(loc.t(key))}'
+        f"<b>{_esc(value)}</b></div>" for key, value in cards) + "</div>")
+
+
+def _part_html(part: _Part) -> str:
+    out = [f'<section class="part" id="part-{_esc(part.key)}"><h2>{_esc(part.title)}</h2>',
+           part.intro]
+    for section in part.sections:
+        out.append(f'<section class="table" id="{_esc(section.key)}">'
+                   f"<h3>{_esc(section.title)}</h3>{section.body}</section>")
+    out.append("</section>")
+    return "".join(out)
+
+
+def _contents(loc: Locale, parts: list[_Part]) -> str:
+    items = []
+    for part in parts:
+        subs = "".join(f'<li><a href="#{_esc(s.key)}">{_esc(s.title)}</a></li>'
+                       for s in part.sections)
+        items.append(f'<li><a href="#part-{_esc(part.key)}">{_esc(part.title)}</a>'
+                     + (f"<ol>{subs}</ol>" if len(part.sections) > 1 else "") + "</li>")
+    return (f'<nav class="contents"><h2>{_esc(loc.t("contents"))}</h2><ol>{"".join(items)}'
+            "</ol></nav>")
+
+
+def to_html(doc: dict[str, Any], tables: dict[str, list[dict[str, Any]]], *,
+            lang: str = DEFAULT_LANGUAGE) -> str:
+    """The whole report as one HTML page with no external assets, in `lang` (nl or en)."""
+    loc = Locale(lang)
     year = doc["year"]
-    summary = doc["military"]["summary"][0]
-    cards = [("Military applications decided", summary["applications"]),
-             ("Approved", summary["approved"]), ("Denied", summary["denied"]),
-             ("Denial rate", f"{summary['denial_rate_pct']}%"),
-             ("Total licence value", f"€ {summary['total_value_eur']}")]
-    stand = (f"as it stood at {esc(str(doc['as_of']))}" if doc.get("as_of")
-             else "as corrected to date")
+    title = loc.t("title", year=year)
+    stand = (loc.t("meta.as_of", moment=loc.moment(doc["as_of"])) if doc.get("as_of")
+             else loc.t("meta.live"))
     parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>Annual report {year}: export of strategic goods</title>",
-        f"<style>{_CSS}</style></head><body>",
-        f"<h1>Export of strategic goods: annual report {year}</h1>",
-        f"<p class='meta'>Built from the event log, {stand}. Amounts in euros.</p>",
-        "<div class='cards'>",
-        *(f"<div class='card'>{esc(k)}<b>{esc(str(v))}</b></div>" for k, v in cards),
-        "</div>",
-        "<h2>Charts</h2>",
-        *(f"<h3>{esc(title)}</h3><div class='chart'>{svg}</div>" for title, svg in _charts(doc)),
+        _military(loc, doc, tables),
+        _general_licences(loc, tables["general_licences"]),
+        _dual_use(loc, tables),
+        _single(loc, "anti_torture", "anti_torture", t.anti_torture(loc, tables["anti_torture"])),
+        _single(loc, "parliament_fast_track", "parliament",
+                t.fast_track(loc, tables["parliament_fast_track"])),
+        _single(loc, "consultations", "consultations",
+                t.consultations(loc, tables["consultations"])),
+        _history(loc, tables["history"]),
     ]
-    for name, rows in tables.items():
-        parts.append(f"<h2 id='{esc(name)}'>{esc(_TITLES.get(name, name))}</h2>")
-        parts.append(_table(name, rows))
-    parts.append(f"<h2>Methodology</h2><p class='note'>{esc(_NOTE)}</p></body></html>")
-    return "".join(parts)
+    method = _Part("method", loc.t("part.method"),
+                   intro=f'<p class="method">{_esc(loc.t("method"))}</p>')
+    return "".join([
+        f'<!DOCTYPE html><html lang="{loc.lang}"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_esc(title)}</title><style>{CSS}</style></head><body>",
+        f'<header><h1>{_esc(title)}</h1><p class="subtitle">{_esc(loc.t("subtitle"))}</p>',
+        f'<p class="meta">{_esc(stand)} {_esc(loc.t("meta.amounts"))}</p>',
+        _cards(loc, tables["military.summary"][0]), "</header>",
+        _contents(loc, [*parts, method]),
+        *(_part_html(p) for p in parts), _part_html(method), "</body></html>",
+    ])

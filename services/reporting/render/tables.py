@@ -1,0 +1,330 @@
+"""The report's tables in the record's form: headers in words, names, orderings, total rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from services.reporting.domain.applications import category_order
+from services.reporting.render.i18n import Locale, to_decimal
+
+ZERO = Decimal(0)
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell: the text shown, how it aligns, and the JSON code behind a displayed name."""
+
+    text: str
+    kind: str = "text"  # text | num | date | desc (long text) | party (a name) | head
+    code: str | None = None
+    items: tuple[str, ...] = ()  # a list shown under the text (the reasons of a flag)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column header in words; `title` explains an abbreviation (an ML category)."""
+
+    label: str
+    kind: str = "text"
+    title: str | None = None
+
+
+@dataclass
+class Table:
+    """A table of the report as the page shows it; `key` names the JSON table it renders."""
+
+    key: str
+    columns: list[Column]
+    rows: list[list[Cell]]
+    total: list[Cell] | None = None
+    # Columns from this index on may be printed in parts (a table per destination and
+    # category is wider than a page); the columns before it repeat in every part.
+    split_from: int | None = None
+    row_classes: list[str] = field(default_factory=list)
+
+    def part(self, first: int, last: int) -> Table:
+        """The table with only the value columns first..last (and the leading ones)."""
+        keep = list(range(self.split_from or 0)) + list(range(first, last))
+
+        def pick(cells: list[_T]) -> list[_T]:
+            return [cells[i] for i in keep]
+        return Table(self.key, pick(self.columns), [pick(r) for r in self.rows],
+                     pick(self.total) if self.total else None, None, self.row_classes)
+
+
+def _money(loc: Locale, value: Any) -> Cell:
+    return Cell(loc.money(value), "num")
+
+
+def _int(loc: Locale, value: Any) -> Cell:
+    return Cell(loc.integer(value), "num")
+
+
+def _name(loc: Locale, code: Any) -> Cell:
+    return Cell(loc.country(code), code=str(code))
+
+
+def _total_label(loc: Locale, label: str | None = None) -> Cell:
+    return Cell(label or loc.t("total"), "head")
+
+
+def summary(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """Key figures of military goods, one figure a line as the record's first table."""
+    s = rows[0]
+    figures = [("applications", _int(loc, s["applications"])),
+               ("approved", _int(loc, s["approved"])),
+               ("approved_nato_eu_plus", _int(loc, s["approved_nato_eu_plus"])),
+               ("denied", _int(loc, s["denied"])),
+               ("denial_rate_pct", Cell(loc.pct(s["denial_rate_pct"]), "num")),
+               ("total_value_eur", _money(loc, s["total_value_eur"]))]
+    return Table("military.summary", [Column(loc.t("col.figure")), Column(loc.t("col.number"),
+                                                                         "num")],
+                 [[Cell(loc.t(f"summary.{k}"), "head", code=k), cell] for k, cell in figures])
+
+
+def by_category(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """Value per ML category, with each category's description and the total."""
+    ordered = sorted(rows, key=lambda r: category_order(str(r["category"])))
+    body = [[Cell(str(r["category"]), code=str(r["category"])),
+             Cell(loc.category(r["category"]), "desc"), _money(loc, r["value_eur"])]
+            for r in ordered]
+    total = sum((to_decimal(r["value_eur"]) for r in rows), ZERO)
+    return Table("military.by_category",
+                 [Column(loc.t("col.category")), Column(loc.t("col.description")),
+                  Column(loc.t("col.value"), "num")],
+                 body, [_total_label(loc), Cell(""), _money(loc, total)] if rows else None)
+
+
+def per_destination(loc: Locale, key: str, rows: list[dict[str, Any]]) -> Table:
+    """Value per destination (alphabetically by name) and ML category, totals both ways."""
+    categories = sorted({c for r in rows for c in r.get("values", {})}, key=category_order)
+    ordered = sorted(rows, key=lambda r: loc.sort_key(loc.country(r["destination"])))
+    column_totals = dict.fromkeys(categories, ZERO)
+    body = []
+    for row in ordered:
+        values = row.get("values", {})
+        cells = [_name(loc, row["destination"])]
+        for cat in categories:
+            if cat in values:
+                column_totals[cat] += to_decimal(values[cat])
+                cells.append(_money(loc, values[cat]))
+            else:
+                cells.append(Cell("", "num"))
+        body.append([*cells, _money(loc, row["total_eur"])])
+    grand = sum((to_decimal(r["total_eur"]) for r in rows), ZERO)
+    columns = [Column(loc.t("col.destination")),
+               *(Column(c, "num", loc.category(c) or None) for c in categories),
+               Column(loc.t("total"), "num")]
+    total = ([_total_label(loc), *(_money(loc, column_totals[c]) for c in categories),
+              _money(loc, grand)] if rows else None)
+    return Table(key, columns, body, total, split_from=1)
+
+
+def by_region(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """Value and share per region, regions in the record's order."""
+    ordered = sorted(rows, key=lambda r: loc.region_rank(r["region"]))
+    body = [[Cell(loc.region(r["region"]), code=str(r["region"])), _money(loc, r["value_eur"]),
+             Cell(loc.pct(r["share_pct"]), "num")] for r in ordered]
+    total = sum((to_decimal(r["value_eur"]) for r in rows), ZERO)
+    return Table("military.by_region",
+                 [Column(loc.t("col.region")), Column(loc.t("col.value"), "num"),
+                  Column(loc.t("col.share"), "num")],
+                 body,
+                 [_total_label(loc), _money(loc, total), Cell(loc.pct("100"), "num")]
+                 if rows else None)
+
+
+def top_destinations(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """The five countries with the highest licence value, in the JSON's ranking."""
+    return Table("military.top_destinations",
+                 [Column(loc.t("col.rank"), "num"), Column(loc.t("col.country")),
+                  Column(loc.t("col.value"), "num"), Column(loc.t("col.share"), "num")],
+                 [[_int(loc, i), _name(loc, r["destination"]), _money(loc, r["value_eur"]),
+                   Cell(loc.pct(r["share_pct"]), "num")] for i, r in enumerate(rows, 1)])
+
+
+def _procedure(loc: Locale, procedure: str) -> Cell:
+    return Cell(loc.t(f"procedure.{procedure}", procedure), code=procedure)
+
+
+def denials(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """Denied applications per destination (alphabetically), then by date."""
+    ordered = sorted(rows, key=lambda r: (loc.sort_key(loc.country(r["destination"])),
+                                          str(r["decided_on"]), str(r["description"])))
+    body = [[_name(loc, r["destination"]), Cell(str(r["description"]), "desc"),
+             _int(loc, r["quantity"]), Cell(str(r["recipient"]), "party"),
+             Cell(str(r["end_user"]), "party"),
+             Cell(loc.date(r["decided_on"]), "date"),
+             Cell(", ".join(str(c) for c in r["criteria"])),
+             _procedure(loc, str(r.get("procedure", "licence")))] for r in ordered]
+    return Table("military.denials",
+                 [Column(loc.t("col.destination")), Column(loc.t("col.goods")),
+                  Column(loc.t("col.quantity"), "num"), Column(loc.t("col.recipient")),
+                  Column(loc.t("col.end_user")), Column(loc.t("col.date")),
+                  Column(loc.t("col.criteria")), Column(loc.t("col.procedure"))],
+                 body)
+
+
+def brokering(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """Brokering licences per destination and origin (alphabetically), with the total."""
+    ordered = sorted(rows, key=lambda r: (loc.sort_key(loc.country(r["destination"])),
+                                          loc.sort_key(loc.country(r["origin"])),
+                                          str(r["description"])))
+    body = [[_name(loc, r["destination"]), _name(loc, r["origin"]),
+             Cell(", ".join(r["ratings"])), Cell(str(r["description"]), "desc"),
+             _money(loc, r["service_value_eur"])] for r in ordered]
+    total = sum((to_decimal(r["service_value_eur"]) for r in rows), ZERO)
+    return Table("military.brokering",
+                 [Column(loc.t("col.destination")), Column(loc.t("col.origin")),
+                  Column(loc.t("col.ratings")), Column(loc.t("col.goods")),
+                  Column(loc.t("col.service_value"), "num")],
+                 body,
+                 [_total_label(loc), Cell(""), Cell(""), Cell(""), _money(loc, total)]
+                 if rows else None)
+
+
+def _flag_cell(loc: Locale, row: dict[str, Any]) -> Cell:
+    reasons = tuple(str(r) for r in row.get("flag_reasons") or ())
+    return Cell(loc.t("yes") if row.get("flagged") else loc.t("no"), items=reasons)
+
+
+def general_licence_totals(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """One line per general licence: its total value, countries and flagged realisations."""
+    codes = sorted({str(r["licence"]) for r in rows})
+    body = []
+    for code in codes:
+        mine = [r for r in rows if r["licence"] == code]
+        body.append([Cell(code, code=code), Cell(loc.t(f"licence.{code}", ""), "desc"),
+                     _int(loc, len({r["country"] for r in mine})),
+                     _int(loc, sum(1 for r in mine if r.get("flagged"))),
+                     _money(loc, sum((to_decimal(r["value_eur"]) for r in mine), ZERO))])
+    total = sum((to_decimal(r["value_eur"]) for r in rows), ZERO)
+    return Table("general_licences.totals",
+                 [Column(loc.t("col.licence")), Column(loc.t("col.covers")),
+                  Column(loc.t("col.countries"), "num"), Column(loc.t("col.flagged_rows"), "num"),
+                  Column(loc.t("col.value"), "num")],
+                 body,
+                 [_total_label(loc), Cell(""), Cell(""),
+                  _int(loc, sum(1 for r in rows if r.get("flagged"))), _money(loc, total)]
+                 if rows else None)
+
+
+def general_licence(loc: Locale, code: str, rows: list[dict[str, Any]]) -> Table:
+    """The realisations of one general licence per country, with that licence's total."""
+    mine = sorted((r for r in rows if r["licence"] == code),
+                  key=lambda r: (loc.sort_key(loc.country(r["country"])), str(r["direction"])))
+    role = "origin" if code in ("NL007", "NL008") else "destination"
+    body = [[_name(loc, r["country"]),
+             Cell(loc.t(f"direction.{r['direction']}", str(r["direction"])),
+                  code=str(r["direction"])),
+             _money(loc, r["value_eur"]), Cell(", ".join(r.get("categories") or [])),
+             _flag_cell(loc, r)] for r in mine]
+    total = sum((to_decimal(r["value_eur"]) for r in mine), ZERO)
+    return Table(f"general_licences.{code}",
+                 [Column(loc.t(f"col.{role}")), Column(loc.t("col.direction")),
+                  Column(loc.t("col.value"), "num"), Column(loc.t("col.categories")),
+                  Column(loc.t("col.flagged"))],
+                 body,
+                 [_total_label(loc, loc.t("total_of", name=code)), Cell(""), _money(loc, total),
+                  Cell(""), Cell("")],
+                 row_classes=["flagged" if r.get("flagged") else "" for r in mine])
+
+
+def dual_use_by_type(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """Dual-use licences issued and denied per type, counts and values, with the total."""
+    def total(name: str, cell: Callable[[Locale, Any], Cell]) -> Cell:
+        return cell(loc, sum((to_decimal(r[name]) for r in rows), ZERO))
+    body = [[Cell(loc.t(f"du.{r['type']}", str(r["type"])), code=str(r["type"])),
+             _int(loc, r["issued"]), _money(loc, r["issued_value_eur"]), _int(loc, r["denied"]),
+             _money(loc, r["denied_value_eur"])] for r in rows]
+    return Table("dual_use.by_type",
+                 [Column(loc.t("col.licence_type")), Column(loc.t("col.issued"), "num"),
+                  Column(loc.t("col.issued_value"), "num"), Column(loc.t("col.denied"), "num"),
+                  Column(loc.t("col.denied_value"), "num")],
+                 body,
+                 [_total_label(loc), total("issued", _int), total("issued_value_eur", _money),
+                  total("denied", _int), total("denied_value_eur", _money)] if rows else None)
+
+
+def dual_use_top(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """The ten countries with the highest realised dual-use exports, in the JSON's ranking."""
+    return Table("dual_use.top_destinations",
+                 [Column(loc.t("col.rank"), "num"), Column(loc.t("col.country")),
+                  Column(loc.t("col.realised_value"), "num")],
+                 [[_int(loc, i), _name(loc, r["country"]), _money(loc, r["value_eur"])]
+                  for i, r in enumerate(rows, 1)])
+
+
+def anti_torture(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """Anti-torture licences per annex: count, value, destinations, end uses; the total."""
+    body = [[Cell(loc.t("annex", annex=r["annex"]), code=str(r["annex"])),
+             _int(loc, r["licences"]), _money(loc, r["value_eur"]),
+             Cell(loc.countries(r["destinations"]), "desc"),
+             Cell("; ".join(str(e) for e in r["end_uses"]), "desc")] for r in rows]
+    return Table("anti_torture",
+                 [Column(loc.t("col.annex")), Column(loc.t("col.licences"), "num"),
+                  Column(loc.t("col.value"), "num"), Column(loc.t("col.destinations")),
+                  Column(loc.t("col.end_use"))],
+                 body,
+                 [_total_label(loc), _int(loc, sum(int(r["licences"]) for r in rows)),
+                  _money(loc, sum((to_decimal(r["value_eur"]) for r in rows), ZERO)),
+                  Cell(""), Cell("")] if rows else None)
+
+
+def fast_track(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """Notifications to parliament in the order of the decisions."""
+    body = [[Cell(str(r["licence_number"] or "")), _name(loc, r["destination"]),
+             Cell(str(r["description"] or ""), "desc"), _money(loc, r["value_eur"]),
+             Cell(loc.date(r["decided_on"]), "date"), Cell(loc.date(r["due_by"]), "date"),
+             Cell(loc.date(r["sent_on"]), "date") if r.get("sent_on")
+             else Cell(loc.t("not_sent"))] for r in rows]
+    return Table("parliament_fast_track",
+                 [Column(loc.t("col.licence_number")), Column(loc.t("col.destination")),
+                  Column(loc.t("col.goods")), Column(loc.t("col.value"), "num"),
+                  Column(loc.t("col.decided_on")), Column(loc.t("col.due_by")),
+                  Column(loc.t("col.sent_on"))],
+                 body)
+
+
+def consultations(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """Consultations the Netherlands started and received, and their total."""
+    row = rows[0] if rows else {"started": 0, "received": 0}
+    return Table("consultations", [Column(loc.t("col.consultations")),
+                                   Column(loc.t("col.count"), "num")],
+                 [[Cell(loc.t("consultations.started"), "head", code="started"),
+                   _int(loc, row["started"])],
+                  [Cell(loc.t("consultations.received"), "head", code="received"),
+                   _int(loc, row["received"])]],
+                 [_total_label(loc), _int(loc, int(row["started"]) + int(row["received"]))])
+
+
+def history(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """Value of issued licences and the denial rate per year held."""
+    body = [[Cell(str(r["year"]), "num", code=str(r["year"])), _money(loc, r["value_eur"]),
+             _money(loc, r["eu_nato_plus_value_eur"]), _money(loc, r["other_value_eur"]),
+             _int(loc, r["applications"]), _int(loc, r["denied"]),
+             Cell(loc.pct(r["denial_rate_pct"]), "num")]
+            for r in sorted(rows, key=lambda r: int(r["year"]))]
+    return Table("history",
+                 [Column(loc.t("col.year"), "num"), Column(loc.t("col.value"), "num"),
+                  Column(loc.t("col.eu_nato_plus"), "num"), Column(loc.t("col.other"), "num"),
+                  Column(loc.t("col.applications"), "num"), Column(loc.t("col.denied"), "num"),
+                  Column(loc.t("col.denial_rate"), "num")],
+                 body)
+
+
+def parts(table: Table, width: int) -> Iterable[Table]:
+    """A wide table as tables of at most `width` value columns each, for the printed page.
+
+    The columns are shared out evenly: 12 columns at most 5 a part print as 4, 4 and 4.
+    """
+    start = table.split_from or 0
+    values = len(table.columns) - start
+    count = -(-values // width)
+    per = -(-values // count)
+    for first in range(start, len(table.columns), per):
+        yield table.part(first, min(first + per, len(table.columns)))
