@@ -36,10 +36,11 @@ def data_dir_of(args: argparse.Namespace) -> Path:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    """Start NATS and the four services in the foreground."""
-    from licensing.up import run_up
+    """Start NATS and the four services in the foreground, supervised."""
+    from licensing.up import RestartPolicy, run_up
 
-    return run_up(data_dir_of(args))
+    return run_up(data_dir_of(args), replicas=dict(args.replicas or ()),
+                  policy=RestartPolicy(max_crashes=args.max_crashes, window=args.crash_window))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -98,11 +99,37 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return asyncio.run(verify_all(data_dir_of(args)))
 
 
-def cmd_status(_args: argparse.Namespace) -> int:
-    """Health, consumer lag and dead letters of every service."""
+def cmd_status(args: argparse.Namespace) -> int:
+    """Health, consumer lag, dead letters and restarts of every service."""
     from licensing.status import run_status
 
-    return run_status()
+    return run_status(args.data_dir)
+
+
+def replicas(text: str) -> tuple[str, int]:
+    """SERVICE=N: how many processes of a service `licensing up` runs."""
+    service, _, count = text.partition("=")
+    if service not in SERVICES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: SERVICE=N with SERVICE one of {', '.join(SERVICES)}")
+    if not count.isdigit() or not 1 <= int(count) <= 9:
+        raise argparse.ArgumentTypeError(f"{text!r}: N is a number of processes, 1 to 9")
+    return service, int(count)
+
+
+def positive(kind: type[int] | type[float]) -> Callable[[str], float]:
+    """An argparse type: a number of `kind` above zero."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"a number above 0, not {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text} is not above 0")
+        return value
+
+    return parse
 
 
 def positive_seconds(text: str) -> int:
@@ -131,13 +158,28 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    add("up", cmd_up, "start NATS and the four services on this machine",
+    p = add("up", cmd_up, "start NATS and the four services on this machine",
         "Start NATS (JetStream under DATA_DIR/nats) and the four services (SQLite under "
         "DATA_DIR), migrated on start, in the foreground; Ctrl-C or SIGTERM stops all.\n\n"
         f"Ports: {', '.join(f'{s} {p}' for s, p in DEFAULT_PORTS.items())}, NATS "
         f"{NATS_DEFAULT_PORT}; LICENSING_<SERVICE>_PORT and LICENSING_NATS_PORT move them, "
         "LICENSING_NATS_URL uses a running NATS instead, LICENSING_<SERVICE>_DB a PostgreSQL "
-        "URL.")
+        "URL.\n\n"
+        "A process that dies is started again after 0.5 s, then 1, 2, 4 ... at most 10 s "
+        "while the others keep serving; after --max-crashes crashes of one process within "
+        "--crash-window seconds `licensing up` says which and why (its last log lines), stops "
+        "everything and exits 1. What runs, with its restarts, is in DATA_DIR/up.json "
+        "(`licensing status` shows it).\n\n"
+        "--replicas SERVICE=N runs N processes of a service on its port, port + 100, port + "
+        "200 ..., sharing its database and durable consumers.")
+    p.add_argument("--replicas", action="append", type=replicas, metavar="SERVICE=N",
+                   help="run N processes of SERVICE, repeatable, e.g. --replicas assessment=2 "
+                        "(default: one of each)")
+    p.add_argument("--max-crashes", type=positive(int), default=5,
+                   help="crashes of one process within --crash-window that make `up` give up "
+                        "(default: 5)")
+    p.add_argument("--crash-window", type=positive(float), default=60.0,
+                   help="seconds over which crashes are counted (default: 60)")
     p = add("serve", cmd_serve, "run one service (what `up` starts, and a container runs)",
             data_dir=False)
     p.add_argument("service", choices=SERVICES)
@@ -164,10 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("verify", cmd_verify, "check every stream's hash chain",
         "Recompute every stream's hash chain in every service's database and name the first "
         "broken link; exits 1 when a chain is broken or a database is missing.")
-    add("status", cmd_status, "health, consumer lag and dead letters of every service",
-        "Health, outbox, consumer lag and dead letters of every service at its URL "
-        "(LICENSING_<SERVICE>_URL, else 127.0.0.1 on LICENSING_<SERVICE>_PORT); exits 1 when "
-        "any is down.", data_dir=False)
+    add("status", cmd_status, "health, consumer lag, dead letters and restarts of every service",
+        "Health, outbox, consumer lag and dead letters of every service. When a `licensing up` "
+        "runs on the data dir, every process it supervises (NATS, each replica) with its "
+        "restarts and how it last stopped, from DATA_DIR/up.json; otherwise each service at "
+        "its URL (LICENSING_<SERVICE>_URL, else 127.0.0.1 on LICENSING_<SERVICE>_PORT). Exits 1 "
+        "when any is down.")
     for extra in _extensions():
         extra(sub)
     return parser

@@ -14,8 +14,22 @@ from pathlib import Path
 
 import pytest
 
-from licensing.nats_server import free_port
+from licensing.nats_server import free_port, port_is_free
+from licensing.up import replica_port
 from shared.topology import SERVICES
+
+
+def free_ports(replicas: int = 3) -> dict[str, int]:
+    """A free port for NATS and each service, with its replicas' ports free too."""
+    ports = {"nats": free_port()}
+    for name in SERVICES:
+        while True:
+            port = free_port()
+            if port + 100 * replicas <= 65535 and all(
+                    port_is_free(replica_port(port, n)) for n in range(2, replicas + 1)):
+                ports[name] = port
+                break
+    return ports
 
 
 def newcomer_env(ports: dict[str, int]) -> dict[str, str]:
@@ -33,11 +47,12 @@ class Up:
     ports: dict[str, int]
     proc: subprocess.Popen[str]
     said: list[str] = field(default_factory=list)
+    settings: dict[str, str] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
-        """The environment the user works in: the moved ports and nothing else."""
-        return newcomer_env(self.ports)
+        """The environment the user works in: the moved ports and the settings `up` had."""
+        return {**newcomer_env(self.ports), **self.settings}
 
     def url(self, service: str) -> str:
         """Where a service answers."""
@@ -73,11 +88,11 @@ def start_up(project: Path, *args: str, ports: dict[str, int] | None = None,
              **env: str) -> Up:
     """Start `licensing up ARGS` in `project` with every port moved; return once it is ready."""
     project.mkdir(parents=True, exist_ok=True)
-    ports = ports or {name: free_port() for name in (*SERVICES, "nats")}
+    ports = ports or free_ports()
     proc = subprocess.Popen([sys.executable, "-m", "licensing", "up", *args],
                             env={**newcomer_env(ports), **env}, cwd=project, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    up = Up(project=project, ports=ports, proc=proc)
+    up = Up(project=project, ports=ports, proc=proc, settings=env)
     assert proc.stdout is not None
     for line in proc.stdout:
         up.said.append(line)
