@@ -96,7 +96,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     """Check the hash chain of every stream of every service."""
     from licensing.verify import verify_all
 
-    return asyncio.run(verify_all(data_dir_of(args)))
+    return asyncio.run(verify_all(data_dir_of(args).resolve(), services=args.service,
+                                  nats_url=args.nats, use_log=not args.no_log))
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -203,9 +204,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sub", default="cli", help="who the token names (default: cli)")
     p.add_argument("--ttl", type=positive_seconds, default=12 * 3600,
                    help="seconds the token is valid, above 0 (default: 43200, twelve hours)")
-    add("verify", cmd_verify, "check every stream's hash chain",
-        "Recompute every stream's hash chain in every service's database and name the first "
-        "broken link; exits 1 when a chain is broken or a database is missing.")
+    p = add("verify", cmd_verify, "check every stream's hash chain, and against the event log",
+            "Recompute every stream's hash chain in every service's database, compare each "
+            "database with the JetStream log (every published event stored, with the same hash "
+            "at the same place; every stored event published or waiting in the outbox), and "
+            "name the first broken link of each broken stream. An edited, inserted, reordered "
+            "or deleted event is found; a deleted last event or whole stream only against the "
+            "log.\n\n"
+            "The log is read from the NATS of the `licensing up` running on the data dir, "
+            "--nats, or LICENSING_NATS_URL; when none runs, from a copy of DATA_DIR/nats read "
+            "by a nats-server of its own.\n\n"
+            "Exits 1 when a link is broken, else 2 when a database (or the log) could not be "
+            "read, else 0.")
+    p.add_argument("--service", action="append", choices=SERVICES,
+                   help="check only this service, repeatable (default: all four)")
+    p.add_argument("--nats", default=None,
+                   help="the NATS URL to read the log from (default: the running `licensing "
+                        "up`'s, LICENSING_NATS_URL, else a copy of the data dir's store)")
+    p.add_argument("--no-log", action="store_true",
+                   help="check the hash chains only, not against the log")
     add("status", cmd_status, "health, consumer lag, dead letters and restarts of every service",
         "Health, outbox, consumer lag and dead letters of every service. When a `licensing up` "
         "runs on the data dir, every process it supervises (NATS, each replica) with its "

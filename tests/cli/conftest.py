@@ -85,8 +85,10 @@ class Up:
 
 
 def start_up(project: Path, *args: str, ports: dict[str, int] | None = None,
-             **env: str) -> Up:
-    """Start `licensing up ARGS` in `project` with every port moved; return once it is ready."""
+             env: dict[str, str] | None = None) -> Up:
+    """Start `licensing up ARGS` in `project` with every port moved (and `env` settings);
+    return once it is ready."""
+    env = env or {}
     project.mkdir(parents=True, exist_ok=True)
     ports = ports or free_ports()
     proc = subprocess.Popen([sys.executable, "-m", "licensing", "up", *args],

@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -36,6 +37,10 @@ class Replicated:
         return self.up.url(service), self.second[service]
 
 
+async def _done(work: Awaitable[None]) -> None:
+    await work
+
+
 def processed(url: str, consumer: str) -> int:
     """How many events this process's consumer took from the log."""
     metrics = httpx.get(f"{url}/metrics", timeout=5).text
@@ -49,7 +54,7 @@ def cases(url: str, token: str, **only: str) -> list[str]:
     found: list[str] = []
     cursor = None
     while True:
-        params = {"limit": 200, **only, **({"cursor": cursor} if cursor else {})}
+        params: dict[str, Any] = {"limit": 200, **only, **({"cursor": cursor} if cursor else {})}
         page = httpx.get(f"{url}/v1/cases", params=params, timeout=10,
                          headers={"Authorization": f"Bearer {token}"}).json()
         found += [c["id"] for c in page["items"]]
@@ -74,7 +79,7 @@ def replicated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
             databases[f"LICENSING_{service.upper()}_DB"] = url
             drops.append(drop)
     up = start_up(tmp_path_factory.mktemp("project"), "--replicas", "assessment=2",
-                  "--replicas", "reporting=2", **databases)
+                  "--replicas", "reporting=2", env=databases)
     try:
         second = {s: f"http://127.0.0.1:{up.ports[s] + 100}" for s in ("assessment", "reporting")}
         tokens = {role: up.token(role) for role in ("customs", "assessor", "reporter")}
@@ -105,7 +110,7 @@ def replicated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     finally:
         code = up.stop(signal.SIGTERM)
         for drop in drops:
-            asyncio.run(drop())
+            asyncio.run(_done(drop()))
     assert code == 0
 
 

@@ -103,7 +103,8 @@ def _help(*args: str) -> str:
 def test_help_lists_the_roles_and_the_report_tables() -> None:
     from services.reporting.domain.report import TABLES
 
-    for args in ((), ("token",)):
+    plain: list[tuple[str, ...]] = [(), ("token",)]
+    for args in plain:
         assert all(role in _help(*args) for role in ROLES)
     report = _help("report")
     assert all(f" {table} " in f"{report} " for table in TABLES)
