@@ -11,11 +11,11 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import bench_command, bench_http, bench_replay
+from bench import bench_command, bench_http, bench_matching, bench_replay
 from bench.common import ROOT, Section, log, machine
 from bench.report import render, write
 
-NAMES = ("replay", "command", "intake", "e2e", "denials")
+NAMES = ("replay", "command", "intake", "e2e", "denials", "matching")
 
 
 def run_denials(section: Section, quick: bool) -> None:
@@ -85,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
          lambda s: bench_http.run_e2e(s, memory, 1000 if q else 10_000, 200,
                                       600 if q else 3000)),
         ("denials", Section("5. Denial matching"), lambda s: run_denials(s, q)),
+        ("matching", Section("7. Entity resolution: labelled name pairs, ours and nomenklatura "
+                             "logic-v2"), lambda s: bench_matching.run(s, q)),
     ]
     started = time.monotonic()
     sections: list[Section] = []

@@ -16,23 +16,24 @@ from typing import Any
 from sqlalchemy import MetaData, insert
 
 from bench.common import POSTGRES_DEFAULT, Section, fmt, log
-from bench.events import application_body
 from shared.clock import utcnow
+from shared.contracts import Payload
+from shared.contracts.intake import ApplicationSubmitted, ApplicationWithdrawn
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.store_tables import add_store_tables
 from shared.envelope import SYSTEM, Envelope
-from shared.eventstore import EventStore, NewEvent
+from shared.eventstore import EventStore
 from shared.groupcommit import GroupCommitter
 from tests.harness import create_postgres_database
 
 EVENTS_PER_COMMAND = 2
 
 
-def command_events(i: int) -> list[NewEvent]:
+def command_events(i: int) -> list[Payload]:
     """A command's events: the submitted application (about 1 KB) and a small follow-up."""
-    document = {**application_body(i), "id": f"cmd-{i}", "status": "submitted"}
-    return [NewEvent("ApplicationSubmitted", document),
-            NewEvent("ApplicationAcknowledged", {"application_id": f"cmd-{i}", "n": i})]
+    submitted = ApplicationSubmitted.model_validate(
+        {**ApplicationSubmitted.examples[0], "id": f"cmd-{i}", "reference": f"BENCH-{i}"})
+    return [submitted, ApplicationWithdrawn(application_id=f"cmd-{i}", reason=None)]
 
 
 async def _timed(n: int, one: Callable[[int], Awaitable[None]]) -> float:
@@ -50,7 +51,7 @@ async def measure_store(url: str, n: int, runs: int) -> dict[str, list[float]]:
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     sessions = make_sessionmaker(engine)
-    store = EventStore(metadata, "bench")
+    store = EventStore(metadata, "intake")
     committer = GroupCommitter(sessions, sqlite=url.startswith("sqlite"))
     events_t, outbox_t = metadata.tables["events"], metadata.tables["outbox"]
     out: dict[str, list[float]] = {"raw": [], "append": [], "groupcommit": []}
@@ -62,10 +63,11 @@ async def measure_store(url: str, n: int, runs: int) -> dict[str, list[float]]:
             for i in range(n):
                 rows, outbox = [], []
                 for v, new in enumerate(command_events(i), start=1):
-                    env = Envelope(event_id=str(uuid.uuid4()), type=new.type, source="bench",
-                                   stream_id=f"raw-{tag}-{i}", stream_version=v,
-                                   occurred_at=utcnow(), recorded_at=utcnow(), actor=SYSTEM,
-                                   correlation_id="c", payload=new.payload).sealed()
+                    env = Envelope(event_id=str(uuid.uuid4()), type=new.event_type,
+                                   source="intake", stream_id=f"raw-{tag}-{i}",
+                                   stream_version=v, occurred_at=utcnow(),
+                                   recorded_at=utcnow(), actor=SYSTEM, correlation_id="c",
+                                   payload=new.model_dump(mode="json")).sealed()
                     body = env.to_json()
                     rows.append({"stream_id": env.stream_id, "stream_version": v,
                                  "event_id": env.event_id, "type": env.type,

@@ -2,7 +2,7 @@
 
 `python -m bench.replay_worker MODE NATS_URL DATA_DIR EXPECT SECONDS` prints one JSON line:
   raw      read every event with a nats-py ordered consumer and do nothing (the limit)
-  rebuild  reporting's own projection rebuild (services.reporting.projections.Projections);
+  rebuild  reporting's own projection rebuild (services.reporting.handlers.rebuild.Rebuilder);
            `events` is the log it rebuilt from, `events_read` the events of the types that set a
            fact, the only ones it fetches
   peer     the same projections written one event at a time, one transaction per event with its
@@ -69,7 +69,7 @@ async def rebuild(url: str, data_dir: Path, expect: int) -> dict[str, Any]:
 
     await _idle_durable(url)
     async with run_service("reporting", data_dir=data_dir, nats_url=url) as svc:
-        projections = svc.app.state.projections
+        projections = svc.app.state.rebuilder
         await svc.runtime.bus.wait_connected(timeout=10)
         started = time.monotonic()
         if not projections.start_rebuild():
@@ -88,7 +88,7 @@ async def peer(url: str, data_dir: Path, expect: int, budget: float) -> dict[str
     """One event, one transaction: parse, tracking row, read-modify-write of the projection."""
     from sqlalchemy import insert
 
-    from services.reporting.projections import apply_events
+    from services.reporting.handlers.projection import apply_events
     from shared.clock import utcnow
     from shared.envelope import Envelope
     from tests.harness import run_service

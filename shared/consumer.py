@@ -33,8 +33,6 @@ log = logging.getLogger(__name__)
 # A handler takes the consumer's transaction and one event parsed by its contract.
 Handler = Callable[[AsyncSession, Event[Any]], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, Sequence[Event[Any]]], Awaitable[None]]
-# Transitional: a handler registered under a type name still receives the bare envelope.
-EnvelopeHandler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 
 
 class RetryLater(Exception):
@@ -50,9 +48,8 @@ class ConsumerSpec:
 
     name: str
     subjects: Sequence[str]
-    # Keyed by contract model (the handler gets the parsed Event); a key that is a type name
-    # (the older form) gets the envelope.
-    handlers: Mapping[type[Payload] | str, Handler | EnvelopeHandler]
+    # Keyed by contract model; the handler gets the event parsed by it.
+    handlers: Mapping[type[Payload], Handler]
     default: Handler | None = None
     after_commit: Callable[[], None] | None = None
     batch: int = 256
@@ -146,10 +143,9 @@ class Consumer:
         if self.spec.default is not None or self.spec.batch_handler is not None:
             return True
         try:
-            model = REGISTRY.model(env.source, env.type)
+            return REGISTRY.model(env.source, env.type) in self.spec.handlers
         except UnusableEvent:
-            return env.type in self.spec.handlers
-        return model in self.spec.handlers or env.type in self.spec.handlers
+            return False
 
     def parse(self, env: Envelope) -> Event[Any] | None:
         """The event parsed by its contract; None when this consumer has no use for it.
@@ -225,18 +221,10 @@ class Consumer:
         if self.spec.batch_handler is not None and len(usable) > 1:
             await self.spec.batch_handler(session, usable)
             return
-        for env, event in fresh:
-            if event is None:
-                continue
-            typed = self.spec.handlers.get(type(event.payload))
-            if typed is not None:
-                await typed(session, event)  # type: ignore[arg-type]
-                continue
-            by_name = self.spec.handlers.get(env.type)
-            if by_name is not None:
-                await by_name(session, env)  # type: ignore[arg-type]
-            elif self.spec.default is not None:
-                await self.spec.default(session, event)
+        for event in usable:
+            handler = self.spec.handlers.get(type(event.payload), self.spec.default)
+            if handler is not None:
+                await handler(session, event)
 
     async def _admit(self, session: AsyncSession,
                      items: Sequence[tuple[Envelope, Event[Any] | None]]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,23 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.clock import utcnow
 from shared.contracts import REGISTRY, Payload, Registry, UnusableEvent
-from shared.envelope import GENESIS_HASH, Actor, Envelope, canonical_json, new_event_id
+from shared.envelope import GENESIS_HASH, Actor, Envelope, new_event_id
 from shared.errors import VersionConflict
 
-STREAM_ID = re.compile(r"^[A-Za-z0-9_\-]{1,200}$")
-
-
-@dataclass(frozen=True)
-class NewEvent:
-    """An event a command decided on, given as data (the older form; prefer a Payload model).
-
-    Its payload is validated against the registered model of its type when appended.
-    """
-
-    type: str
-    payload: dict[str, Any] = field(default_factory=dict)
-    version: int = 1
-    occurred_at: datetime | None = None
+STREAM_ID = re.compile(r"^[A-Za-z0-9_\-]{1,200}\Z")  # \Z: `$` would admit a final newline
 
 
 class ConcurrencyConflict(VersionConflict):
@@ -83,7 +69,7 @@ class EventStore:
         self,
         session: AsyncSession,
         stream_id: str,
-        new_events: Sequence[Payload | NewEvent],
+        new_events: Sequence[Payload],
         *,
         actor: Actor,
         occurred_at: datetime | None = None,
@@ -114,15 +100,15 @@ class EventStore:
         sealed: list[Envelope] = []
         for new in new_events:
             version += 1
-            event_type, event_version, data, when = self._checked(new)
+            data = self._checked(new)
             envelope = Envelope(
                 event_id=new_event_id(),
-                type=event_type,
-                version=event_version,
+                type=new.event_type,
+                version=new.event_version,
                 source=self.source,
                 stream_id=stream_id,
                 stream_version=version,
-                occurred_at=when or occurred_at or now,
+                occurred_at=occurred_at or now,
                 recorded_at=now,
                 actor=actor,
                 correlation_id=correlation,
@@ -135,17 +121,12 @@ class EventStore:
         await self.write(session, sealed)
         return sealed
 
-    def _checked(self, new: Payload | NewEvent
-                 ) -> tuple[str, int, dict[str, Any], datetime | None]:
-        """Type, version, payload data and business time of an event, checked by its contract."""
-        if isinstance(new, Payload):
-            if new.event_source != self.source:
-                raise UnusableEvent(f"{new.event_type} is {new.event_source}'s event, not "
-                                    f"{self.source}'s")
-            return new.event_type, new.event_version, self.registry.dump(new), None
-        data = self.registry.check(self.source, new.type, new.version,
-                                   json.loads(canonical_json(new.payload)))
-        return new.type, new.version, data, new.occurred_at
+    def _checked(self, new: Payload) -> dict[str, Any]:
+        """An event's payload as stored, checked against its registered contract."""
+        if new.event_source != self.source:
+            raise UnusableEvent(f"{new.event_type} is {new.event_source}'s event, not "
+                                f"{self.source}'s")
+        return self.registry.dump(new)
 
     async def write(self, session: AsyncSession, envelopes: Iterable[Envelope]) -> None:
         """Insert sealed envelopes and their outbox rows; a taken version is a conflict."""

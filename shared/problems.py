@@ -111,24 +111,32 @@ def domain_problem(error: DomainError) -> JSONResponse:
     status = status_of(error)
     extra = dict(error.extra)
     headers = None
+    detail = error.detail
     if isinstance(error, Invalid) and error.errors:
-        extra["errors"] = [e.as_dict() for e in error.errors]
+        extra["errors"] = [{**item, "loc": [_printable(part) for part in item["loc"]],
+                            "msg": _printable(item["msg"])}
+                           for item in (e.as_dict() for e in error.errors)]
+        detail = _printable(detail)
     if isinstance(error, Unavailable):
         headers = {"Retry-After": str(error.retry_after)}
-    return problem_response(status, error.title, error.detail, kind=error.kind,
+    return problem_response(status, error.title, detail, kind=error.kind,
                             headers=headers, **extra)
 
 
-def _loc(loc: Any) -> list[Any]:
-    return [part for part in loc]
+def _printable(part: Any) -> Any:
+    # A lone surrogate (JSON can carry "\ud800", in a field name too) would make the error
+    # answer itself unencodable as UTF-8: it is shown escaped.
+    if isinstance(part, str):
+        return part.encode("utf-8", "backslashreplace").decode("utf-8")
+    return part
 
 
 def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Pydantic's errors as `[{loc, msg}]`, with the message naming the field."""
     out = []
     for err in errors:
-        loc = _loc(err.get("loc", ()))
-        msg = str(err.get("msg", "invalid"))
+        loc = [_printable(part) for part in err.get("loc", ())]
+        msg = _printable(str(err.get("msg", "invalid")))
         field = ".".join(str(p) for p in loc if p != "body") or "body"
         out.append({"loc": loc, "msg": f"{field}: {msg}", "type": err.get("type", "invalid")})
     return out

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -28,11 +28,19 @@ from shared.groupcommit import GroupCommitter
 from shared.problems import BodyLimit, install_problem_handlers
 from shared.settings import ServiceSettings
 
+if TYPE_CHECKING:
+    from shared.relay import OutboxRelay
+
 log = logging.getLogger(__name__)
 
 
 class Runtime:
-    """What a running service holds: engine, sessions, store, bus, relay and consumers."""
+    """What a running service holds: engine, sessions, bus and consumers, and (for a service that
+    records events) its event store and the outbox relay that publishes them.
+
+    A service whose tables hold no event store (no `events` and `outbox`: reporting only reads
+    the log) runs without a store and a relay; asking it for either is an error.
+    """
 
     def __init__(self, settings: ServiceSettings, metadata: MetaData) -> None:
         from shared.relay import OutboxRelay
@@ -41,15 +49,39 @@ class Runtime:
         self.metadata = metadata
         self.engine = make_engine(settings.database_url)
         self.sessions = make_sessionmaker(self.engine)
-        self.store = EventStore(metadata, settings.service)
         self.bus = Bus(settings.nats_url, settings.nats_stream, name=settings.service,
                        replicas=settings.nats_replicas)
         self.committer = GroupCommitter(self.sessions,
                                         sqlite=settings.database_url.startswith("sqlite"))
-        self.relay = OutboxRelay(self.sessions, metadata, self.bus, batch=settings.relay_batch,
-                                 transaction=self.committer.transaction)
+        self.records_events = "events" in metadata.tables
+        self._store: EventStore | None = None
+        self._relay: OutboxRelay | None = None
+        if self.records_events:
+            self._store = EventStore(metadata, settings.service)
+            self._relay = OutboxRelay(self.sessions, metadata, self.bus,
+                                      batch=settings.relay_batch,
+                                      transaction=self.committer.transaction)
         self.consumers: list[Consumer] = []
         self._tasks: list[asyncio.Task[Any]] = []
+
+    @property
+    def store(self) -> EventStore:
+        """The service's event store."""
+        if self._store is None:
+            raise RuntimeError(f"{self.settings.service} records no events: it has no store")
+        return self._store
+
+    @property
+    def relay(self) -> OutboxRelay:
+        """The relay publishing the service's recorded events."""
+        if self._relay is None:
+            raise RuntimeError(f"{self.settings.service} records no events: it has no relay")
+        return self._relay
+
+    def wake_relay(self) -> None:
+        """Tell the relay there is something new to publish (nothing, without a relay)."""
+        if self._relay is not None:
+            self._relay.wake()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -57,12 +89,12 @@ class Runtime:
         concurrent ones, see shared.groupcommit), then wakes the relay."""
         async with self.committer.transaction() as session:
             yield session
-        self.relay.wake()
+        self.wake_relay()
 
     def add_consumer(self, spec: ConsumerSpec) -> Consumer:
         """Register a consumer that starts with the service."""
-        if spec.after_commit is None:
-            spec.after_commit = self.relay.wake
+        if spec.after_commit is None and self._relay is not None:
+            spec.after_commit = self._relay.wake
         consumer = Consumer(spec, self.bus, self.sessions, self.metadata,
                             transaction=self.committer.transaction)
         self.consumers.append(consumer)
@@ -78,7 +110,8 @@ class Runtime:
     async def start(self) -> None:
         """Connect to NATS in the background and start the relay and consumers."""
         self.bus.start()
-        self.spawn(self.relay.run(), "outbox-relay")
+        if self._relay is not None:
+            self.spawn(self._relay.run(), "outbox-relay")
         for consumer in self.consumers:
             self.spawn(consumer.run(), f"consumer-{consumer.spec.name}")
 
@@ -177,12 +210,13 @@ class Metrics:
         lines.append("# TYPE licensing_group_commit_bodies_total counter")
         lines.append(f'licensing_group_commit_bodies_total{{service="{name}"}} '
                      f"{runtime.committer.bodies}")
-        lines.append("# TYPE licensing_outbox_pending gauge")
-        pending = await runtime.relay.pending()
-        lines.append(f'licensing_outbox_pending{{service="{name}"}} {pending}')
-        lines.append("# TYPE licensing_events_published_total counter")
-        lines.append(f'licensing_events_published_total{{service="{name}"}} '
-                     f"{runtime.relay.published}")
+        if runtime.records_events:
+            lines.append("# TYPE licensing_outbox_pending gauge")
+            pending = await runtime.relay.pending()
+            lines.append(f'licensing_outbox_pending{{service="{name}"}} {pending}')
+            lines.append("# TYPE licensing_events_published_total counter")
+            lines.append(f'licensing_events_published_total{{service="{name}"}} '
+                         f"{runtime.relay.published}")
         lines.append("# TYPE licensing_dead_letters gauge")
         lines.append(f'licensing_dead_letters{{service="{name}"}} '
                      f"{await runtime.dead_letter_count()}")

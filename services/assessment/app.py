@@ -7,10 +7,10 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from services.assessment.api import install_error_handlers, routers
+from services.assessment.api import routers
 from services.assessment.consumers import denials_consumer, intake_consumer
 from services.assessment.db import metadata
-from services.assessment.handlers import Context
+from services.assessment.handlers.context import Context
 from services.assessment.screening import DenialsClient, Screener
 from services.assessment.settings import Settings
 from shared.reference import load_reference
@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, *,
 
     def wire(runtime: Runtime, app: FastAPI) -> None:
         ctx = Context(runtime=runtime, ref=load_reference(), settings=settings)
-        screener = Screener(ctx, DenialsClient(ctx, denials_transport))
+        screener = Screener(ctx, DenialsClient(settings, denials_transport))
         app.state.assessment = ctx
         app.state.screener = screener
 
@@ -84,10 +84,8 @@ def create_app(settings: Settings | None = None, *,
         runtime.add_consumer(denials_consumer(ctx, runtime.relay.wake))
         runtime.spawn(screener.run(), "screener")
 
-    app = create_service_app(
+    return create_service_app(
         settings=settings, metadata=metadata,
         migrations=Path(__file__).parent / "migrations",
         title="assessment", description=DESCRIPTION, routers=routers, wire=wire,
     )
-    install_error_handlers(app)
-    return app

@@ -1,5 +1,5 @@
-"""Assessment's subscriptions: intake's events open and close cases; denials' consultations
-and the match dismissals ruled in the registry."""
+"""Assessment's subscriptions: intake's events open and close cases and bring classification
+requests; the denials registry's consultations and the match dismissals ruled there."""
 
 from __future__ import annotations
 
@@ -7,42 +7,42 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.assessment.handlers import Context, classification, dismissals
-from services.assessment.handlers import cases as case_handlers
+from services.assessment.handlers import cases, classification, consultations
+from services.assessment.handlers.context import Context
 from shared.consumer import ConsumerSpec
-from shared.envelope import Envelope
+from shared.contracts import Event
+from shared.contracts.denials import ConsultationClosed, ConsultationOpened, MatchDismissed
+from shared.contracts.intake import (
+    ApplicationSubmitted,
+    ApplicationWithdrawn,
+    ClassificationRequested,
+)
 
 
 def intake_consumer(ctx: Context, after_commit: Callable[[], None]) -> ConsumerSpec:
     """The durable consumer of intake's events."""
 
-    async def on_submitted(session: AsyncSession, env: Envelope) -> None:
-        await case_handlers.open_case(ctx, session, env)
+    async def submitted(session: AsyncSession, event: Event[ApplicationSubmitted]) -> None:
+        await cases.open_case(ctx, session, event)
 
-    async def on_withdrawn(session: AsyncSession, env: Envelope) -> None:
-        await case_handlers.withdraw(ctx, session, env)
+    async def withdrawn(session: AsyncSession, event: Event[ApplicationWithdrawn]) -> None:
+        await cases.withdraw(ctx, session, event)
 
     return ConsumerSpec(
-        name="assessment",
-        subjects=["lic.intake.>"],
-        handlers={"ApplicationSubmitted": on_submitted,
-                  "ApplicationWithdrawn": on_withdrawn,
-                  "ClassificationRequested": classification.request_received},
-        after_commit=after_commit,
-    )
+        name="assessment", subjects=["lic.intake.>"],
+        handlers={ApplicationSubmitted: submitted, ApplicationWithdrawn: withdrawn,
+                  ClassificationRequested: classification.request_received},
+        after_commit=after_commit)
 
 
 def denials_consumer(ctx: Context, after_commit: Callable[[], None]) -> ConsumerSpec:
-    """The durable consumer of the denials service's consultations and dismissals."""
+    """The durable consumer of the denials registry's consultations and dismissals."""
 
-    async def on_dismissed(session: AsyncSession, env: Envelope) -> None:
-        await dismissals.dismissed_in_registry(ctx, session, env)
+    async def dismissed(session: AsyncSession, event: Event[MatchDismissed]) -> None:
+        await cases.dismissed_in_registry(ctx, session, event)
 
     return ConsumerSpec(
-        name="assessment-denials",
-        subjects=["lic.denials.>"],
-        handlers={"ConsultationOpened": case_handlers.consultation_opened,
-                  "ConsultationClosed": case_handlers.consultation_closed,
-                  "MatchDismissed": on_dismissed},
-        after_commit=after_commit,
-    )
+        name="assessment-denials", subjects=["lic.denials.>"],
+        handlers={ConsultationOpened: consultations.opened,
+                  ConsultationClosed: consultations.closed, MatchDismissed: dismissed},
+        after_commit=after_commit)

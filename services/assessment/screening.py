@@ -13,21 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
-import json
 import logging
 import time
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 
-from services.assessment import domain
-from services.assessment.db import cases
-from services.assessment.handlers.base import Context
-from services.assessment.handlers.cases import complete_screening, fail_screening
+from services.assessment.domain.screening import match_requests, merge_matches
+from services.assessment.handlers import screening
+from services.assessment.handlers.context import Context
+from services.assessment.handlers.db import pending_cases
+from services.assessment.handlers.screening import PendingScreening
+from services.assessment.settings import Settings
 from shared.auth import issue_token
-from shared.eventstore import ConcurrencyConflict
+from shared.contracts.assessment import DenialMatch
+from shared.errors import VersionConflict
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +87,8 @@ def problem_of(response: httpx.Response) -> dict[str, Any]:
 class DenialsClient:
     """The denials match API, with a service token."""
 
-    def __init__(self, ctx: Context, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        settings = ctx.settings
+    def __init__(self, settings: Settings,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
         self.client = httpx.AsyncClient(
             base_url=settings.denials_url, timeout=settings.denials_timeout_seconds,
@@ -107,7 +107,7 @@ class DenialsClient:
             self._token = (token, time.monotonic() + 300)
         return {"Authorization": f"Bearer {self._token[0]}"}
 
-    async def matches(self, query: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+    async def matches(self, query: dict[str, Any]) -> tuple[list[DenialMatch], str | None]:
         """The active denials matching one query, and the registry version if given."""
         try:
             response = await self.client.post("/v1/denials/matches", json=query,
@@ -121,8 +121,8 @@ class DenialsClient:
                                      f"{response.text[:300]}")
         try:
             body = response.json()
-            found = [m for m in body["matches"] if isinstance(m, dict) and "denial_id" in m]
-        except (ValueError, KeyError, TypeError) as exc:
+            found = [DenialMatch.model_validate(m) for m in body["matches"]]
+        except (ValueError, KeyError, TypeError) as exc:  # pydantic's ValidationError included
             raise DenialsUnavailable(f"denials answered something unexpected: {exc}") from exc
         version = body.get("registry_version")
         return found, str(version) if version is not None else None
@@ -161,8 +161,11 @@ class Screener:
         try:
             while True:
                 self._wake.clear()
-                with contextlib.suppress(Exception):
+                try:
                     await self.screen_pending()
+                except Exception:  # noqa: BLE001 - a process edge: log, wait, try again
+                    log.exception("a screening pass failed; the next one starts within %.1fs",
+                                  self.ctx.settings.screening_poll_seconds)
                 wait = self.ctx.settings.screening_poll_seconds
                 if self._backoff:
                     soonest = min(t for t, _ in self._backoff.values()) - time.monotonic()
@@ -175,57 +178,65 @@ class Screener:
     async def screen_pending(self) -> None:
         """One pass over the pending cases that are due."""
         async with self.ctx.runtime.sessions() as session:
-            rows = (await session.execute(
-                select(cases.c.id, cases.c.document)
-                .where(cases.c.screening_status == "pending", cases.c.status == "open")
-                .order_by(cases.c.opened_at).limit(100))).all()
+            case_ids = await pending_cases(session, limit=100)
         now = time.monotonic()
-        for row in rows:
-            next_try, _ = self._backoff.get(row.id, (0.0, 0.0))
+        for case_id in case_ids:
+            next_try, _ = self._backoff.get(case_id, (0.0, 0.0))
             if next_try > now:
                 continue
-            await self.screen_one(row.id, json.loads(row.document)["application"])
+            try:
+                asked = await screening.pending(self.ctx, case_id)
+            except Exception as exc:  # noqa: BLE001 - a process edge: log, back off, retry
+                self._retry_later(case_id, exc)
+                continue
+            if asked is not None:
+                await self.screen_one(asked)
 
-    async def screen_one(self, case_id: str, app: dict[str, Any]) -> None:
+    async def screen_one(self, asked: PendingScreening) -> None:
         """Query denials for one case and record the screening, or schedule a retry."""
-        on = domain.business_date(dt.datetime.fromisoformat(str(app["received_at"])))
         try:
             results, versions = [], set()
-            for query in domain.match_requests(app, on):
+            for query in match_requests(asked.application):
                 found, version = await self.client.matches(query)
                 results.append(found)
                 if version:
                     versions.add(version)
-            await complete_screening(self.ctx, case_id, denial_matches=domain.merge_matches(
-                results), registry_version=",".join(sorted(versions)) or None)
+            await screening.complete(self.ctx, asked, denial_matches=merge_matches(results),
+                                     registry_version=",".join(sorted(versions)) or None)
         except DenialsRefused as exc:
-            await self._fail(case_id, exc)
+            await self._fail(asked, exc)
             return
         except Exception as exc:  # noqa: BLE001 - a process edge: log, back off, retry
-            self._retry_later(case_id, exc)
+            self._retry_later(asked.case_id, exc, asked)
             return
-        self._backoff.pop(case_id, None)
-        self.last_errors.pop(case_id, None)
+        self._backoff.pop(asked.case_id, None)
+        self.last_errors.pop(asked.case_id, None)
 
-    async def _fail(self, case_id: str, refused: DenialsRefused) -> None:
+    async def _fail(self, asked: PendingScreening, refused: DenialsRefused) -> None:
         """Record the refusal on the case; the screening ends here until an assessor re-runs it."""
         try:
-            await fail_screening(self.ctx, case_id, status=refused.status,
+            await screening.fail(self.ctx, asked, status=refused.status,
                                  problem=refused.problem, reason=str(refused))
         except Exception as exc:  # noqa: BLE001 - a process edge: log, back off, retry
-            self._retry_later(case_id, exc)
+            self._retry_later(asked.case_id, exc, asked)
             return
-        self._backoff.pop(case_id, None)
-        self.last_errors.pop(case_id, None)
-        log.error("screening of case %s failed: %s", case_id, refused)
+        self._backoff.pop(asked.case_id, None)
+        self.last_errors.pop(asked.case_id, None)
+        log.error("screening of case %s failed: %s (event %s, correlation %s)", asked.case_id,
+                  refused, asked.event_id, asked.correlation_id)
 
-    def _retry_later(self, case_id: str, exc: Exception) -> None:
-        if not isinstance(exc, DenialsUnavailable | ConcurrencyConflict):
-            log.error("screening of case %s failed unexpectedly", case_id, exc_info=exc)
+    def _retry_later(self, case_id: str, exc: Exception,
+                     asked: PendingScreening | None = None) -> None:
+        ids = (f"event {asked.event_id}, correlation {asked.correlation_id}" if asked
+               else f"stream {case_id}")
+        if not isinstance(exc, DenialsUnavailable | VersionConflict):
+            log.error("screening of case %s failed unexpectedly (%s)", case_id, ids,
+                      exc_info=exc)
         _, delay = self._backoff.get(case_id, (0.0, 0.0))
         settings = self.ctx.settings
         delay = min(settings.screening_retry_max_seconds,
                     delay * 2 if delay else settings.screening_retry_initial_seconds)
         self._backoff[case_id] = (time.monotonic() + delay, delay)
         self.last_errors[case_id] = str(exc)
-        log.warning("screening of case %s pending: %s; retry in %.1fs", case_id, exc, delay)
+        log.warning("screening of case %s pending: %s; retry in %.1fs (%s)", case_id, exc, delay,
+                    ids)

@@ -6,18 +6,14 @@ import asyncio
 import logging
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from services.denials.api import router
 from services.denials.consumers import consumer_spec
 from services.denials.db import metadata
-from services.denials.domain import DomainError
-from services.denials.handlers.common import Policy
+from services.denials.domain.validity import Policy
 from services.denials.handlers.registry import expire_due
 from services.denials.settings import Settings
-from shared.eventstore import ConcurrencyConflict
-from shared.problems import problem_response
 from shared.reference import load_reference
 from shared.service import Runtime, create_service_app
 
@@ -36,15 +32,28 @@ state is a party to: another state's consultation answers 404.
 
 Extensions to contract v1: `POST /v1/denials/{id}/renew`, `POST|GET
 /v1/denials/matches/dismissals`, `GET /v1/consultations/{id}`, `GET /v1/notifications`,
-`registry_version` and `application_ref` on matches, validity fields on denials, `overdue` and
-`answered` consultation statuses. Free text (question, answer, reasons) may hold 4000
-characters; references and names 300."""
+`registry_version`, `matcher_version` and `application_ref` on matches, validity fields on
+denials, `overdue` and `answered` consultation statuses. Free text (question, answer, reasons)
+may hold 4000 characters; references and names 300.
+
+Grounds per regime: a denial carries `grounds` beside its `criteria` (codes of
+shared/reference/data/refusal_grounds.json). A military denial rests on criteria 1 to 8 of
+Common Position 2008/944/CFSP only; a dual-use denial on criteria or the considerations and
+catch-all grounds of Regulation (EU) 2021/821 (`art15-*`, `art4-*`, `art5-human-rights`) or
+both; an anti-torture denial on the grounds of Regulation (EU) 2019/125 (`annex-*`) only.
+Dutch denials carry the grounds of the decision in assessment.
+
+Aliases: the end user and the consignee of a denial, and of a screening, may carry `aliases`
+(other spellings, the name in its own script: `{"name": "China North Industries Group
+Corporation", "country": "CN", "aliases": ["中国北方工业集团有限公司"]}`); a screening compares
+every name on both sides, the name index files every name, and a match's reason says which
+names matched (`'...' (alias of '...')`). A party shows `aliases` only when it has some."""
 
 
-async def _expiry_loop(runtime: Runtime, interval: float) -> None:
+async def _expiry_loop(runtime: Runtime, policy: Policy, interval: float) -> None:
     while True:
         try:
-            n = await expire_due(runtime)
+            n = await expire_due(runtime, policy)
             if n:
                 log.info("recorded expiry of %d denials", n)
         except Exception:  # noqa: BLE001 - a failed sweep is retried on the next round
@@ -58,28 +67,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def wire(runtime: Runtime, app: FastAPI) -> None:
         ref = load_reference()
-        app.state.reference = ref
-        app.state.policy = Policy(
+        policy = Policy(
             validity_years=settings.denial_validity_years or ref.denial_validity_years,
             consultation_days=settings.consultation_days or ref.consultation_days,
         )
-        runtime.add_consumer(consumer_spec(runtime, lambda: app.state.policy))
-        runtime.spawn(_expiry_loop(runtime, settings.expiry_interval_seconds), "denial-expiry")
+        app.state.reference = ref
+        app.state.policy = policy
+        runtime.add_consumer(consumer_spec(runtime, policy))
+        runtime.spawn(_expiry_loop(runtime, policy, settings.expiry_interval_seconds),
+                      "denial-expiry")
 
-    app = create_service_app(
+    return create_service_app(
         settings=settings, metadata=metadata,
         migrations=Path(__file__).parent / "migrations",
         title="denials", description=DESCRIPTION, routers=[router], wire=wire,
     )
-
-    @app.exception_handler(DomainError)
-    async def _refused(_request: Request, exc: DomainError) -> JSONResponse:
-        return problem_response(exc.status, exc.title, exc.detail,
-                                kind=type(exc).__name__.lower(), **exc.extra)
-
-    @app.exception_handler(ConcurrencyConflict)
-    async def _raced(_request: Request, exc: ConcurrencyConflict) -> JSONResponse:
-        return problem_response(409, "Conflict", f"{exc}; read it again and retry",
-                                kind="concurrent-change")
-
-    return app

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from services.intake.api import router
 from services.intake.consumers import consumer_spec
 from services.intake.db import metadata
-from services.intake.domain import InvalidRequest
 from services.intake.settings import Settings
-from shared.problems import problem_response, validation_errors
 from shared.reference import load_reference
 from shared.service import Runtime, create_service_app
 
@@ -29,25 +25,6 @@ their conditions were judged on. Business times may run up to two minutes ahead 
 clock (callers' clocks drift); further ahead they are refused as in the future."""
 
 
-def _printable(part: object) -> object:
-    # A lone surrogate in a field name would make the error response itself unencodable.
-    if isinstance(part, str):
-        return part.encode("utf-8", "backslashreplace").decode("utf-8")
-    return part
-
-
-async def _invalid(_request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, InvalidRequest):
-        errors = [e.as_dict() for e in exc.errors]
-    else:
-        assert isinstance(exc, RequestValidationError)
-        errors = validation_errors(list(exc.errors()))
-    errors = [{**e, "loc": [_printable(p) for p in e["loc"]], "msg": _printable(e["msg"])}
-              for e in errors]
-    detail = "; ".join(str(e["msg"]) for e in errors[:5])
-    return problem_response(422, "Invalid request", detail, kind="validation", errors=errors)
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The intake app for these settings (read from the environment when omitted)."""
     settings = settings or Settings()
@@ -56,11 +33,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.reference = load_reference()
         runtime.add_consumer(consumer_spec())
 
-    app = create_service_app(
+    return create_service_app(
         settings=settings, metadata=metadata,
         migrations=Path(__file__).parent / "migrations",
         title="intake", description=DESCRIPTION, routers=[router], wire=wire,
     )
-    app.add_exception_handler(InvalidRequest, _invalid)
-    app.add_exception_handler(RequestValidationError, _invalid)
-    return app

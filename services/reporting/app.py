@@ -1,4 +1,7 @@
-"""The reporting service: the annual report, rebuilt from the event log."""
+"""The reporting service: the annual report, rebuilt from the event log.
+
+It records no events of its own: its runtime has no event store and no outbox relay, only the
+consumer of the whole log (see db.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from fastapi import FastAPI
 from services.reporting.api import router
 from services.reporting.consumers import consumer_spec
 from services.reporting.db import metadata
-from services.reporting.projections import Projections
+from services.reporting.handlers.rebuild import Rebuilder
 from services.reporting.settings import Settings
 from shared.reference import load_reference
 from shared.service import Runtime, create_service_app
@@ -28,8 +31,11 @@ and rendered as decimal strings like amounts.
 countries) and `history` (value per year split EU/NATO+ versus other, and the denial rate per
 year, for every year held up to the report's year); `military.denials` rows carry `procedure`
 (sondages are counted); the document carries `year`, `as_of` and `currency`. `GET
-/v1/projections/status` also shows `generation`, `log_last_seq`, `events_replayed` and the last
-rebuild's figures."""
+/v1/projections/status` also shows `generation`, `log_last_seq`, `events_replayed`, the last
+rebuild's figures, and the messages a rebuild skipped because no event contract reads them
+(`skipped`, `skipped_sequences`: not JSON, not an envelope, an unknown type or version, a
+payload that does not parse; the live consumer dead-letters the same ones). `GET
+/v1/streams/{id}` shows each event once, and lists such messages under `unreadable`."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -38,9 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     async def wire(runtime: Runtime, app: FastAPI) -> None:
         app.state.reference = load_reference()
-        projections = Projections(runtime)
-        await projections.reset_stale_rebuild()
-        app.state.projections = projections
+        rebuilder = Rebuilder(runtime)
+        await rebuilder.reset_stale_rebuild()
+        app.state.rebuilder = rebuilder
         runtime.add_consumer(consumer_spec())
 
     return create_service_app(

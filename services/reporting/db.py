@@ -1,11 +1,25 @@
-"""Tables of the reporting service: the event store and its copy of the event log."""
+"""Tables of the reporting service: its copy of the event log, the report's facts, and the
+consumer's inbox and dead letters.
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text
+Reporting records no events, so it keeps no event store (`events`, `outbox`): only the two
+tables of shared.db.store_tables a consumer writes, declared there and copied here.
+"""
+
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text
 
 from shared.db.store_tables import add_store_tables
 
 metadata = MetaData()
-add_store_tables(metadata)
+
+
+def _consumer_tables(into: MetaData) -> None:
+    store = MetaData()
+    add_store_tables(store)
+    for name in ("inbox", "dead_letters"):
+        store.tables[name].to_metadata(into)
+
+
+_consumer_tables(metadata)
 
 log = Table(
     "log",
@@ -16,7 +30,6 @@ log = Table(
     Column("stream_version", Integer, nullable=False),
     Column("type", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, index=True),
-    Column("sequence", BigInteger, nullable=True),
     Column("body", Text, nullable=False),
 )
 

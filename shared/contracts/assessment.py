@@ -25,6 +25,7 @@ from shared.contracts.types import (
     Money,
     Procedure,
     Regime,
+    RegisterUsed,
     Transaction,
     Value,
 )
@@ -35,6 +36,43 @@ APP = "6f1c2d9e-0000-4000-8000-000000000001"
 LICENCE = "NL-ML-2024-000001"
 Queue = Literal["cdiu", "mfa"]
 Criterion = Annotated[int, Field(ge=1, le=8)]
+
+
+class Amendment(Value):
+    """The licence an application extends or replaces, as the applicant named it."""
+
+    licence_number: str
+    kind: Literal["extension", "replacement"]
+
+
+class CaseApplication(Value):
+    """The application a case was opened on, as intake accepted it (its `ApplicationSubmitted`).
+
+    The case judges, screens and decides on this copy: its stream alone says what was decided
+    on what.
+    """
+
+    id: str
+    reference: str
+    received_at: Instant
+    regime: Regime
+    procedure: Procedure
+    transaction: Transaction
+    licence_type: Literal["individual", "global"]
+    purpose: Literal["definitive", "temporary", "return_after_repair"]
+    amends: Amendment | None
+    catch_all: bool
+    applicant: Company
+    destinations: list[Destination]
+    destination_group: Literal["EU", "EU_NATO_PLUS"] | None
+    origins: list[Country]
+    consignee: Consignee | None
+    end_user: EndUser
+    end_use: str
+    goods: list[GoodsLine]
+    service_value_eur: Money | None
+    value_eur: Money
+    registers: list[RegisterUsed] = []
 
 
 class AmendedLicence(Value):
@@ -134,14 +172,32 @@ _LOCAL = {"embargoes": [], "general_licence_hints": [], "prohibited": [],
           "proposed_findings": [], "reference_version": "2024.1"}
 
 
+_APPLICATION = {
+    "id": APP, "reference": "NL-CUST-2024-0001", "received_at": "2024-03-04T09:30:00+00:00",
+    "regime": "military", "procedure": "licence", "transaction": "export",
+    "licence_type": "individual", "purpose": "definitive", "amends": None, "catch_all": False,
+    "applicant": {"name": "Thales Nederland B.V.", "eori": "NL123456789"},
+    "destinations": ["NO"], "destination_group": None, "origins": [], "consignee": None,
+    "end_user": {"name": "Norwegian Armed Forces", "country": "NO", "type": "armed_forces"},
+    "end_use": "air defence",
+    "goods": [{"description": "fire control radar", "rating": "ML5a", "quantity": 2,
+               "value_eur": "1250000.00", "complete_system": False, "annex": None}],
+    "service_value_eur": None, "value_eur": "1250000.00",
+}
+
+
 @event("CaseOpened")
 class CaseOpened(Payload):
-    """A case exists for a submitted application (or sondage)."""
+    """A case exists for a submitted application (or sondage).
+
+    `application` is the application the case was opened on; cases opened before it was
+    recorded here lack it.
+    """
 
     stream_doc = "the application id"
     examples = ({"application_id": APP, "reference": "NL-CUST-2024-0001", "regime": "military",
                  "procedure": "licence", "received_at": "2024-03-04T09:30:00+00:00",
-                 "amends": None},)
+                 "amends": None, "application": _APPLICATION},)
 
     application_id: str
     reference: str
@@ -152,6 +208,7 @@ class CaseOpened(Payload):
     # Catch-all requirements imposed on this exporter that cover the application: it is then
     # a catch-all case (and counts as catch-all in the report).
     catch_all_requirements: list[str] = []
+    application: CaseApplication | None = None
 
 
 @event("CaseRouted")
@@ -248,7 +305,11 @@ class FindingRecorded(Payload):
 
 @event("MatchDismissed")
 class MatchDismissed(Payload):
-    """An assessor ruled a denial match not essentially identical; denials records it too."""
+    """An assessor ruled a denial match not essentially identical; denials records it too.
+
+    A ruling made in the denials registry is recorded on the case with the registry's actor
+    and its event as `causation_id` (the case shows it `via: "denials"`).
+    """
 
     stream_doc = "the application id"
     examples = ({"denial_id": "d1", "reason": "another end user", "application_id": APP,

@@ -19,7 +19,9 @@ class DenialRegistered(Payload):
     """A state's denial, as notified to every partner: all a partner ever sees of it.
 
     `application_id` names the Dutch application of an `NL` denial; `ratings` every rating of
-    its goods; `procedure` whether it was a licence or a sondage.
+    its goods; `procedure` whether it was a licence or a sondage; `expires_on` the first day it
+    is no longer active (events recorded before it was named were read with the validity
+    policy in force).
     """
 
     stream_doc = "the denial id"
@@ -28,7 +30,7 @@ class DenialRegistered(Payload):
                  "consignee": None, "end_user": {"name": "Royal Saudi Land Forces",
                                                  "country": "SA"},
                  "goods_description": "rifle scopes", "rating": "ML5a", "quantity": 200,
-                 "criteria": [2, 7], "application_id": None},)
+                 "criteria": [2, 7], "application_id": None, "expires_on": "2027-02-01"},)
 
     id: str
     state: str
@@ -45,6 +47,7 @@ class DenialRegistered(Payload):
     application_id: str | None = None
     ratings: list[str | None] | None = None
     procedure: Procedure | None = None
+    expires_on: Day | None = None
     # The regime's grounds beside the criteria (dual-use considerations and catch-all grounds,
     # anti-torture annex grounds); see shared.contracts.types.Ground.
     grounds: list[Ground] = []
@@ -69,14 +72,19 @@ class DenialRevoked(Payload):
 
 @event("DenialRenewed")
 class DenialRenewed(Payload):
-    """The notifying state confirmed its denial on a later day: its validity starts again."""
+    """The notifying state confirmed its denial on a later day: its validity starts again.
+
+    `renewed_on` is the day it did so.
+    """
 
     stream_doc = "the denial id"
-    examples = ({"denial_id": DENIAL, "denied_on": "2025-01-10", "expires_on": "2028-01-10"},)
+    examples = ({"denial_id": DENIAL, "denied_on": "2025-01-10", "expires_on": "2028-01-10",
+                 "renewed_on": "2025-01-14"},)
 
     denial_id: str
     denied_on: Day
     expires_on: Day | None = None
+    renewed_on: Day | None = None
 
 
 @event("DenialExpired")

@@ -125,12 +125,13 @@ def application(**changes: Any) -> dict[str, Any]:
         "end_user": {"name": "Royal Saudi Land Forces", "country": "SA", "type": "armed_forces"},
         "end_use": "border surveillance",
         "goods": [{"description": "radar system", "rating": "ML5", "quantity": 1,
-                   "value_eur": "1500000", "complete_system": False, "annex": None}],
-        "service_value_eur": None, "value_eur": "1500000",
+                   "value_eur": "1500000.00", "complete_system": False, "annex": None}],
+        "service_value_eur": None, "value_eur": "1500000.00",
     }
     body.update(changes)
     if "goods" in changes and "value_eur" not in changes:
-        body["value_eur"] = str(sum(Decimal(g["value_eur"]) for g in body["goods"]))
+        total = sum(Decimal(g["value_eur"]) for g in body["goods"])
+        body["value_eur"] = f"{total.quantize(Decimal('0.01')):f}"  # as intake writes money
     return body
 
 

@@ -229,7 +229,7 @@ async def test_licence_lifecycle_and_amendments(assessment: RunningService) -> N
     number = r.json()["licence_number"]
     licence = (await assessment.client.get(f"/v1/licences/{number}", headers=MFA)).json()
     assert (licence["valid_from"], licence["valid_until"]) == ("2024-06-03", "2027-06-02")
-    assert licence["status"] == "active" and licence["value_eur"] == "1500000"
+    assert licence["status"] == "active" and licence["value_eur"] == "1500000.00"
     base = f"/v1/licences/{number}"
     assert (await assessment.client.post(f"{base}/reinstate", headers=MFA,
                                          json={"reason": "x"})).status_code == 409
@@ -249,7 +249,7 @@ async def test_licence_lifecycle_and_amendments(assessment: RunningService) -> N
                                       "type": "armed_forces"})
     await submit(assessment, extension)
     case = await screened(assessment, extension["id"])
-    assert case["amends"]["known"] and case["amends"]["previous_value_eur"] == "1500000"
+    assert case["amends"]["known"] and case["amends"]["previous_value_eur"] == "1500000.00"
     r = await assessment.client.post(f"/v1/cases/{extension['id']}/decision", headers=ASSESSOR,
                                      json={"outcome": "approve"})
     second = r.json()["licence_number"]

@@ -6,19 +6,29 @@ from typing import Any
 
 import pytest
 
-from services.assessment.domain import route
-from shared.reference import load_reference
+from services.assessment.domain.routing import Routing
+from services.assessment.domain.routing import route as route_application
+from shared.contracts.assessment import CaseApplication
+from shared.reference import ReferenceData, load_reference
 
 
 def application(regime: str, destinations: list[str], *, on: str = "2024-06-01",
                 ratings: tuple[str | None, ...] = ("ML6",), **extra: Any) -> dict[str, Any]:
-    """A minimal application payload as intake records it."""
+    """A small application payload as intake records it."""
     return {"id": "a1", "reference": "R1", "regime": regime, "procedure": "licence",
-            "transaction": "export", "licence_type": "individual",
+            "transaction": "export", "licence_type": "individual", "purpose": "definitive",
+            "amends": None, "catch_all": False, "applicant": {"name": "A", "eori": "NL1"},
             "received_at": f"{on}T10:00:00+00:00", "destinations": destinations,
-            "end_user": {"name": "X", "country": destinations[0], "type": "government"},
-            "goods": [{"description": "g", "rating": r, "quantity": 1, "value_eur": "10"}
-                      for r in ratings], **extra}
+            "destination_group": None, "origins": [], "consignee": None,
+            "end_user": {"name": "X", "country": "SE", "type": "government"}, "end_use": "",
+            "goods": [{"description": "g", "rating": r, "quantity": 1, "value_eur": "10.00"}
+                      for r in ratings], "service_value_eur": None, "value_eur": "10.00",
+            **extra}
+
+
+def route(app: dict[str, Any], ref: ReferenceData) -> Routing:
+    """The routing of an application given as its payload."""
+    return route_application(CaseApplication.model_validate(app), ref)
 
 
 CASES = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from services.denials.handlers.common import today
+from shared.clock import today
 from tests.denials.conftest import denial_body
 from tests.harness import RunningService, auth
 

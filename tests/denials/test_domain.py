@@ -6,18 +6,9 @@ import datetime as dt
 
 import pytest
 
-from services.denials.domain import (
-    Candidate,
-    NotAllowed,
-    NotFound,
-    Screening,
-    check_outcome,
-    check_reply,
-    consultation_status,
-    expires_on,
-    is_active,
-    screen,
-)
+from services.denials.domain.consultation import shown_status
+from services.denials.domain.screening import Candidate, Screening, screen
+from services.denials.domain.validity import denial_status, expires_on, is_active
 from services.denials.matching import prepare
 
 TODAY = dt.date(2024, 6, 1)
@@ -44,7 +35,8 @@ def test_an_essentially_identical_transaction_matches_with_reasons_in_words() ->
     assert match.denial_id == "d1" and match.state == "DE"
     assert match.reasons == (
         "same destination IL",
-        "end user 'Troya Tech Defense Ltd.' = 'TROYA TECH DEFENCE LIMITED' (1.00)",
+        "end user 'Troya Tech Defense Ltd.' = 'TROYA TECH DEFENCE LIMITED' (1.00: 'defense' read"
+        " as 'defence'; legal forms 'ltd', 'limited' set aside; same words)",
         "rating ML15 = ML15",
     )
     assert match.score == 1.0
@@ -91,22 +83,46 @@ def test_a_denial_is_active_up_to_the_day_before_its_third_anniversary() -> None
     assert expires_on(dt.date(2024, 2, 29), 3) == dt.date(2027, 3, 1)
 
 
+def test_a_denial_is_pending_active_expired_or_revoked_on_a_day() -> None:
+    def on(day: dt.date, revoked_on: dt.date | None = None) -> str:
+        return denial_status(denied_on=dt.date(2024, 3, 1), expires=dt.date(2027, 3, 1),
+                             revoked_on=revoked_on, on=day)
+
+    assert on(dt.date(2024, 2, 29)) == "pending"
+    assert on(dt.date(2024, 3, 1)) == "active"
+    assert on(dt.date(2027, 3, 1)) == "expired"
+    assert on(dt.date(2024, 12, 31), revoked_on=dt.date(2025, 1, 1)) == "active"
+    assert on(dt.date(2025, 1, 1), revoked_on=dt.date(2025, 1, 1)) == "revoked"
+
+
 def test_overdue_is_an_open_consultation_past_its_date() -> None:
     due = dt.date(2024, 6, 21)
-    assert consultation_status("open", due, dt.date(2024, 6, 22)) == "overdue"
-    assert consultation_status("open", due, due) == "open"
-    assert consultation_status("answered", due, dt.date(2024, 7, 1)) == "answered"
+    assert shown_status("open", due, dt.date(2024, 6, 22)) == "overdue"
+    assert shown_status("open", due, due) == "open"
+    assert shown_status("answered", due, dt.date(2024, 7, 1)) == "answered"
 
 
-def test_only_the_parties_act_on_a_consultation_each_in_its_part() -> None:
-    c = {"id": "c1", "consulting_state": "NL", "denying_state": "DE", "status": "open"}
-    check_reply(c, "DE")
-    check_outcome(c, "NL")
-    with pytest.raises(NotAllowed):
-        check_reply(c, "NL")
-    with pytest.raises(NotAllowed):
-        check_outcome(c, "DE")
-    with pytest.raises(NotFound):
-        check_reply(c, "FR")
-    with pytest.raises(NotFound):
-        check_outcome(c, "FR")
+def test_every_name_of_a_party_is_compared_and_the_reason_says_which() -> None:
+    norinco = denial(end_user=prepare("China North Industries Group Corporation"),
+                     end_user_aliases=(prepare("中国北方工业集团有限公司"),))
+    [match] = screen(query(end_user=prepare("中国北方工业集团有限公司")), [norinco])
+    assert match.reasons[1] == ("end user '中国北方工业集团有限公司' = '中国北方工业集团有限公司' "
+                                "(alias of 'China North Industries Group Corporation') "
+                                "(1.00: same words)")
+    assert screen(query(end_user=prepare("中国北方工业集团有限公司")), [denial()]) == []
+
+
+def test_the_aliases_asked_about_are_compared_too() -> None:
+    asked = query(end_user=prepare("Someone Else"),
+                  end_user_aliases=(prepare("Troya Tech Defence"),))
+    [match] = screen(asked, [denial()])
+    assert match.reasons[1].startswith("end user 'Troya Tech Defence' (alias of 'Someone Else') = "
+                                       "'TROYA TECH DEFENCE LIMITED'")
+
+
+def test_a_consignee_alias_matching_the_denied_end_user_counts() -> None:
+    asked = query(end_user=prepare("Someone Else"), consignee=prepare("Levant Logistics"),
+                  consignee_aliases=(prepare("Troya Tech Defence"),))
+    [match] = screen(asked, [denial()])
+    assert match.reasons[1].startswith("consignee = denied end user: 'Troya Tech Defence' "
+                                       "(alias of 'Levant Logistics')")

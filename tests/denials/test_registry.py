@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from services.denials.handlers.common import today
+from shared.clock import today
 from tests.denials.conftest import denial_body
 from tests.harness import RunningService, auth, eventually
 
@@ -140,7 +140,8 @@ async def test_screening_finds_other_states_denials_and_explains(denials: Runnin
     assert match["denial_id"] == hit["id"] and match["state"] == "DE"
     assert match["reasons"] == ["same destination IL",
                                 "end user 'Troya Tech Defense Ltd.' = "
-                                "'TROYA TECH DEFENCE LIMITED' (1.00)",
+                                "'TROYA TECH DEFENCE LIMITED' (1.00: 'defense' read as "
+                                "'defence'; legal forms 'ltd', 'limited' set aside; same words)",
                                 "rating ML15 = ML15"]
     assert body["registry_version"] == 6
     # The caller's own denial never matches.

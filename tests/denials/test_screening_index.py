@@ -22,9 +22,11 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from services.denials.db import denial_keys, denial_names, denials, registry
-from services.denials.domain import Screening, expires_on, screen
-from services.denials.handlers.registry import index_rows, load_candidates
+from services.denials.domain.screening import Screening, screen
+from services.denials.domain.validity import expires_on
+from services.denials.handlers.db import index_rows
 from services.denials.matching import NAME_INDEX_VERSION, filing_keys, prepare
+from services.denials.queries import load_candidates
 from services.denials.ratings import rating_key
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.migrate import alembic_config
@@ -188,3 +190,34 @@ async def test_a_denial_whose_names_hold_no_word_is_registered_and_never_matches
     r = await denials.client.post("/v1/denials/matches", headers=NL, json={
         "destination": "IL", "rating": "ML15", "end_user": {"name": "!!!", "country": "IL"}})
     assert r.json()["matches"] == []
+
+
+async def test_the_index_finds_a_denial_by_any_of_its_names_and_any_name_asked(
+        denials: RunningService) -> None:
+    rng = random.Random(11)
+    for _ in range(40):
+        consignee = ({"name": name(rng), "aliases": [name(rng) for _ in range(rng.randint(0, 2))]}
+                     if rng.random() < 0.5 else None)
+        body = denial_body(destination=rng.choice(("IL", "JO")), rating=rng.choice(("ML15", "ML4")),
+                           end_user={"name": name(rng), "country": "IL",
+                                     "aliases": [name(rng) for _ in range(rng.randint(0, 2))]},
+                           consignee=consignee)
+        assert (await denials.client.post("/v1/denials", json=body, headers=DE)).status_code == 201
+    found_any = 0
+    for _ in range(100):
+        query = Screening(destination=rng.choice(("IL", "JO")), end_user=prepare(name(rng)),
+                          consignee=prepare(name(rng)) if rng.random() < 0.5 else None,
+                          end_user_aliases=tuple(prepare(name(rng))
+                                                 for _ in range(rng.randint(0, 2))),
+                          rating=rng.choice(("ML15", "ML4")), on=ON, state="NL")
+        asked = (query.end_user, query.consignee, *query.end_user_aliases)
+        found = []
+        for names in (asked, None):
+            async with denials.runtime.sessions() as session:
+                candidates = await load_candidates(
+                    session, destination=query.destination, rating=query.rating, on=ON,
+                    exclude_state="NL", names=names)
+            found.append([m.denial_id for m in screen(query, candidates)])
+        assert found[0] == found[1], query
+        found_any += bool(found[1])
+    assert found_any >= 10, f"too few matches to tell ({found_any})"

@@ -26,6 +26,7 @@ class Assessment:
     def __init__(self, url: str) -> None:
         self.url = url
         self.versions: dict[str, int] = defaultdict(int)
+        self.published: list[Envelope] = []
         self.nc: Any = None
 
     async def publish(self, stream_id: str, event_type: str, payload: dict[str, Any],
@@ -41,6 +42,7 @@ class Assessment:
                        correlation_id=stream_id, payload=payload).sealed()
         await self.nc.jetstream().publish(env.subject, env.to_json().encode(),
                                           headers={"Nats-Msg-Id": env.event_id})
+        self.published.append(env)
         return env
 
     async def issue(self, app_id: str, *, destinations: list[str], value_eur: str = "1000.00",

@@ -1,21 +1,40 @@
-"""Intake's pure rules: given a licence and a shipment, the judgement; periods and their days."""
+"""The licence as intake sees it and the shipments judged against it, given events, when a
+shipment, then its judgement (no database, no NATS)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
-from services.intake import domain, events
+from services.intake.domain.licences import Licence, Suspension, evolve, fold, issue
+from services.intake.domain.shipments import (
+    RecordShipment,
+    check_day,
+    covers,
+    decide_shipment,
+    judge_shipment,
+)
+from shared.contracts.assessment import (
+    LicenceIssued,
+    LicenceReinstated,
+    LicenceRevoked,
+    LicenceSuspended,
+)
+from shared.contracts.intake import ShipmentRecorded, ShipmentRefused
+from shared.errors import Invalid
 from shared.reference import load_reference
 
 REF = load_reference()
-LICENCE = domain.LicenceState(
-    licence_number="NL-1", destinations=("NO", "DE"), destination_group=None,
-    value_eur=Decimal("1000.00"), used_eur=Decimal("400.00"),
-    valid_from=dt.date(2024, 1, 1), valid_until=dt.date(2025, 12, 31),
-    revoked_on=None, suspensions=((dt.date(2024, 5, 1), dt.date(2024, 6, 1)),))
+D = dt.date
+LICENCE = Licence(
+    number="NL-1", application_id="a1", regime="military", destinations=("NO", "DE"),
+    destination_group=None, value_eur=Decimal("1000.00"), used_eur=Decimal("400.00"),
+    valid_from=D(2024, 1, 1), valid_until=D(2025, 12, 31),
+    suspensions=(Suspension(D(2024, 5, 1), D(2024, 6, 1)),))
 
 
 @pytest.mark.parametrize(("shipped_on", "country", "value", "code"), [
@@ -30,70 +49,130 @@ LICENCE = domain.LicenceState(
 ])
 def test_a_shipment_is_judged_against_its_licence(shipped_on: str, country: str, value: str,
                                                   code: str | None) -> None:
-    refusal = domain.judge_shipment(LICENCE, shipped_on=dt.date.fromisoformat(shipped_on),
-                                    country=country, value_eur=Decimal(value), ref=REF)
+    refusal = judge_shipment(LICENCE, shipped_on=D.fromisoformat(shipped_on), country=country,
+                             value_eur=Decimal(value), ref=REF)
     assert (refusal.code if refusal else None) == code
 
 
 def test_a_revocation_refuses_from_its_day_on() -> None:
-    revoked = domain.LicenceState(**{**LICENCE.__dict__, "revoked_on": dt.date(2024, 9, 1)})
-    judge = lambda day: domain.judge_shipment(  # noqa: E731
-        revoked, shipped_on=day, country="NO", value_eur=Decimal(1), ref=REF)
-    assert judge(dt.date(2024, 8, 31)) is None
-    assert judge(dt.date(2024, 9, 1)).code == "revoked"  # type: ignore[union-attr]
+    revoked = replace(LICENCE, revoked_on=D(2024, 9, 1))
+
+    def judge(day: dt.date) -> str | None:
+        refusal = judge_shipment(revoked, shipped_on=day, country="NO", value_eur=Decimal(1),
+                                 ref=REF)
+        return refusal.code if refusal else None
+
+    assert judge(D(2024, 8, 31)) is None
+    assert judge(D(2024, 9, 1)) == "revoked"
 
 
 def test_a_group_licence_covers_members_as_of_the_shipment_day() -> None:
-    nato = domain.LicenceState(**{**LICENCE.__dict__, "destinations": ("EU_NATO_PLUS",),
-                                  "destination_group": "EU_NATO_PLUS"})
+    nato = replace(LICENCE, destinations=("EU_NATO_PLUS",), destination_group="EU_NATO_PLUS")
     # Sweden joined NATO on 2024-03-07 but was an EU member all along; Norway is NATO.
-    assert domain.covers(nato, "NO", dt.date(2024, 1, 2), REF)
-    assert domain.covers(nato, "JP", dt.date(2024, 1, 2), REF)
-    assert not domain.covers(nato, "CN", dt.date(2024, 1, 2), REF)
+    assert covers(nato, "NO", D(2024, 1, 2), REF)
+    assert covers(nato, "JP", D(2024, 1, 2), REF)
+    assert not covers(nato, "CN", D(2024, 1, 2), REF)
 
 
-@pytest.mark.parametrize(("period", "today", "day"), [
-    ("2024", "2026-01-01", "2024-12-31"),
-    ("2024-Q1", "2026-01-01", "2024-03-31"),
-    ("2024-Q4", "2026-01-01", "2024-12-31"),
-    ("2024-Q3", "2024-08-15", "2024-08-15"),
-])
-def test_a_realisation_is_judged_on_its_period_s_last_day_or_today(period: str, today: str,
-                                                                   day: str) -> None:
-    got = domain.realisation_check_date(period, dt.date.fromisoformat(today))
-    assert got == dt.date.fromisoformat(day)
+def _shipment(value: str = "100.00", **changes: Any) -> RecordShipment:
+    fields: dict[str, Any] = {"licence_number": "NL-1", "declaration_ref": "MRN-1",
+                              "shipped_on": D(2024, 7, 1), "country": "NO", "quantity": 1,
+                              "value_eur": Decimal(value)}
+    return RecordShipment(**{**fields, **changes})
 
 
-SAMPLES = {
-    events.APPLICATION_SUBMITTED: {
-        "id": "a1", "reference": "R1", "received_at": "2024-03-01T08:00:00+00:00",
-        "regime": "military", "procedure": "licence", "transaction": "export",
-        "licence_type": "individual", "purpose": "definitive", "amends": None,
-        "catch_all": False, "applicant": {"name": "A", "eori": "NL1"}, "destinations": ["NO"],
-        "destination_group": None, "origins": [], "consignee": None,
-        "end_user": {"name": "E", "country": "NO", "type": "armed_forces"}, "end_use": "u",
-        "goods": [{"description": "d", "rating": "ML5", "quantity": 1, "value_eur": "1.00",
-                   "complete_system": False, "annex": None}],
-        "service_value_eur": None, "value_eur": "1.00"},
-    events.APPLICATION_WITHDRAWN: {"application_id": "a1", "reason": None},
-    events.SHIPMENT_RECORDED: {
-        "licence_number": "NL-1", "application_id": "a1", "declaration_ref": "D",
-        "shipped_on": "2024-06-01", "country": "NO", "quantity": 1, "value_eur": "1.00",
-        "regime": "military"},
-    events.SHIPMENT_REFUSED: {
-        "licence_number": "NL-1", "application_id": "a1", "declaration_ref": "D",
-        "shipped_on": "2024-06-01", "country": "SE", "quantity": 1, "value_eur": "1.00",
-        "regime": "military", "reason": "not covered", "reason_code": "country_not_covered"},
-    events.REALISATION_REPORTED: {
-        "id": "r1", "code": "NL008", "regime": "military",
-        "exporter": {"name": "X", "eori": "NL1"}, "period": "2024", "direction": "transit",
-        "country": "US", "destination": "TR", "value_eur": "1.00", "ratings": ["ML4"],
-        "flagged": True, "flags": ["NL008 does not cover final destination TR"],
-        "checked_on": "2024-12-31"},
-    events.CLASSIFICATION_REQUESTED: {"id": "c1", "description": "d", "technical_data": "t"},
-}
+def test_a_shipment_that_fits_is_recorded_and_counts_against_the_value() -> None:
+    event = decide_shipment(LICENCE, _shipment("250.50"), REF)
+    assert isinstance(event, ShipmentRecorded)
+    assert (event.licence_number, event.application_id, event.regime) == ("NL-1", "a1",
+                                                                          "military")
+    after = evolve(LICENCE, event, on=event.shipped_on)
+    assert (after.used_eur, after.left_eur) == (Decimal("650.50"), Decimal("349.50"))
 
 
-@pytest.mark.parametrize("event_type", sorted(events.PAYLOADS))
-def test_every_event_type_has_a_sample_that_keeps_parsing(event_type: str) -> None:
-    assert events.payload(event_type, **SAMPLES[event_type]) == SAMPLES[event_type]
+def test_a_shipment_that_does_not_fit_is_refused_with_its_code_and_reason() -> None:
+    event = decide_shipment(LICENCE, _shipment("600.01"), REF)
+    assert isinstance(event, ShipmentRefused) and event.reason_code == "value_exceeded"
+    assert event.reason == ("the shipment of 600.01 EUR exceeds what is left under licence "
+                            "NL-1: 600.00 of 1000.00 EUR")
+    assert evolve(LICENCE, event, on=event.shipped_on) == LICENCE
+
+
+def test_a_shipment_dated_after_today_is_invalid() -> None:
+    check_day(_shipment(shipped_on=D(2024, 7, 1)), today=D(2024, 7, 1))
+    with pytest.raises(Invalid) as refused:
+        check_day(_shipment(shipped_on=D(2024, 7, 2)), today=D(2024, 7, 1))
+    assert [e.loc for e in refused.value.errors] == [("body", "shipped_on")]
+
+
+def _issued(number: str = "NL-1", **changes: Any) -> LicenceIssued:
+    return LicenceIssued.model_validate({**LicenceIssued.examples[0], "licence_number": number,
+                                         "destinations": ["NO"], "value_eur": "1000.00",
+                                         "valid_from": "2024-01-01", "valid_until": "2025-12-31",
+                                         **changes})
+
+
+def _change(kind: type[Any]) -> Any:
+    return kind(licence_number="NL-1", reason="inquiry")
+
+
+def test_a_licence_is_issued_with_its_cover_validity_and_terms() -> None:
+    licence = issue(_issued())
+    assert licence.destinations == ("NO",) and licence.value_eur == Decimal("1000.00")
+    assert (licence.valid_from, licence.valid_until) == (D(2024, 1, 1), D(2025, 12, 31))
+    assert licence.used_eur == 0 and licence.standing == "active"
+    assert licence.terms["reference"] == "NL-CUST-2024-0001"
+    assert licence.terms["decided_at"] == "2024-06-03T10:00:00+00:00"
+
+
+def test_a_suspension_lasts_until_reinstated_and_a_repeat_changes_nothing() -> None:
+    licence = fold(issue(_issued()), [
+        (_change(LicenceSuspended), D(2024, 7, 1)), (_change(LicenceSuspended), D(2024, 7, 5)),
+    ])
+    assert licence.standing == "suspended"
+    assert licence.suspensions == (Suspension(D(2024, 7, 1)),)
+    licence = fold(licence, [(_change(LicenceReinstated), D(2024, 8, 1)),
+                             (_change(LicenceReinstated), D(2024, 8, 9))])
+    assert licence.standing == "active"
+    assert licence.suspensions == (Suspension(D(2024, 7, 1), D(2024, 8, 1)),)
+    refusal = judge_shipment(licence, shipped_on=D(2024, 7, 15), country="NO",
+                             value_eur=Decimal(1), ref=REF)
+    assert refusal is not None and refusal.reason == (
+        "licence NL-1 was suspended from 2024-07-01 until 2024-08-01")
+
+
+def test_a_revocation_outranks_a_suspension() -> None:
+    licence = fold(issue(_issued()), [(_change(LicenceSuspended), D(2024, 7, 1)),
+                                      (_change(LicenceRevoked), D(2024, 7, 10)),
+                                      (_change(LicenceReinstated), D(2024, 8, 1))])
+    assert licence.standing == "revoked" and licence.revoked_on == D(2024, 7, 10)
+
+
+def test_an_extension_supersedes_its_licence_and_carries_on_its_used_value() -> None:
+    old = replace(issue(_issued()), used_eur=Decimal("300.00"))
+    extension = _issued("NL-2", valid_from="2024-07-01", amends={
+        "licence_number": "NL-1", "kind": "extension", "known": True})
+    new = issue(extension, taken_over=old)
+    old = evolve(old, extension, on=D(2024, 7, 1))
+    assert (old.superseded_by, old.superseded_on) == ("NL-2", D(2024, 7, 1))
+    assert old.status_on(D(2024, 7, 2)) == "superseded"
+    assert new.used_eur == Decimal("300.00") and new.left_eur == Decimal("700.00")
+    refusal = judge_shipment(old, shipped_on=D(2024, 7, 2), country="NO", value_eur=Decimal(1),
+                             ref=REF)
+    assert refusal is not None and refusal.code == "superseded"
+
+
+def test_another_licence_s_events_leave_a_licence_be() -> None:
+    licence = issue(_issued())
+    other = _issued("NL-3", amends={"licence_number": "NL-9", "kind": "replacement"})
+    shipment = ShipmentRecorded.model_validate({**ShipmentRecorded.examples[0],
+                                                "licence_number": "NL-3"})
+    assert fold(licence, [(other, D(2024, 7, 1)), (shipment, D(2024, 7, 1))]) == licence
+
+
+def test_an_active_licence_expires_after_its_last_valid_day() -> None:
+    licence = issue(_issued())
+    assert licence.status_on(D(2025, 12, 31)) == "active"
+    assert licence.status_on(D(2026, 1, 1)) == "expired"
+    suspended = evolve(licence, _change(LicenceSuspended), on=D(2025, 1, 1))
+    assert suspended.status_on(D(2026, 1, 1)) == "suspended"

@@ -42,14 +42,14 @@ class History:
 
     def emit(self, type_: str, stream_id: str, payload: dict[str, Any], *,
              occurred_at: dt.datetime | None = None,
-             recorded_at: dt.datetime | None = None) -> Envelope:
-        """Record one event."""
+             recorded_at: dt.datetime | None = None, version: int = 1) -> Envelope:
+        """Record one event (at `version` of its contract)."""
         self.clock += dt.timedelta(seconds=1)
         source = SOURCES[type_]
         self.versions[(source, stream_id)] += 1
         env = Envelope(
             event_id=str(uuid.uuid4()), type=type_, source=source, stream_id=stream_id,
-            stream_version=self.versions[(source, stream_id)],
+            stream_version=self.versions[(source, stream_id)], version=version,
             occurred_at=occurred_at or self.clock, recorded_at=recorded_at or self.clock,
             actor=SYSTEM, correlation_id=stream_id, payload=payload,
         ).sealed()
@@ -125,16 +125,20 @@ class History:
 
     def realise(self, code: str, *, country: str, value_eur: str, period: str = "2024",
                 direction: str = "export", ratings: tuple[str, ...] = ("ML5",),
-                flagged: bool = False, regime: str = "military") -> None:
-        """A general-licence realisation."""
+                flagged: bool = False, regime: str = "military", version: int = 2,
+                flag: str = "outside conditions") -> Envelope:
+        """A general-licence realisation as intake records it now (version 2: each flag a code
+        and a sentence), or as it did before (version 1: sentences only)."""
         rid = uuid.uuid4().hex
-        self.emit("RealisationReported", rid, {
+        flags: list[Any] = [flag] if flagged else []
+        if version >= 2:
+            flags = [{"code": "rating-not-covered", "text": text} for text in flags]
+        return self.emit("RealisationReported", rid, {
             "id": rid, "code": code, "regime": regime,
             "exporter": {"name": "Acme BV", "eori": "NL123"}, "period": period,
             "direction": direction, "country": country, "destination": None,
             "value_eur": value_eur, "ratings": list(ratings), "flagged": flagged,
-            "flags": ["outside conditions"] if flagged else [],
-            "checked_on": _period_end(period)})
+            "flags": flags, "checked_on": _period_end(period)}, version=version)
 
     def fast_track(self, number: str, *, value_eur: str, decided_on: str = "2024-03-01",
                    sent_on: str | None = None) -> None:

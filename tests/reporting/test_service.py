@@ -2,65 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
-import nats
 import pytest
 
-from shared.bus import ensure_stream
-from shared.envelope import Envelope
-from tests.harness import NatsServer, RunningService, auth, eventually, run_service
+from tests.harness import NatsServer, RunningService, auth
 from tests.reporting.consistency_check import check_consistency
 from tests.reporting.generate import generate
 from tests.reporting.history import History
+from tests.reporting.running import ADMIN, REPORTER, caught_up, publish, rebuilt
 
-ADMIN = auth("admin")
-REPORTER = auth("reporter")
-
-
-@pytest.fixture
-async def reporting(nats_server: NatsServer, db_url: str,
-                    tmp_path: Path) -> AsyncIterator[RunningService]:
-    async with run_service("reporting", data_dir=tmp_path, nats_url=nats_server.url,
-                           db=db_url) as svc:
-        yield svc
-
-
-async def publish(url: str, envelopes: list[Envelope]) -> None:
-    """Put sealed envelopes on the log as the outbox relays do."""
-    nc = await nats.connect(url)
-    try:
-        js = nc.jetstream()
-        await ensure_stream(js, "LICENSING")
-        for i in range(0, len(envelopes), 200):
-            await asyncio.gather(*(
-                js.publish(e.subject, e.to_json().encode(), headers={"Nats-Msg-Id": e.event_id})
-                for e in envelopes[i:i + 200]))
-    finally:
-        await nc.close()
-
-
-async def caught_up(svc: RunningService, count: int) -> dict[str, Any]:
-    async def check() -> Any:
-        status = (await svc.client.get("/v1/projections/status", headers=ADMIN)).json()
-        return status if (status["lag"] == 0 and status["position"] == count
-                          and status["status"] == "idle") else None
-    return await eventually(check, timeout=60)
-
-
-async def rebuilt(svc: RunningService, generation: int) -> dict[str, Any]:
-    r = await svc.client.post("/v1/projections/rebuild", headers=ADMIN)
-    assert r.status_code == 202, r.text
-
-    async def check() -> Any:
-        status = (await svc.client.get("/v1/projections/status", headers=ADMIN)).json()
-        return status if (status["status"] == "idle"
-                          and status["generation"] == generation) else None
-    return await eventually(check, timeout=60)
+__all__ = ["publish"]  # tests of the rendering publish through this module
 
 
 async def test_rebuilt_report_equals_the_one_kept_up_to_date_on_thousands_of_events(
@@ -152,7 +104,7 @@ async def test_csv_html_and_bad_requests(reporting: RunningService,
 async def test_a_rebuild_written_in_many_chunks_while_events_arrive_equals_a_quiet_one(
         reporting: RunningService, nats_server: NatsServer,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from services.reporting import projections
+    from services.reporting.handlers import rebuild
 
     history = generate(seed=5, applications=300)
     half = len(history.envelopes) // 2
@@ -160,7 +112,7 @@ async def test_a_rebuild_written_in_many_chunks_while_events_arrive_equals_a_qui
     await caught_up(reporting, half)
     # Facts written out every 40 while the log is read, and the live consumer writing the
     # second half into both generations meanwhile: chunks merge with rows already there.
-    monkeypatch.setattr(projections, "WRITE_EVERY", 40)
+    monkeypatch.setattr(rebuild, "WRITE_EVERY", 40)
     r = await reporting.client.post("/v1/projections/rebuild", headers=ADMIN)
     assert r.status_code == 202, r.text
     await publish(nats_server.url, history.envelopes[half:])
@@ -168,7 +120,7 @@ async def test_a_rebuild_written_in_many_chunks_while_events_arrive_equals_a_qui
     chunked = {y: (await reporting.client.get(f"/v1/reports/annual/{y}",
                                               headers=REPORTER)).content
                for y in (2022, 2023, 2024)}
-    monkeypatch.setattr(projections, "WRITE_EVERY", 10**9)
+    monkeypatch.setattr(rebuild, "WRITE_EVERY", 10**9)
     await rebuilt(reporting, generation=3)
     for year, body in chunked.items():
         quiet = await reporting.client.get(f"/v1/reports/annual/{year}", headers=REPORTER)

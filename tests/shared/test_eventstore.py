@@ -16,9 +16,11 @@ from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.migrate import upgrade
 from shared.db.store_tables import add_store_tables, append_only_statements
 from shared.envelope import SYSTEM, Envelope
-from shared.eventstore import ConcurrencyConflict, EventStore, NewEvent, verify_store
+from shared.eventstore import ConcurrencyConflict, EventStore, verify_store
+from tests.sample_contracts import SIMPLE
 
-SERVICES = ("intake", "assessment", "denials", "reporting")
+# The services that record events (reporting only reads the log: it keeps no store).
+SERVICES = ("intake", "assessment", "denials")
 
 
 @pytest.fixture
@@ -39,7 +41,7 @@ async def store(db_url: str) -> AsyncIterator[tuple[EventStore, async_sessionmak
 async def append(store: EventStore, sessions: async_sessionmaker[AsyncSession], stream: str,
                  *types: str, expected: int | None = None) -> list[Envelope]:
     async with sessions() as session, session.begin():
-        return await store.append(session, stream, [NewEvent(t, {"n": t}) for t in types],
+        return await store.append(session, stream, [SIMPLE[t](n=t) for t in types],
                                   actor=SYSTEM, expected_version=expected)
 
 
@@ -82,7 +84,7 @@ async def test_append_writes_one_outbox_row_per_event_in_the_same_transaction(st
     es, sessions, metadata = store
     with pytest.raises(RuntimeError):
         async with sessions() as session, session.begin():
-            await es.append(session, "s1", [NewEvent("A")], actor=SYSTEM)
+            await es.append(session, "s1", [SIMPLE["A"]()], actor=SYSTEM)
             raise RuntimeError("the command failed after appending")
     await append(es, sessions, "s2", "A", "B")
     async with sessions() as session:

@@ -15,10 +15,9 @@ from shared.consumer import ConsumerSpec, RetryLater
 from shared.contracts import Event
 from shared.envelope import SYSTEM, Actor, Envelope, new_event_id
 from shared.eventlog import read_subject
-from shared.eventstore import NewEvent
 from shared.service import Runtime
 from tests.harness import NatsServer, eventually
-from tests.sample_contracts import Counted
+from tests.sample_contracts import SIMPLE, Counted
 
 
 async def log_messages(url: str) -> list[Envelope]:
@@ -31,7 +30,7 @@ async def log_messages(url: str) -> list[Envelope]:
 
 async def record(runtime: Runtime, stream: str, n: int) -> None:
     async with runtime.transaction() as session:
-        await runtime.store.append(session, stream, [NewEvent("Counted", {"n": n})],
+        await runtime.store.append(session, stream, [SIMPLE["Counted"](n=n)],
                                    actor=SYSTEM)
 
 

@@ -1,5 +1,2 @@
-"""Assessment's command handlers: load -> decide -> append events + read models -> commit."""
-
-from services.assessment.handlers.base import Context, NotFound, PreconditionFailed
-
-__all__ = ["Context", "NotFound", "PreconditionFailed"]
+"""Assessment's command handlers: one transaction per command, load -> decide -> append ->
+project the read models from the new state."""

@@ -1,322 +1,143 @@
-"""Handlers of a case's life: opening, screening (completed, failed, re-run), findings,
-dismissals, decision, withdrawal."""
+"""Handlers of a case's life: opening, findings, dismissals (here and in the registry),
+decision (with the licence an approval issues), withdrawal."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-from typing import Any
+from collections.abc import Sequence
+from typing import Literal
 
-from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.assessment import domain
-from services.assessment import events as ev
-from services.assessment.db import cases, consultations, licences
-from services.assessment.handlers.base import (
-    Context,
-    LoadedCase,
-    case_consultations,
-    check_if_match,
-    load_case,
-    save_case,
-)
-from services.assessment.handlers.dismissals import is_dismissed, record_dismissal
-from services.assessment.handlers.licences import issue_licence
+from services.assessment.domain import case_commands as rules
+from services.assessment.domain import licence as licence_rules
+from services.assessment.handlers import db, streams
+from services.assessment.handlers.context import Context
+from shared.aggregate import check_version
 from shared.auth import Principal
-from shared.clock import utcnow
-from shared.envelope import SYSTEM, Envelope, canonical_json
-from shared.eventstore import NewEvent
+from shared.clock import business_date, utcnow
+from shared.consumer import RetryLater
+from shared.contracts import Event, Payload
+from shared.contracts import denials as denials_events
+from shared.contracts.assessment import CaseApplication
+from shared.contracts.intake import ApplicationSubmitted, ApplicationWithdrawn
+from shared.envelope import SYSTEM
+from shared.errors import VersionConflict
 
 log = logging.getLogger(__name__)
 
 
-async def open_case(ctx: Context, session: AsyncSession, env: Envelope) -> None:
-    """Open, route and locally screen a case for a submitted application (inside the consumer)."""
-    app = dict(env.payload)
-    app.setdefault("received_at", env.occurred_at.isoformat())
-    app.setdefault("procedure", "licence")
-    exists = (await session.execute(select(cases.c.id).where(cases.c.id == app["id"]))).first()
-    if exists is not None:
+async def open_case(ctx: Context, session: AsyncSession,
+                    event: Event[ApplicationSubmitted]) -> None:
+    """Open, route and locally screen a case for a submitted application (once)."""
+    app = CaseApplication.model_validate(event.payload.model_dump())
+    loaded = await streams.load(ctx, session, app.id)
+    if loaded.state.case.status != "new":
         return
-    routing = domain.route(app, ctx.ref)
-    local = domain.screen_locally(app, ctx.ref)
-    routed = {"queue": routing.queue, "rule": routing.rule, "explanation": routing.explanation,
-              "judged_on": routing.judged_on.isoformat(),
-              "reference_version": routing.reference_version}
-    amends = await _amended_licence(session, app.get("amends"))
-    pending = {"reason": "the denials registry has not been consulted yet",
-               "embargoes": local.embargoes, "general_licence_hints": local.general_licence_hints,
-               "prohibited": local.prohibited, "proposed_findings": local.proposed_findings,
-               "reference_version": ctx.ref.version}
-    recorded = await ctx.runtime.store.append(
-        session, app["id"],
-        [NewEvent(ev.CASE_OPENED, {"application_id": app["id"], "reference": app["reference"],
-                                   "regime": app.get("regime"), "procedure": app["procedure"],
-                                   "received_at": app["received_at"], "amends": amends},
-                  occurred_at=env.occurred_at),
-         NewEvent(ev.CASE_ROUTED, routed, occurred_at=env.occurred_at),
-         NewEvent(ev.SCREENING_PENDING, pending, occurred_at=env.occurred_at)],
-        actor=SYSTEM, correlation_id=env.correlation_id, causation_id=env.event_id,
-    )
-    doc: dict[str, Any] = {
-        "application": app, "routing": routed, "amends": amends,
-        "screening": {"status": "pending", "embargoes": local.embargoes, "denial_matches": [],
-                      "general_licence_hints": local.general_licence_hints,
-                      "prohibited": local.prohibited,
-                      "proposed_findings": local.proposed_findings, "registry_version": None},
-        "findings": {}, "dismissals": [], "decision": None, "licence_number": None}
-    await session.execute(insert(cases).values(
-        id=app["id"], application_id=app["id"], reference=app["reference"], queue=routing.queue,
-        status="open", screening_status="pending", opened_at=recorded[0].recorded_at,
-        document=canonical_json(doc), version=recorded[-1].stream_version,
-    ))
-    log.info("case %s opened in queue %s by rule %s (event %s, correlation %s)", app["id"],
-             routing.queue, routing.rule, env.event_id, env.correlation_id)
+    amends = await db.amended_licence(session, app.amends)
+    env = event.envelope
+    after = await streams.record(
+        ctx, session, app.id, loaded, rules.open_case(loaded.state.case, app, ctx.ref, amends),
+        actor=SYSTEM, occurred_at=env.occurred_at, correlation_id=env.correlation_id,
+        causation_id=env.event_id)
+    routing = after.state.case.routing
+    log.info("case %s opened in queue %s by rule %s (event %s, correlation %s)", app.id,
+             after.state.case.queue, routing.rule if routing else None, env.event_id,
+             env.correlation_id)
 
 
-async def _amended_licence(session: AsyncSession, amends: Any) -> dict[str, Any] | None:
-    """The licence an extension or replacement amends, as far as this service knows it."""
-    if not isinstance(amends, dict) or not amends.get("licence_number"):
-        return None
-    row = (await session.execute(select(licences.c.licence_number, licences.c.application_id,
-                                        licences.c.document)
-                                 .where(licences.c.licence_number == amends["licence_number"]))
-           ).first()
-    out = {"licence_number": amends["licence_number"], "kind": amends.get("kind"),
-           "known": row is not None}
-    if row is not None:
-        old = json.loads(row.document)
-        out["application_id"] = row.application_id
-        out["previous_value_eur"] = old.get("value_eur")
-        out["previous_valid_until"] = old.get("valid_until")
-    return out
-
-
-async def complete_screening(ctx: Context, case_id: str, *, denial_matches: list[dict[str, Any]],
-                             registry_version: str | None) -> bool:
-    """Record a screening that ran (denial matches included); False if it was not pending."""
-    async with ctx.runtime.transaction() as session:
-        case = await load_case(session, case_id)
-        screening = case.doc["screening"]
-        if screening["status"] != "pending" or case.status != "open":
-            return False
-        payload = {"embargoes": screening["embargoes"], "denial_matches": denial_matches,
-                   "general_licence_hints": screening["general_licence_hints"],
-                   "registry_version": registry_version, "prohibited": screening["prohibited"],
-                   "proposed_findings": screening["proposed_findings"],
-                   "reference_version": ctx.ref.version}
-        recorded = await ctx.runtime.store.append(
-            session, case.id, [NewEvent(ev.SCREENING_COMPLETED, payload)], actor=SYSTEM,
-            expected_version=case.version)
-        screening.update(status="completed", denial_matches=denial_matches,
-                         registry_version=registry_version,
-                         completed_at=recorded[0].recorded_at.isoformat())
-        await save_case(session, case, version=recorded[-1].stream_version,
-                        screening_status="completed")
-    return True
-
-
-async def fail_screening(ctx: Context, case_id: str, *, status: int, problem: dict[str, Any],
-                         reason: str) -> bool:
-    """Record that the denials registry refused the screening for good; False if not pending."""
-    async with ctx.runtime.transaction() as session:
-        case = await load_case(session, case_id)
-        screening = case.doc["screening"]
-        if screening["status"] != "pending" or case.status != "open":
-            return False
-        payload = {"reason": reason, "status": status, "problem": problem,
-                   "reference_version": ctx.ref.version}
-        recorded = await ctx.runtime.store.append(
-            session, case.id, [NewEvent(ev.SCREENING_FAILED, payload)], actor=SYSTEM,
-            expected_version=case.version)
-        screening.update(status="failed", failure={
-            "reason": reason, "status": status, "problem": problem,
-            "failed_at": recorded[0].recorded_at.isoformat()})
-        await save_case(session, case, version=recorded[-1].stream_version,
-                        screening_status="failed")
-    return True
-
-
-async def retry_screening(ctx: Context, who: Principal, case_id: str, *,
-                          if_match: int | None) -> bool:
-    """Put a failed screening back in the queue; True if that was recorded, False if pending."""
-    async with ctx.runtime.transaction() as session:
-        case = await load_case(session, case_id)
-        check_if_match(case, if_match)
-        _check_open(case)
-        screening = case.doc["screening"]
-        if screening["status"] == "pending":
-            return False
-        if screening["status"] != "failed":
-            raise domain.DomainError(
-                "the screening ran already (completed); only a failed screening is re-run",
-                kind="screening-completed")
-        failure = screening.pop("failure", None) or {}
-        payload = {"reason": f"re-run requested by {who.sub} after the screening failed: "
-                             f"{failure.get('reason')}",
-                   "embargoes": screening["embargoes"],
-                   "general_licence_hints": screening["general_licence_hints"],
-                   "prohibited": screening["prohibited"],
-                   "proposed_findings": screening["proposed_findings"],
-                   "reference_version": ctx.ref.version, "retry": True}
-        recorded = await ctx.runtime.store.append(
-            session, case.id, [NewEvent(ev.SCREENING_PENDING, payload)], actor=who.as_actor(),
-            expected_version=case.version)
-        screening["status"] = "pending"
-        screening.setdefault("earlier_failures", []).append(
-            {**failure, "retried_by": who.sub,
-             "retried_at": recorded[0].recorded_at.isoformat()})
-        await save_case(session, case, version=recorded[-1].stream_version,
-                        screening_status="pending")
-    return True
+async def withdraw(ctx: Context, session: AsyncSession,
+                   event: Event[ApplicationWithdrawn]) -> None:
+    """Close the open case of a withdrawn application; any other case is left as it is."""
+    case_id = event.payload.application_id
+    loaded = await streams.load(ctx, session, case_id)
+    env = event.envelope
+    await streams.record(ctx, session, case_id, loaded,
+                         rules.withdraw(loaded.state.case, reason=event.payload.reason),
+                         actor=SYSTEM, occurred_at=env.occurred_at,
+                         correlation_id=env.correlation_id, causation_id=env.event_id)
 
 
 async def record_finding(ctx: Context, who: Principal, case_id: str, *, criterion: int,
-                         finding: str, note: str | None, if_match: int | None) -> None:
+                         finding: Literal["pass", "concern", "refusal_ground"],
+                         note: str | None, if_match: int | None) -> None:
     """Record an assessor's finding on one of the eight criteria."""
-    async with ctx.runtime.transaction() as session:
-        case = await load_case(session, case_id)
-        check_if_match(case, if_match)
-        _check_open(case)
-        domain.check_decider(case.queue, who.roles)
-        payload = {"criterion": criterion, "finding": finding, "note": note}
-        recorded = await ctx.runtime.store.append(
-            session, case.id, [NewEvent(ev.FINDING_RECORDED, payload)], actor=who.as_actor(),
-            expected_version=case.version)
-        case.doc["findings"][str(criterion)] = {
-            **payload, "by": who.sub, "recorded_at": recorded[0].recorded_at.isoformat()}
-        await save_case(session, case, version=recorded[-1].stream_version)
+    await streams.command(ctx, who, case_id, if_match, lambda d: rules.record_finding(
+        d.case, roles=who.roles, criterion=criterion, finding=finding, note=note))
 
 
 async def dismiss_match(ctx: Context, who: Principal, case_id: str, *, denial_id: str,
                         reason: str, if_match: int | None) -> None:
     """Dismiss a denial match as not essentially identical, with a reason."""
-    async with ctx.runtime.transaction() as session:
-        case = await load_case(session, case_id)
-        check_if_match(case, if_match)
-        _check_open(case)
-        domain.check_decider(case.queue, who.roles)
-        matched = {m["denial_id"]: m for m in case.doc["screening"]["denial_matches"]}
-        if denial_id not in matched:
-            raise domain.InvalidCommand(f"denial {denial_id} is not among the case's matches")
-        if is_dismissed(case, denial_id):
-            raise domain.DomainError(f"the match with denial {denial_id} is already dismissed")
-        await record_dismissal(ctx, session, case, denial_id=denial_id, reason=reason,
-                               state=matched[denial_id].get("state"), actor=who.as_actor())
+    await streams.command(ctx, who, case_id, if_match, lambda d: rules.dismiss_match(
+        d.case, roles=who.roles, denial_id=denial_id, reason=reason))
 
 
-def _check_open(case: LoadedCase) -> None:
-    if case.status != "open":
-        raise domain.DomainError(f"the case is {case.status}", kind="case-closed")
+async def dismissed_in_registry(ctx: Context, session: AsyncSession,
+                                event: Event[denials_events.MatchDismissed]) -> None:
+    """Record on its case a match the denials registry recorded as dismissed, once.
+
+    Skipped: the registry's mirror of a dismissal made here (caused by one of this service's
+    events), a case already holding a ruling on the denial, a case decided or withdrawn, and
+    a case this service does not know (its screening, if it ever runs, names the case's
+    reference, so the registry leaves the pair out by itself).
+    """
+    p, env = event.payload, event.envelope
+    ids = f"event {env.event_id}, correlation {env.correlation_id}"
+    if env.causation_id and await db.recorded_here(session, ctx.runtime.store, env.causation_id):
+        log.debug("dismissal of denial %s mirrors assessment's event %s (%s)", p.denial_id,
+                  env.causation_id, ids)
+        return
+    case_id = await db.case_named(session, application_id=p.application_id,
+                                  application_ref=p.application_ref)
+    if case_id is None:
+        log.info("dismissal of denial %s names no known case (application %s, reference %s); "
+                 "ignored (%s)", p.denial_id, p.application_id, p.application_ref, ids)
+        return
+    loaded = await streams.load(ctx, session, case_id)
+    ignored = rules.registry_dismissal_ignored(loaded.state.case, p.denial_id)
+    if ignored is not None:
+        log.info("dismissal of denial %s in the registry not recorded on case %s: %s (%s)",
+                 p.denial_id, case_id, ignored, ids)
+        return
+    new = rules.follow_registry_dismissal(loaded.state.case, denial_id=p.denial_id,
+                                          reason=p.reason, state=p.state)
+    try:
+        await streams.record(ctx, session, case_id, loaded, new, actor=env.actor,
+                             occurred_at=env.occurred_at, correlation_id=env.correlation_id,
+                             causation_id=env.event_id)
+    except VersionConflict as exc:
+        raise RetryLater(str(exc)) from exc
+    log.info("match of denial %s on case %s dismissed in the registry by %s (%s)", p.denial_id,
+             case_id, env.actor.sub, ids)
 
 
-async def decide(ctx: Context, who: Principal, case_id: str, *, outcome: str,
-                 criteria: list[int], note: str | None, decided_at: dt.datetime | None,
-                 if_match: int | None) -> None:
+async def decide(ctx: Context, who: Principal, case_id: str, *,
+                 outcome: Literal["approve", "deny"], criteria: Sequence[int], note: str | None,
+                 decided_at: dt.datetime | None, if_match: int | None) -> None:
     """Approve or deny a case; an approved licence application issues its licence."""
     now = utcnow()
     decided_at = decided_at or now
     async with ctx.runtime.transaction() as session:
-        case = await load_case(session, case_id)
-        check_if_match(case, if_match)
-        domain.check_decider(case.queue, who.roles)
-        domain.check_decidable(case.view(), outcome=outcome, decided_at=decided_at, now=now)
-        if outcome == "deny" and not criteria:
-            raise domain.InvalidCommand("a denial must cite the criteria it rests on (1 to 8)")
-        if outcome == "approve":
-            domain.check_approvable(case.view(), await case_consultations(session,
-                                                                          case.reference))
-        app = case.doc["application"]
-        decided_on = domain.business_date(decided_at)
-        decision = {"application_id": case.id, "reference": case.reference,
-                    "outcome": "approved" if outcome == "approve" else "denied",
-                    "criteria": sorted(set(criteria)), "note": note,
-                    "decided_at": decided_at.isoformat(), "decided_on": decided_on.isoformat(),
-                    "queue": case.queue, "regime": app.get("regime"),
-                    "procedure": app.get("procedure"), "transaction": app.get("transaction"),
-                    "destinations": app.get("destinations"),
-                    "end_user": app.get("end_user"), "consignee": app.get("consignee"),
-                    "goods": app.get("goods"), "value_eur": str(domain.licence_value(app)),
-                    "findings": sorted(case.doc["findings"].values(),
-                                       key=lambda f: f["criterion"])}
-        new = [NewEvent(ev.CASE_DECIDED, decision, occurred_at=decided_at)]
-        licence = None
-        if outcome == "approve" and app.get("procedure", "licence") == "licence":
-            licence, more = await issue_licence(ctx, session, case, decided_at=decided_at)
-            new += more
-        recorded = await ctx.runtime.store.append(
-            session, case.id, new, actor=who.as_actor(), expected_version=case.version)
-        case.doc["decision"] = {**decision, "by": who.sub}
-        case.doc["licence_number"] = licence
-        await save_case(session, case, version=recorded[-1].stream_version, status="decided",
-                        decided_at=decided_at, licence_number=licence)
-        log.info("case %s %s by %s (correlation %s)", case.id, decision["outcome"], who.sub,
-                 recorded[0].correlation_id)
-
-
-async def withdraw(ctx: Context, session: AsyncSession, env: Envelope) -> None:
-    """Close an open case whose application was withdrawn (inside the consumer)."""
-    case_id = str(env.payload.get("application_id") or env.stream_id)
-    row = (await session.execute(select(cases.c.id).where(cases.c.id == case_id))).first()
-    if row is None:
-        return
-    case = await load_case(session, case_id)
-    if case.status != "open":
-        return
-    reason = env.payload.get("reason")
-    recorded = await ctx.runtime.store.append(
-        session, case.id, [NewEvent(ev.CASE_CLOSED, {"application_id": case.id,
-                                                     "reason": "withdrawn", "note": reason},
-                                    occurred_at=env.occurred_at)],
-        actor=SYSTEM, correlation_id=env.correlation_id, causation_id=env.event_id)
-    case.doc["withdrawal"] = {"reason": reason, "at": env.occurred_at.isoformat()}
-    await save_case(session, case, version=recorded[-1].stream_version, status="withdrawn")
-
-
-async def consultation_opened(session: AsyncSession, env: Envelope) -> None:
-    """Follow a consultation the denials service opened (inside the consumer)."""
-    p = env.payload
-    await _upsert_consultation(session, str(p.get("id") or env.stream_id), {
-        "denial_id": str(p.get("denial_id")), "application_ref": str(p.get("application_ref")),
-        "consulting_state": p.get("consulting_state"), "denying_state": p.get("denying_state"),
-        "opened_at": _time(p.get("opened_at")) or env.occurred_at})
-
-
-async def consultation_closed(session: AsyncSession, env: Envelope) -> None:
-    """Note the outcome of a consultation (inside the consumer)."""
-    p = env.payload
-    await _upsert_consultation(session, str(p.get("id") or env.stream_id), {
-        "denial_id": str(p.get("denial_id")), "application_ref": str(p.get("application_ref")),
-        "consulting_state": p.get("consulting_state"), "denying_state": p.get("denying_state"),
-        "status": "closed", "decision": p.get("decision")})
-
-
-async def _upsert_consultation(session: AsyncSession, consultation_id: str,
-                               values: dict[str, Any]) -> None:
-    row = (await session.execute(select(consultations).where(
-        consultations.c.id == consultation_id))).first()
-    if row is None:
-        await session.execute(insert(consultations).values(
-            id=consultation_id, status=values.pop("status", "open"), **values))
-        return
-    # A closing event may lack fields the opening one had; keep what is known.
-    keep = {k: v for k, v in values.items() if v not in (None, "None")}
-    await session.execute(update(consultations).where(consultations.c.id == consultation_id)
-                          .values(**keep))
-
-
-def _time(value: Any) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
-__all__ = ["complete_screening", "consultation_closed", "consultation_opened",
-           "decide", "dismiss_match", "fail_screening", "open_case", "record_finding",
-           "retry_screening", "withdraw"]
+        loaded = await streams.load_case(ctx, session, case_id)
+        check_version(loaded, if_match, "case")
+        case = loaded.state.case
+        [decided] = rules.decide(
+            case, roles=who.roles, outcome=outcome, criteria=criteria, note=note,
+            decided_at=decided_at, now=now,
+            consultations=await db.consultations_of(session, case.reference))
+        new: list[Payload] = [decided]
+        if licence_rules.issues_licence(case, decided):
+            app = case.application
+            prefix = licence_rules.licence_prefix(app.regime, business_date(decided_at).year)
+            number = licence_rules.licence_number(prefix,
+                                                  await db.next_sequence(session, prefix))
+            years = licence_rules.validity_years(ctx.settings.licence_validity_years,
+                                                 app.regime, app.licence_type)
+            new += licence_rules.issue(case, decided, number=number, years=years, ref=ctx.ref,
+                                       fast_track=ctx.fast_track)
+        after = await streams.record(ctx, session, case_id, loaded, new, actor=who.as_actor(),
+                                     occurred_at=decided_at)
+    log.info("case %s %s by %s (event %s, correlation %s)", case_id, decided.outcome, who.sub,
+             after.recorded[0].event_id, after.recorded[0].correlation_id)

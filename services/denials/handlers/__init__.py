@@ -1,1 +1,1 @@
-"""Denials commands and queries: load -> decide -> append events + read model -> commit."""
+"""Denials commands, one transaction each: load -> decide -> append -> project read models."""

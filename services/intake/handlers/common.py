@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, Result, Select
+from sqlalchemy import Select
 
 from shared.envelope import canonical_json
-from shared.problems import Problem
+from shared.errors import Conflict
 from shared.service import Runtime
 
 
 def body_hash(body: dict[str, Any]) -> str:
     """A fingerprint of a request body, to tell a retry from a different request."""
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
-
-
-def rows_changed(result: Result[Any]) -> int:
-    """How many rows an UPDATE touched."""
-    return cast(CursorResult[Any], result).rowcount
 
 
 async def rows_after_conflict(runtime: Runtime, query: Select[Any]) -> list[Any]:
@@ -33,9 +28,8 @@ async def rows_after_conflict(runtime: Runtime, query: Select[Any]) -> list[Any]
         return list((await session.execute(query)).all())
 
 
-def key_reused(what: str, resource_id: str) -> Problem:
-    """The 409 for an idempotency key sent again with another body."""
-    return Problem(409, "Idempotency key reused",
-                   f"this Idempotency-Key was used for {what} {resource_id} with a different "
-                   "body; send a new key for a new request",
-                   kind="idempotency-conflict", resource_id=resource_id)
+def key_reused(what: str, resource_id: str) -> Conflict:
+    """The conflict of an idempotency key sent again with another body."""
+    return Conflict(f"this Idempotency-Key was used for {what} {resource_id} with a different "
+                    "body; send a new key for a new request",
+                    code="idempotency-conflict", resource_id=resource_id)

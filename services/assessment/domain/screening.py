@@ -1,0 +1,97 @@
+"""Screening: what the reference data says about an application (embargoes, Annex II goods,
+general licences), and the queries and merged answer of the denials registry's match API."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.assessment.domain.general_licences import general_licence_hints
+from services.assessment.domain.routing import (
+    destination_countries,
+    named_destinations,
+    received_on,
+)
+from shared.contracts.assessment import (
+    CaseApplication,
+    DenialMatch,
+    EmbargoHit,
+    GeneralLicenceHint,
+    Prohibition,
+    ProposedFinding,
+)
+from shared.reference import ReferenceData
+
+MUSEUM = re.compile(r"\bmuse(um|a|ums)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class LocalScreening:
+    """What screening finds without the denials registry."""
+
+    embargoes: list[EmbargoHit] = field(default_factory=list)
+    proposed_findings: list[ProposedFinding] = field(default_factory=list)
+    prohibited: list[Prohibition] = field(default_factory=list)
+    general_licence_hints: list[GeneralLicenceHint] = field(default_factory=list)
+
+
+def screen_locally(app: CaseApplication, ref: ReferenceData) -> LocalScreening:
+    """Embargoes, Annex II prohibitions and general licences that would cover the transaction."""
+    on = received_on(app)
+    out = LocalScreening()
+    for country in destination_countries(ref, app, on):
+        entry = ref.embargo_entry(country, on)
+        if entry is None:
+            continue
+        full = entry.kind == "full"
+        out.embargoes.append(EmbargoHit(country=country, kind=entry.kind, source=entry.source,
+                                        reason=entry.reason,
+                                        action="criterion_1_proposed" if full else "flag"))
+        if full:
+            out.proposed_findings.append(ProposedFinding(criterion=1, finding="refusal_ground",
+                                                         note=entry.reason))
+    museum = bool(MUSEUM.search(app.end_use))
+    for line in app.goods:
+        if line.annex == "II" or (line.rating or "").startswith("II."):
+            out.prohibited.append(Prohibition(
+                rating=line.rating, description=line.description, museum_exception=museum,
+                reason="Annex II anti-torture goods are prohibited"
+                       + (" (museum display stated)" if museum else "")))
+    out.general_licence_hints.extend(general_licence_hints(app, ref))
+    return out
+
+
+def match_requests(app: CaseApplication) -> list[dict[str, Any]]:
+    """The denials match queries for an application: one per destination and goods line."""
+    end_user = app.end_user
+    on = received_on(app)
+    queries = []
+    # A destination group names no country a denial could be about; it is not queried.
+    for dest in named_destinations(app):
+        for line in app.goods:
+            query: dict[str, Any] = {
+                "destination": dest,
+                "end_user": {"name": end_user.name, "country": end_user.country},
+                "rating": line.rating,
+                "goods_description": line.description,
+                "on": on.isoformat(),
+                "application_ref": app.reference,
+            }
+            if app.consignee:
+                query["consignee"] = {"name": app.consignee.name,
+                                      "country": app.consignee.country}
+            queries.append(query)
+    return queries
+
+
+def merge_matches(results: Sequence[Sequence[DenialMatch]]) -> list[DenialMatch]:
+    """One entry per denial, keeping its best score, best first."""
+    best: dict[str, DenialMatch] = {}
+    for matches in results:
+        for found in matches:
+            known = best.get(found.denial_id)
+            if known is None or (found.score or 0) > (known.score or 0):
+                best[found.denial_id] = found
+    return sorted(best.values(), key=lambda m: -(m.score or 0))

@@ -1,0 +1,201 @@
+"""The SQL of assessment's handlers: read models written from the folded state, the licence
+counters, and the few lookups a command needs (by reference, licence number, notification)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.assessment.db import (
+    cases,
+    classification_requests,
+    consultations,
+    licence_counters,
+    licences,
+    parliament_notifications,
+)
+from services.assessment.domain.case_commands import Consultation
+from services.assessment.domain.dossier import Dossier
+from services.assessment.handlers.projection import case_row, licence_row, notification_row
+from shared.contracts.assessment import AmendedLicence, Amendment
+from shared.envelope import canonical_json
+from shared.eventstore import EventStore
+
+# -- read models written from the state ----------------------------------------------------------
+
+
+async def project(session: AsyncSession, before: Dossier, after: Dossier, version: int) -> None:
+    """Write the read models of a stream whose state went from `before` to `after`."""
+    row = case_row(after.case, version)
+    if before.case.status == "new":
+        await session.execute(insert(cases).values(**row))
+    else:
+        await session.execute(update(cases).where(cases.c.id == row["id"]).values(**row))
+    licence = after.licence
+    if licence.issued is not None and licence != before.licence:
+        values = licence_row(licence)
+        if before.licence.issued is None:
+            await session.execute(insert(licences).values(**values))
+        else:
+            await session.execute(update(licences).where(
+                licences.c.licence_number == values["licence_number"]).values(**values))
+    notice = licence.notification
+    if notice is not None and notice != before.licence.notification:
+        values = notification_row(after.case.id, notice)
+        if before.licence.notification is None:
+            await session.execute(insert(parliament_notifications).values(**values))
+        else:
+            await session.execute(update(parliament_notifications).where(
+                parliament_notifications.c.id == values["id"]).values(**values))
+
+
+async def next_sequence(session: AsyncSession, prefix: str) -> int:
+    """The next number of a licence prefix, from a counter row in the caller's transaction."""
+    # UPDATE first: on PostgreSQL the row lock serialises concurrent approvals.
+    result = await session.execute(
+        update(licence_counters).where(licence_counters.c.prefix == prefix)
+        .values(last=licence_counters.c.last + 1).returning(licence_counters.c.last))
+    row = result.first()
+    if row is not None:
+        return int(row[0])
+    await session.execute(insert(licence_counters).values(prefix=prefix, last=1))
+    return 1
+
+
+# -- lookups -------------------------------------------------------------------------------------
+
+
+async def amended_licence(session: AsyncSession, amends: Amendment | None
+                          ) -> AmendedLicence | None:
+    """The licence an extension or replacement amends, as far as this service knows it."""
+    if amends is None:
+        return None
+    row = (await session.execute(select(licences.c.application_id, licences.c.document)
+                                 .where(licences.c.licence_number == amends.licence_number))
+           ).first()
+    if row is None:
+        return AmendedLicence(licence_number=amends.licence_number, kind=amends.kind)
+    old = json.loads(row.document)
+    return AmendedLicence(licence_number=amends.licence_number, kind=amends.kind, known=True,
+                          application_id=row.application_id,
+                          previous_value_eur=Decimal(old["value_eur"]),
+                          previous_valid_until=old["valid_until"])
+
+
+async def licence_stream(session: AsyncSession, number: str) -> str | None:
+    """The application (stream) a licence number was issued on."""
+    found = await session.execute(select(licences.c.application_id)
+                                  .where(licences.c.licence_number == number))
+    return found.scalar()
+
+
+async def notification_stream(session: AsyncSession, notification_id: str) -> str | None:
+    """The application (stream) a notice to parliament is about."""
+    found = await session.execute(select(parliament_notifications.c.application_id)
+                                  .where(parliament_notifications.c.id == notification_id))
+    return found.scalar()
+
+
+async def case_named(session: AsyncSession, *, application_id: str | None,
+                     application_ref: str | None) -> str | None:
+    """The case of an application id, else of a reference (unique per application)."""
+    if application_id:
+        found = (await session.execute(select(cases.c.id).where(
+            cases.c.id == application_id))).scalar()
+        if found is not None:
+            return str(found)
+    if application_ref:
+        found = (await session.execute(select(cases.c.id).where(
+            cases.c.reference == application_ref).order_by(cases.c.opened_at)
+            .limit(1))).scalar()
+        if found is not None:
+            return str(found)
+    return None
+
+
+async def recorded_here(session: AsyncSession, store: EventStore, event_id: str) -> bool:
+    """Whether this service's store holds an event."""
+    events = store.events
+    found = await session.execute(select(events.c.event_id).where(events.c.event_id == event_id))
+    return found.first() is not None
+
+
+async def pending_cases(session: AsyncSession, limit: int) -> list[str]:
+    """Open cases whose screening waits for the denials registry, oldest first."""
+    rows = await session.execute(
+        select(cases.c.id).where(cases.c.screening_status == "pending", cases.c.status == "open")
+        .order_by(cases.c.opened_at).limit(limit))
+    return [str(case_id) for case_id in rows.scalars()]
+
+
+# -- consultations (the denials registry's, as far as they concern a Dutch case) -----------------
+
+
+async def consultations_of(session: AsyncSession, reference: str) -> list[Consultation]:
+    """Consultations the Netherlands opened on this application's reference."""
+    rows = (await session.execute(
+        select(consultations).where(consultations.c.application_ref == reference)
+        .order_by(consultations.c.opened_at, consultations.c.id))).all()
+    return [Consultation(id=r.id, denial_id=r.denial_id, status=r.status,
+                         consulting_state=r.consulting_state, denying_state=r.denying_state,
+                         decision=r.decision, opened_at=_utc(r.opened_at))
+            for r in rows if r.consulting_state in (None, "NL")]
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    # SQLite hands back the UTC times it was given without their zone.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment
+
+
+async def keep_consultation(session: AsyncSession, consultation_id: str,
+                            values: dict[str, Any]) -> None:
+    """Insert a consultation, or update the fields an event knows of one already kept."""
+    row = (await session.execute(select(consultations.c.id).where(
+        consultations.c.id == consultation_id))).first()
+    # A closing event may lack fields the opening one had; keep what is known.
+    known = {k: v for k, v in values.items() if v is not None}
+    if row is None:
+        await session.execute(insert(consultations).values(
+            id=consultation_id, **{"status": "open", "denial_id": "", **known}))
+        return
+    await session.execute(update(consultations).where(consultations.c.id == consultation_id)
+                          .values(**known))
+
+
+# -- classification requests ---------------------------------------------------------------------
+
+
+async def keep_request(session: AsyncSession, request_id: str, document: dict[str, Any],
+                       requested_at: dt.datetime) -> None:
+    """Keep an open classification request, once."""
+    exists = (await session.execute(select(classification_requests.c.id).where(
+        classification_requests.c.id == request_id))).first()
+    if exists is None:
+        await session.execute(insert(classification_requests).values(
+            id=request_id, status="open", requested_at=requested_at,
+            document=canonical_json(document)))
+
+
+async def request(session: AsyncSession, request_id: str) -> tuple[str, dict[str, Any]] | None:
+    """A classification request's status and document."""
+    row = (await session.execute(select(classification_requests.c.status,
+                                        classification_requests.c.document)
+                                 .where(classification_requests.c.id == request_id))).first()
+    return (str(row.status), json.loads(row.document)) if row is not None else None
+
+
+async def answer_request(session: AsyncSession, request_id: str,
+                         document: dict[str, Any]) -> None:
+    """Mark a classification request answered, with its answer."""
+    await session.execute(update(classification_requests)
+                          .where(classification_requests.c.id == request_id)
+                          .values(status="answered", document=canonical_json(document)))
+
+

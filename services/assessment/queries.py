@@ -1,0 +1,157 @@
+"""Reads for the API: cases, licences, notices to parliament and classification requests, from
+the read models the handlers keep."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.assessment.db import cases, classification_requests, licences
+from services.assessment.db import parliament_notifications as notifications
+from services.assessment.domain.case_commands import approval_blockers
+from services.assessment.handlers.db import consultations_of
+from shared.contracts.assessment import DenialMatch
+from shared.errors import NotFound
+from shared.pagination import Keyset, keyset_page
+
+
+def _day(value: Any) -> str:
+    return str(value.isoformat())
+
+
+def _from_day(value: Any) -> dt.date:
+    return dt.date.fromisoformat(str(value))
+
+
+async def case_page(session: AsyncSession, *, queue: str | None, status: str | None,
+                    screening: str | None, limit: int, cursor: str | None
+                    ) -> dict[str, Any]:
+    """Cases oldest first, filtered by queue, status and screening status."""
+    query = select(cases)
+    if queue:
+        query = query.where(cases.c.queue == queue)
+    if status:
+        query = query.where(cases.c.status == status)
+    if screening:
+        query = query.where(cases.c.screening_status == screening)
+    rows, next_cursor = await keyset_page(session, query, Keyset(cases.c.opened_at, cases.c.id),
+                                          limit=limit, cursor=cursor)
+    return {"items": [_summary(r, json.loads(r.document)) for r in rows],
+            "next_cursor": next_cursor}
+
+
+def _summary(row: Row[Any], doc: Mapping[str, Any]) -> dict[str, Any]:
+    app = doc.get("application") or {}
+    decision = doc.get("decision") or {}
+    return {"id": row.id, "application_id": row.application_id, "reference": row.reference,
+            "queue": row.queue, "status": row.status, "version": row.version,
+            "regime": app.get("regime"), "procedure": app.get("procedure"),
+            "received_at": app.get("received_at"), "destinations": app.get("destinations"),
+            "value_eur": app.get("value_eur"), "rule": doc["routing"]["rule"],
+            "screening_status": row.screening_status, "outcome": decision.get("outcome"),
+            "licence_number": row.licence_number}
+
+
+async def case_view(session: AsyncSession, case_id: str,
+                    last_errors: Mapping[str, str] | None) -> dict[str, Any]:
+    """The case with its routing, screening, consultation state, findings and decision.
+
+    `last_errors` are the screener's latest reasons a pending screening did not run yet.
+    """
+    row = (await session.execute(select(cases).where(cases.c.id == case_id))).first()
+    if row is None:
+        raise NotFound(f"no case {case_id}")
+    consulted = await consultations_of(session, row.reference)
+    doc = json.loads(row.document)
+    screening = dict(doc["screening"])
+    blockers = approval_blockers(
+        [DenialMatch.model_validate(m) for m in screening["denial_matches"]],
+        [d["denial_id"] for d in doc["dismissals"]], consulted
+    ) if screening["status"] == "completed" else []
+    if screening["status"] == "pending" and last_errors is not None:
+        screening["last_error"] = last_errors.get(case_id)
+    elif screening["status"] == "failed":
+        screening["last_error"] = (screening.get("failure") or {}).get("reason")
+    return {**_summary(row, doc), "routing": doc["routing"], "screening": screening,
+            "embargoes": screening["embargoes"], "denial_matches": screening["denial_matches"],
+            "general_licence_hints": screening["general_licence_hints"],
+            "consultation": {
+                "blocked": bool(blockers), "blockers": [b.as_dict() for b in blockers],
+                "consultations": [{"id": c.id, "denial_id": c.denial_id,
+                                   "consulting_state": c.consulting_state,
+                                   "denying_state": c.denying_state, "status": c.status,
+                                   "decision": c.decision,
+                                   "opened_at": c.opened_at.isoformat() if c.opened_at else None}
+                                  for c in consulted]},
+            "findings": sorted(doc["findings"].values(), key=lambda f: f["criterion"]),
+            "dismissals": doc["dismissals"], "decision": doc.get("decision"),
+            "amends": doc.get("amends"), "withdrawal": doc.get("withdrawal"),
+            "application": doc["application"]}
+
+
+async def licence_view(session: AsyncSession, number: str) -> dict[str, Any]:
+    """A licence as issued, with its current status, history and the licences amending it."""
+    row = (await session.execute(select(licences).where(licences.c.licence_number == number))
+           ).first()
+    if row is None:
+        raise NotFound(f"no licence {number}")
+    doc: dict[str, Any] = json.loads(row.document)
+    amended_by = (await session.execute(
+        select(licences.c.licence_number).where(licences.c.amends_licence_number == number)
+        .order_by(licences.c.licence_number))).scalars().all()
+    doc.update(status=row.status, amended_by=list(amended_by))
+    return doc
+
+
+def _notification(row: Row[Any], today: dt.date) -> dict[str, Any]:
+    status = "sent" if row.sent_on else ("overdue" if row.due_by < today else "due")
+    return {"id": row.id, "licence_number": row.licence_number,
+            "application_id": row.application_id, "destination": row.destination,
+            "description": row.description, "value_eur": row.value_eur,
+            "decided_on": row.decided_on.isoformat(), "due_by": row.due_by.isoformat(),
+            "sent_on": row.sent_on.isoformat() if row.sent_on else None, "status": status}
+
+
+async def notification_page(session: AsyncSession, *, status: str | None, today: dt.date,
+                            limit: int, cursor: str | None) -> dict[str, Any]:
+    """Notices by due date: `due` (not sent, not late), `overdue`, `sent`."""
+    t = notifications.c
+    query = select(notifications)
+    if status == "due":
+        query = query.where(t.sent_on.is_(None), t.due_by >= today)
+    elif status == "overdue":
+        query = query.where(t.sent_on.is_(None), t.due_by < today)
+    elif status == "sent":
+        query = query.where(t.sent_on.is_not(None))
+    rows, next_cursor = await keyset_page(
+        session, query, Keyset(t.due_by, t.id, dump=_day, load=_from_day), limit=limit,
+        cursor=cursor)
+    return {"items": [_notification(r, today) for r in rows], "next_cursor": next_cursor}
+
+
+async def notification(session: AsyncSession, notification_id: str,
+                       today: dt.date) -> dict[str, Any]:
+    """One notice to parliament."""
+    row = (await session.execute(select(notifications).where(
+        notifications.c.id == notification_id))).first()
+    if row is None:
+        raise NotFound(f"no parliament notification {notification_id}")
+    return _notification(row, today)
+
+
+async def classification_page(session: AsyncSession, *, status: str | None, limit: int,
+                              cursor: str | None) -> dict[str, Any]:
+    """Classification requests oldest first."""
+    t = classification_requests.c
+    query = select(classification_requests)
+    if status:
+        query = query.where(t.status == status)
+    rows, next_cursor = await keyset_page(session, query, Keyset(t.requested_at, t.id),
+                                          limit=limit, cursor=cursor)
+    return {"items": [{**json.loads(r.document), "status": r.status} for r in rows],
+            "next_cursor": next_cursor}

@@ -1,0 +1,357 @@
+"""The shapes of assessment's HTTP API: request bodies and the answers of every route.
+
+Answers leave out what the case does not hold yet (a screening's `failure` before it failed):
+routes answer with `response_model_exclude_unset`, so a field is either there or absent, as
+the read model has it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.contracts.assessment import (
+    AmendedLicence,
+    CaseApplication,
+    DenialMatch,
+    EmbargoHit,
+    Finding,
+    GeneralLicenceHint,
+    Prohibition,
+    ProposedFinding,
+)
+from shared.contracts.types import (
+    Company,
+    Consignee,
+    Country,
+    Day,
+    Destination,
+    EndUser,
+    GoodsLine,
+    Instant,
+    Money,
+    Procedure,
+    Regime,
+)
+
+Text300 = Annotated[str, Field(min_length=1, max_length=300)]
+Reason = Annotated[str, Field(min_length=1, max_length=2000)]
+Note = Annotated[str | None, Field(default=None, max_length=2000)]
+Queue = Literal["cdiu", "mfa"]
+CaseStatus = Literal["open", "decided", "withdrawn"]
+ScreeningStatus = Literal["pending", "completed", "failed"]
+
+
+# -- requests ------------------------------------------------------------------------------------
+
+
+class FindingIn(BaseModel):
+    """A finding on one criterion of Common Position 2008/944/CFSP."""
+
+    model_config = ConfigDict(extra="forbid")
+    criterion: int = Field(ge=1, le=8)
+    finding: Literal["pass", "concern", "refusal_ground"]
+    note: Note = None
+
+
+class DismissalIn(BaseModel):
+    """Dismiss a denial match: the transactions are not essentially identical."""
+
+    model_config = ConfigDict(extra="forbid")
+    denial_id: Text300
+    reason: Reason
+
+
+class DecisionIn(BaseModel):
+    """An assessor's decision on a case."""
+
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["approve", "deny"]
+    criteria: list[Annotated[int, Field(ge=1, le=8)]] = Field(default_factory=list,
+                                                              max_length=8)
+    note: Note = None
+    decided_at: AwareDatetime | None = None
+
+
+class ReasonIn(BaseModel):
+    """Why a licence is suspended, reinstated or revoked."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: Reason
+
+
+class SentIn(BaseModel):
+    """When parliament was informed."""
+
+    model_config = ConfigDict(extra="forbid")
+    sent_on: dt.date | None = None
+
+
+class AnswerIn(BaseModel):
+    """The answer to a classification request: a rating, or not controlled."""
+
+    model_config = ConfigDict(extra="forbid")
+    rating: Annotated[str | None, Field(max_length=40)] = None
+    controlled: bool
+    note: Note = None
+
+
+# -- cases ---------------------------------------------------------------------------------------
+
+
+class CaseSummary(BaseModel):
+    """A case in a list."""
+
+    id: str
+    application_id: str
+    reference: str
+    queue: Queue
+    status: CaseStatus
+    version: int = Field(description="the case's version, also its `ETag`")
+    regime: Regime | None
+    procedure: Procedure | None
+    received_at: Instant | None
+    destinations: list[Destination] | None
+    value_eur: Money | None
+    rule: str = Field(description="the routing rule that chose the queue")
+    screening_status: ScreeningStatus
+    outcome: Literal["approved", "denied"] | None
+    licence_number: str | None
+
+
+class CasePage(BaseModel):
+    """One page of cases."""
+
+    items: list[CaseSummary]
+    next_cursor: str | None = None
+
+
+class RoutingView(BaseModel):
+    """Who decides the case, by which rule, judged on which day with which reference data."""
+
+    queue: Queue
+    rule: str
+    reference_version: str
+    explanation: str | None = None
+    judged_on: Day | None = None
+
+
+class FailureView(BaseModel):
+    """Why the denials registry refused the screening for good."""
+
+    reason: str
+    status: int
+    problem: dict[str, Any]
+    failed_at: Instant
+
+
+class EarlierFailureView(FailureView):
+    """A failure an assessor had the screening re-run after."""
+
+    retried_by: str
+    retried_at: Instant
+
+
+class ScreeningView(BaseModel):
+    """The case's screening; `last_error` says why a pending one did not run yet."""
+
+    status: ScreeningStatus
+    embargoes: list[EmbargoHit]
+    denial_matches: list[DenialMatch]
+    general_licence_hints: list[GeneralLicenceHint]
+    prohibited: list[Prohibition]
+    proposed_findings: list[ProposedFinding]
+    registry_version: str | None
+    completed_at: Instant | None = None
+    failure: FailureView | None = None
+    earlier_failures: list[EarlierFailureView] | None = None
+    last_error: str | None = None
+
+
+class BlockerView(BaseModel):
+    """A matched denial an approval waits for."""
+
+    denial_id: str
+    state: str | None
+    consultations: list[str]
+    consultation_status: Literal["open", "not_opened"]
+
+
+class ConsultationView(BaseModel):
+    """A consultation the Netherlands opened on the case's reference."""
+
+    id: str
+    denial_id: str
+    consulting_state: str | None
+    denying_state: str | None
+    status: Literal["open", "closed"]
+    decision: str | None
+    opened_at: Instant | None
+
+
+class ConsultationState(BaseModel):
+    """Whether approval waits for a consultation obligation, and the consultations."""
+
+    blocked: bool
+    blockers: list[BlockerView]
+    consultations: list[ConsultationView]
+
+
+class DismissalView(BaseModel):
+    """A ruling that a denial match is not essentially identical."""
+
+    denial_id: str
+    reason: str
+    by: str
+    recorded_at: Instant
+    via: Literal["denials"] | None = Field(
+        None, description="`denials` when ruled in the denials registry")
+
+
+class DecisionView(BaseModel):
+    """The decision on the case, as `CaseDecided` records it, and who took it."""
+
+    application_id: str
+    reference: str
+    outcome: Literal["approved", "denied"]
+    criteria: list[int]
+    note: str | None
+    decided_at: Instant
+    queue: Queue
+    decided_on: Day | None = None
+    regime: Regime | None = None
+    procedure: Procedure | None = None
+    transaction: str | None = None
+    destinations: list[Destination] | None = None
+    end_user: EndUser | None = None
+    consignee: Consignee | None = None
+    goods: list[GoodsLine] | None = None
+    value_eur: Money | None = None
+    findings: list[Finding] = []
+    by: str
+
+
+class WithdrawalView(BaseModel):
+    """The application was withdrawn while the case was open."""
+
+    reason: str | None
+    at: Instant
+
+
+class CaseView(CaseSummary):
+    """One case with its routing, screening, consultation state, findings and decision."""
+
+    routing: RoutingView
+    screening: ScreeningView
+    embargoes: list[EmbargoHit]
+    denial_matches: list[DenialMatch]
+    general_licence_hints: list[GeneralLicenceHint]
+    consultation: ConsultationState
+    findings: list[Finding]
+    dismissals: list[DismissalView]
+    decision: DecisionView | None
+    amends: AmendedLicence | None
+    withdrawal: WithdrawalView | None
+    application: CaseApplication | None
+
+
+# -- licences and notices to parliament ----------------------------------------------------------
+
+
+class LicenceChangeView(BaseModel):
+    """A suspension, reinstatement or revocation."""
+
+    action: Literal["suspend", "reinstate", "revoke"]
+    reason: str
+    by: str
+    at: Instant
+
+
+class LicenceView(BaseModel):
+    """A licence as issued, its status now, its history and the licences amending it."""
+
+    licence_number: str
+    application_id: str
+    reference: str
+    regime: Regime
+    licence_type: Literal["individual", "global"]
+    transaction: str
+    purpose: Literal["definitive", "temporary", "return_after_repair"]
+    catch_all: bool
+    destinations: list[Destination]
+    destination_group: Literal["EU", "EU_NATO_PLUS"] | None
+    origins: list[Country]
+    goods: list[GoodsLine]
+    value_eur: Money
+    service_value_eur: Money | None
+    valid_from: Day
+    valid_until: Day = Field(description="the last valid day")
+    decided_at: Instant
+    amends: AmendedLicence | None
+    decided_on: Day | None = None
+    applicant: Company | None = None
+    end_user: EndUser | None = None
+    consignee: Consignee | None = None
+    end_use: str | None = None
+    queue: Queue | None = None
+    status: Literal["active", "suspended", "revoked"]
+    history: list[LicenceChangeView]
+    amended_by: list[str]
+
+
+class NotificationView(BaseModel):
+    """A licence parliament is told about on the fast-track."""
+
+    id: str
+    licence_number: str
+    application_id: str
+    destination: Destination
+    description: str
+    value_eur: Money
+    decided_on: Day
+    due_by: Day
+    sent_on: Day | None
+    status: Literal["due", "overdue", "sent"]
+
+
+class NotificationPage(BaseModel):
+    """One page of notices to parliament."""
+
+    items: list[NotificationView]
+    next_cursor: str | None = None
+
+
+# -- classification requests ---------------------------------------------------------------------
+
+
+class AnswerView(BaseModel):
+    """The specialists' answer to a classification request."""
+
+    request_id: str
+    rating: str | None
+    controlled: bool
+    note: str | None
+    by: str
+    answered_at: Instant
+
+
+class ClassificationRequestView(BaseModel):
+    """A question from intake whether a good is controlled, and its answer once given."""
+
+    id: str
+    description: str
+    technical_data: str
+    applicant: Company | None = None
+    reference: str | None = None
+    requested_at: Instant
+    answer: AnswerView | None
+    status: Literal["open", "answered"]
+
+
+class ClassificationPage(BaseModel):
+    """One page of classification requests."""
+
+    items: list[ClassificationRequestView]
+    next_cursor: str | None = None

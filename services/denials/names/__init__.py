@@ -1,0 +1,1 @@
+"""The name tables of entity resolution: legal forms, abbreviations, stop words, spellings."""

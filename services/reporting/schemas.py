@@ -1,0 +1,259 @@
+"""The shapes of reporting's answers, as the OpenAPI document declares them.
+
+Report rows name the fields of the contract's tables; they allow more (a table may gain a
+column compatibly), so an answer is checked against its schema without freezing the report.
+Amounts and percentages are decimal strings.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.envelope import Envelope
+
+
+class Row(BaseModel):
+    """One row of a report table."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class MilitarySummary(Row):
+    """`military.summary`: the year's military applications and licence value."""
+
+    applications: int
+    approved: int
+    approved_nato_eu_plus: int
+    denied: int
+    denial_rate_pct: str
+    total_value_eur: str
+
+
+class CategoryValue(Row):
+    """`military.by_category`: licence value per ML category."""
+
+    category: str
+    value_eur: str
+
+
+class DestinationValues(Row):
+    """`military.by_destination` and `military.transit`: value per ML category for one
+    destination (a country, `EU`, `EU_NATO_PLUS` or `VARIOUS`)."""
+
+    destination: str
+    values: dict[str, str]
+    total_eur: str
+
+
+class RegionValue(Row):
+    """`military.by_region`: value and share per region."""
+
+    region: str
+    value_eur: str
+    share_pct: str
+
+
+class TopDestination(Row):
+    """`military.top_destinations`: the five countries with the highest value."""
+
+    destination: str
+    value_eur: str
+    share_pct: str
+
+
+class MilitaryDenial(Row):
+    """`military.denials`: one denied application."""
+
+    destination: str
+    description: str
+    quantity: int
+    recipient: str
+    end_user: str
+    decided_on: str
+    criteria: list[int]
+    procedure: str
+
+
+class Brokering(Row):
+    """`military.brokering`: one brokering licence."""
+
+    destination: str
+    origin: str
+    ratings: list[str]
+    description: str
+    service_value_eur: str
+
+
+class Military(BaseModel):
+    """The military tables."""
+
+    model_config = ConfigDict(extra="allow")
+
+    summary: list[MilitarySummary]
+    by_category: list[CategoryValue]
+    by_destination: list[DestinationValues]
+    by_region: list[RegionValue]
+    top_destinations: list[TopDestination]
+    denials: list[MilitaryDenial]
+    transit: list[DestinationValues]
+    brokering: list[Brokering]
+
+
+class GeneralLicenceUse(Row):
+    """`general_licences`: uses of one general licence per direction and country."""
+
+    licence: str
+    direction: str
+    country: str
+    value_eur: str
+    categories: list[str]
+    flagged: bool
+
+
+class DualUseType(Row):
+    """`dual_use.by_type`: licences issued and denied per licence type."""
+
+    type: str
+    issued: int
+    issued_value_eur: str
+    denied: int
+    denied_value_eur: str
+
+
+class CountryValue(Row):
+    """`dual_use.top_destinations`: realised dual-use exports per country."""
+
+    country: str
+    value_eur: str
+
+
+class DualUse(BaseModel):
+    """The dual-use tables."""
+
+    model_config = ConfigDict(extra="allow")
+
+    by_type: list[DualUseType]
+    top_destinations: list[CountryValue]
+
+
+class AnnexRow(Row):
+    """`anti_torture`: licences per annex."""
+
+    annex: str
+    licences: int
+    value_eur: str
+    destinations: list[str]
+    end_uses: list[str]
+
+
+class FastTrack(Row):
+    """`parliament_fast_track`: one notification to parliament."""
+
+    licence_number: str | None
+    destination: str | None
+    description: str | None
+    value_eur: str
+    decided_on: str
+    due_by: str | None
+    sent_on: str | None
+
+
+class Consultations(Row):
+    """`consultations`: consultations started and received by the Netherlands."""
+
+    started: int
+    received: int
+
+
+class HistoryYear(Row):
+    """`history`: one year of the series up to the report's year."""
+
+    year: int
+    value_eur: str
+    eu_nato_plus_value_eur: str
+    other_value_eur: str
+    applications: int
+    denied: int
+    denial_rate_pct: str
+
+
+class AnnualReport(BaseModel):
+    """The annual report: every table of the contract, by its dotted name's path."""
+
+    model_config = ConfigDict(extra="allow")
+
+    year: int
+    as_of: str | None = Field(description="the recorded time the report stands at, if asked")
+    currency: str
+    military: Military
+    general_licences: list[GeneralLicenceUse]
+    dual_use: DualUse
+    anti_torture: list[AnnexRow]
+    parliament_fast_track: list[FastTrack]
+    consultations: list[Consultations]
+    history: list[HistoryYear]
+
+
+class UnreadableMessage(BaseModel):
+    """A message in the log that no contract reads (left out of what is shown)."""
+
+    sequence: int = Field(description="its stream sequence number in the log")
+    subject: str
+    reason: str
+
+
+class StreamView(BaseModel):
+    """One licence's whole lifecycle: every service's events on its stream id, in log order,
+    each event once."""
+
+    stream_id: str
+    events: list[Envelope]
+    unreadable: list[UnreadableMessage] = Field(
+        default_factory=list, description="messages on this stream no contract reads")
+
+
+class LastRebuild(BaseModel):
+    """The figures of the last rebuild that finished."""
+
+    model_config = ConfigDict(extra="allow")
+
+    generation: int
+    events: int = Field(description="the log it rebuilt from")
+    events_read: int = Field(description="the messages of the types that set a fact, read")
+    facts: int
+    seconds: float
+    events_per_second: float
+    finished_at: str
+    skipped: int = Field(0, description="messages no contract reads, left out")
+    skipped_sequences: list[int] = Field(
+        default_factory=list, description="their stream sequence numbers (the first 1000)")
+
+
+class ProjectionStatus(BaseModel):
+    """Where the projections stand: idle or rebuilding, position and lag in the log."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: str = Field(description="`idle` or `rebuilding`")
+    position: int | None = Field(description="the log sequence the projections reached")
+    lag: int | None = Field(description="messages of the log not yet in the projections")
+    events_per_second: float
+    generation: int = Field(description="the generation of facts that serves")
+    building: int | None = Field(description="the generation a rebuild is filling")
+    log_last_seq: int | None
+    events_replayed: int
+    target: int | None
+    started_at: str | None
+    error: str | None
+    skipped: int = Field(description="messages the running or last rebuild skipped: no "
+                                     "contract reads them")
+    skipped_sequences: list[int] = Field(description="their stream sequence numbers")
+    last_rebuild: LastRebuild | None
+    rebuilt_at: str | None
+
+
+class RebuildStarted(ProjectionStatus):
+    """The status as a rebuild is asked for; `started` is false when one was running."""
+
+    started: bool
+
