@@ -88,7 +88,7 @@ class OutboxRelay:
             return 0
         js = self.bus.js
         assert js is not None
-        done: list[int] = []
+        done: list[tuple[int, str]] = []
         try:
             # Pipelined on one connection, so the server receives them in order; a failure
             # stops the batch at the first unacknowledged row, and the retry starts there.
@@ -99,7 +99,7 @@ class OutboxRelay:
                 )
                 for (_id, event_id, subject, body) in rows
             ]
-            for (row_id, *_), future in zip(rows, futures, strict=True):
+            for (row_id, event_id, *_), future in zip(rows, futures, strict=True):
                 try:
                     await future
                 except Exception:
@@ -107,10 +107,16 @@ class OutboxRelay:
                         rest.cancel()
                     await asyncio.gather(*futures, return_exceptions=True)
                     raise
-                done.append(row_id)
+                done.append((row_id, event_id))
         finally:
             if done:
+                # Exactly the rows published, not every id up to the last: SQLite reuses the
+                # ids of an emptied table, and another process's relay on the same database
+                # (a replica) may have emptied it meanwhile, so an id read earlier can name a
+                # newer row that was never published.
                 async with self.transaction() as session:
-                    await session.execute(delete(self.outbox).where(self.outbox.c.id <= done[-1]))
+                    await session.execute(delete(self.outbox).where(
+                        self.outbox.c.id.in_([row_id for row_id, _ in done])
+                        & self.outbox.c.event_id.in_([event_id for _, event_id in done])))
                 self.published += len(done)
         return len(done)
