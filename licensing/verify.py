@@ -163,19 +163,26 @@ async def _recheck(session: AsyncSession, metadata: MetaData, stored: dict[str, 
             stored[str(event_id)] = Stored(stream_id, version, stored_hash)
 
 
-async def verify_service(service: str, data_dir: Path, log: Log | None) -> Verdict:
-    """Check one service's database, and compare it with the log when one is given."""
+async def verify_service(service: str, data_dir: Path, reader: LogReader | None
+                         ) -> tuple[Verdict, Log | None]:
+    """Check one service's database, and compare it with the log when a reader is given.
+
+    The database is read before the log: an event stored and published meanwhile is then in
+    the log, and one the log has that the first read missed is looked up again.
+    """
     url = _database_url(service, data_dir)
     if url.startswith("sqlite") and not Path(url.split("///", 1)[1]).is_file():  # noqa: ASYNC240
         raise Unchecked(f"no database at {_shown(url)}: is {data_dir} the data dir `licensing "
                         "up` uses? (--data-dir, LICENSING_DATA_DIR)")
     metadata = _metadata(service)
     verdict = Verdict(service)
+    log: Log | None = None
     engine = make_engine(url)
     try:
         async with make_sessionmaker(engine)() as session:
             stored, pending = await _read_database(session, metadata, verdict)
-            if log is not None:
+            if reader is not None:
+                log = await reader.read(service)
                 await _recheck(session, metadata, stored,
                                (e for e in log.events if e not in stored))
                 _compare(verdict, stored, pending, log)
@@ -184,29 +191,38 @@ async def verify_service(service: str, data_dir: Path, log: Log | None) -> Verdi
                         f"{str(exc).splitlines()[0]}") from exc
     finally:
         await engine.dispose()
-    return verdict
+    return verdict, log
 
 
-async def read_log(url: str, stream: str, services: Iterable[str]) -> dict[str, Log]:
-    """Every event each service published, by event id, read from the log at `url`."""
-    try:
-        nc = await nats.connect(url, connect_timeout=3, allow_reconnect=False,
-                                max_reconnect_attempts=0)
-    except (nats.errors.Error, OSError, TimeoutError) as exc:
-        raise Unchecked(f"cannot reach NATS at {url}: {exc}") from exc
-    try:
-        js = nc.jetstream()
-        logs = {}
-        for service in services:
-            log = Log()
-            async for body in _messages(js, stream, f"{SUBJECT_PREFIX}.{service}.>"):
+class LogReader:
+    """A connection to the NATS that holds the log, reading what each service published."""
+
+    def __init__(self, url: str, stream: str) -> None:
+        self.url, self.stream = url, stream
+        self.nc: Any = None
+
+    async def __aenter__(self) -> LogReader:
+        try:
+            self.nc = await nats.connect(self.url, connect_timeout=3, allow_reconnect=False,
+                                         max_reconnect_attempts=0)
+        except (nats.errors.Error, OSError, TimeoutError) as exc:
+            raise Unchecked(f"cannot reach NATS at {self.url}: {exc}") from exc
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.nc.close()
+
+    async def read(self, service: str) -> Log:
+        """Every event the service published, by event id."""
+        log = Log()
+        try:
+            async for body in _messages(self.nc.jetstream(), self.stream,
+                                        f"{SUBJECT_PREFIX}.{service}.>"):
                 _note(log, body)
-            logs[service] = log
-        return logs
-    except (nats.errors.Error, TimeoutError) as exc:
-        raise Unchecked(f"cannot read the stream {stream} at {url}: {exc}") from exc
-    finally:
-        await nc.close()
+        except (nats.errors.Error, TimeoutError) as exc:
+            raise Unchecked(f"cannot read the stream {self.stream} at {self.url}: {exc}"
+                            ) from exc
+        return log
 
 
 async def _messages(js: Any, stream: str, subject: str) -> AsyncIterator[bytes]:
@@ -280,40 +296,46 @@ async def verify_all(data_dir: Path, *, services: Iterable[str] | None = None,
             print(f"{service}: keeps no event store (it only reads the log); nothing to check")
     chosen = [s for s in services or recording if s in recording]
     stream = ServiceSettings().nats_stream
-    logs: dict[str, Log] | None = None
     broken = unchecked = False
-    if use_log:
-        with _log_source(data_dir, nats_url) as (url, name):
+    async with contextlib.AsyncExitStack() as stack:
+        reader: LogReader | None = None
+        if use_log:
+            url, name = stack.enter_context(_log_source(data_dir, nats_url))
             if url is None:
                 print(f"event log: not checked ({name}); a deleted last event or stream cannot "
                       "be seen without it: pass --nats URL")
             else:
                 try:
-                    logs = await read_log(url, stream, chosen)
+                    reader = await stack.enter_async_context(LogReader(url, stream))
                     print(f"event log: {name} (stream {stream})")
                 except Unchecked as exc:
                     print(f"event log: {exc}")
                     unchecked = True
-    else:
-        print("event log: not checked (--no-log): hash chains only")
-    for service in chosen:
-        log = logs.get(service) if logs is not None else None
-        try:
-            verdict = await verify_service(service, data_dir, log)
-        except Unchecked as exc:
-            print(f"{service}: {exc}")
-            unchecked = True
-            continue
-        against = ", all as in the log" if log is not None else ""
-        if verdict.broken:
-            broken = True
-            print(f"{service}: {verdict.streams} streams, {len(verdict.broken)} BROKEN")
-            for link in sorted(verdict.broken.values(),
-                               key=lambda b: (b.stream_id, b.stream_version)):
-                print(f"  first broken link: {link}")
         else:
-            print(f"{service}: {verdict.streams} streams intact ({verdict.events} events"
-                  f"{against})")
-        if log is not None and log.unreadable:
-            print(f"  {log.unreadable} messages on {SUBJECT_PREFIX}.{service}.> are not events")
+            print("event log: not checked (--no-log): hash chains only")
+        for service in chosen:
+            try:
+                verdict, log = await verify_service(service, data_dir, reader)
+            except Unchecked as exc:
+                print(f"{service}: {exc}")
+                unchecked = True
+                continue
+            broken = _say(verdict, log) or broken
     return BROKEN if broken else CANNOT_CHECK if unchecked else 0
+
+
+def _say(verdict: Verdict, log: Log | None) -> bool:
+    """Print one service's verdict; whether a link is broken."""
+    if verdict.broken:
+        print(f"{verdict.service}: {verdict.streams} streams, {len(verdict.broken)} BROKEN")
+        for link in sorted(verdict.broken.values(),
+                           key=lambda b: (b.stream_id, b.stream_version)):
+            print(f"  first broken link: {link}")
+    else:
+        against = ", all as in the log" if log is not None else ""
+        print(f"{verdict.service}: {verdict.streams} streams intact ({verdict.events} events"
+              f"{against})")
+    if log is not None and log.unreadable:
+        print(f"  {log.unreadable} messages on {SUBJECT_PREFIX}.{verdict.service}.> are not "
+              "events")
+    return bool(verdict.broken)
