@@ -45,18 +45,30 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run one service (what `up` starts, and what a container runs)."""
-    import logging
+    import signal
 
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from shared import logs
+
+    try:
+        log_format = logs.log_format(default="json")
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     module = importlib.import_module(f"services.{args.service}.app")
     settings_module = importlib.import_module(f"services.{args.service}.settings")
     settings = settings_module.Settings()
+    # Every line, uvicorn's too (log_config=None), through one handler that masks the secrets.
+    logs.configure(log_format, service=args.service, level=args.log_level,
+                   secrets=[settings.jwt_secret, settings.signing_secret()])
     app = module.create_app(settings)
+    # uvicorn raises SIGTERM again once it has shut down; ending by SystemExit instead lets the
+    # exit hooks run, and with them the span exporter's flush of its last batch.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(app, host=args.host or cli_settings().host, port=settings.http_port,
-                log_level=args.log_level, access_log=False, timeout_graceful_shutdown=10)
+                log_level=args.log_level, log_config=None, access_log=False,
+                timeout_graceful_shutdown=10)
     return 0
 
 

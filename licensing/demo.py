@@ -31,6 +31,9 @@ MILITARY = ("ML1", "ML2", "ML3a", "ML4b", "ML5", "ML6", "ML10c", "ML11", "ML13",
 DUAL_USE = ("3A001", "5A002.a", "1C350", "9A101", "6A003")
 ALLIES = ("US", "DE", "FR", "GB", "NO", "BE", "PL", "CA", "JP", "AU", "ES", "IT", "SE")
 OTHERS = ("IN", "SA", "AE", "UA", "KR", "BR", "ID", "EG", "QA", "SG", "ZA", "MA", "TH")
+# In the packaged registers: a certified recipient (NL004), an approved compliance programme.
+CERTIFIED_RECIPIENT = {"name": "Nordwerk Wehrtechnik GmbH", "country": "DE"}
+APPROVED_EXPORTER = {"name": "Acme Optics B.V.", "eori": "NL999999999"}
 CIVIL = ("CN", "IN", "BR", "KR", "SG", "MX", "ZA", "TR", "US", "JP", "CA", "CH")
 
 
@@ -52,6 +55,12 @@ class Tally:
             self.first_error[step] = ("no answer" if response is None
                                       else f"{response.status_code} {response.text[:200]}")
         return False
+
+
+def _with_programme(regime: str, licence_type: str, drawn: dict[str, str]) -> dict[str, str]:
+    """The applicant: for a global dual-use licence one with an approved compliance programme
+    (a prerequisite), else the one drawn."""
+    return APPROVED_EXPORTER if regime == "dual_use" and licence_type == "global" else drawn
 
 
 class Driver:
@@ -146,9 +155,10 @@ class Driver:
             "purpose": rng.choices(("definitive", "temporary", "return_after_repair"),
                                    (10, 1, 1))[0],
             "catch_all": regime == "dual_use" and rng.random() < 0.08,
-            "applicant": {"name": rng.choice(("Thales Nederland", "Damen Naval", "Fokker Techniek",
-                                              "ASML", "Photonis", "Acme Optics")),
-                          "eori": f"NL{rng.randint(100000000, 999999999)}"},
+            "applicant": _with_programme(regime, licence_type, {
+                "name": rng.choice(("Thales Nederland", "Damen Naval", "Fokker Techniek",
+                                    "ASML", "Photonis", "Acme Optics")),
+                "eori": f"NL{rng.randint(100000000, 999999999)}"}),
             "destinations": destinations, "destination_group": group,
             "end_user": {"name": f"Ministry of Defence {destinations[0]}",
                          "country": destinations[0], "type": "armed_forces"},
@@ -232,7 +242,14 @@ class Driver:
             body: dict[str, Any] = {"outcome": "deny" if deny else "approve",
                                     "note": "demo decision", "decided_at": decided.isoformat()}
             if deny:
-                body["criteria"] = sorted(self.rng.sample((1, 2, 3, 4, 6, 7), 2))
+                criteria = sorted(self.rng.sample((1, 2, 3, 4, 6, 7), 2))
+                # Anti-torture goods are refused on their annex's ground, not on criteria.
+                if app["regime"] == "anti_torture":
+                    annexes = {g.get("annex") for g in app["goods"]}
+                    body["grounds"] = ["annex-iv-capital-punishment" if "IV" in annexes
+                                       else "annex-iii-torture"]
+                else:
+                    body["criteria"] = criteria
             app["_decided_on"] = decided.date()
             # Assessment learns of screening results and consultation outcomes from the
             # log: a 409 may pass, so retry a while.
@@ -315,19 +332,27 @@ class Driver:
                                                 dt.date.today()).isoformat(),
                               "country": app_doc["destinations"][0], "quantity": 1,
                               "value_eur": f"{value:.2f}"})
+        codes = ("NL003", "NL004", "NL005", "NL006", "NL008", "EU001", "EU005")
+        exporter = {"name": "Acme Defence BV", "eori": "NL123456789"}
+        for code in codes:  # an exporter registers once, before its first use
+            self.call("general-licence registrations", self.customs, "POST",
+                      f"/v1/general-licences/{code}/registrations",
+                      json={"exporter": exporter, "registered_on": f"{self.year}-01-01"})
         for _ in range(max(10, applications // 5)):
-            code = rng.choice(("NL003", "NL004", "NL005", "NL006", "NL008", "EU001", "EU005"))
+            code = rng.choice(codes)
             military = code.startswith("NL")
+            # NL004 goes to a recipient in the register of certified companies.
+            extra = {"recipient": CERTIFIED_RECIPIENT} if code == "NL004" else {}
             self.call("general-licence realisations", self.customs, "POST",
                       f"/v1/general-licences/{code}/realisations",
                       headers={"Idempotency-Key": uuid.uuid4().hex}, json={
-                          "exporter": {"name": "Acme Defence BV", "eori": "NL123456789"},
+                          "exporter": exporter,
                           "period": f"{self.year}-Q{rng.randint(1, 4)}",
                           "direction": "transit" if code == "NL008" else "export",
                           "country": rng.choice(("DE", "FR", "NO", "GB", "US", "IL")
                                                 if military else ("US", "JP", "CN", "CA")),
                           "value_eur": f"{rng.randint(1_000, 400_000)}.00",
-                          "ratings": [rng.choice(MILITARY if military else DUAL_USE)]})
+                          "ratings": [rng.choice(MILITARY if military else DUAL_USE)], **extra})
         for status in ("due", "overdue"):
             notes = self.call("fast-track read", self.mfa, "GET", "/v1/parliament-notifications",
                               params={"status": status, "limit": 200}) or {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shared.topology import Topology
+from shared.topology import NATS_STREAM, Topology
 
 
 class CliSettings(Topology):
@@ -17,6 +17,7 @@ class CliSettings(Topology):
 
     token: str | None = None
     jwt_secret: str | None = None
+    nats_stream: str = NATS_STREAM
 
     def key_file(self, data_dir: Path | None = None) -> Path:
         """Where the HS256 key of a data dir lies (the given one, else the configured one)."""

@@ -2,7 +2,7 @@
 
 When a `licensing up` runs on the data dir, every process it supervises is shown (each replica,
 and NATS) with its restarts, from DATA_DIR/up.json; otherwise each service at its configured
-URL.
+URL. Then each NATS server, and the event-log stream's leader and replicas.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from licensing.cluster_status import cluster_status
 from licensing.nats_server import wait_for_port
 from licensing.runstate import ProcessState, RunState, read_state
 from licensing.settings import cli_settings
@@ -97,4 +98,6 @@ def run_status(data_dir: Path | None = None) -> int:
             line, ok = _service_line(name, settings.url(name), None)
             print(line)
             healthy = healthy and ok
-    return 0 if healthy else 1
+    # NATS as JetStream sees it: the `licensing up`'s own, else the configured servers.
+    nats = cluster_status([run.nats_url] if run is not None else None)
+    return 0 if healthy and nats == 0 else 1

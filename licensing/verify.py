@@ -40,7 +40,6 @@ from licensing.settings import cli_settings
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.envelope import SUBJECT_PREFIX
 from shared.eventstore import BrokenLink, verify_chain
-from shared.settings import ServiceSettings
 from shared.topology import SERVICES
 
 BROKEN, CANNOT_CHECK = 1, 2
@@ -295,7 +294,7 @@ async def verify_all(data_dir: Path, *, services: Iterable[str] | None = None,
         if service not in recording:
             print(f"{service}: keeps no event store (it only reads the log); nothing to check")
     chosen = [s for s in services or recording if s in recording]
-    stream = ServiceSettings().nats_stream
+    stream = cli_settings().nats_stream
     broken = unchecked = False
     async with contextlib.AsyncExitStack() as stack:
         reader: LogReader | None = None

@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nats
 from nats.aio.msg import Msg
@@ -27,6 +27,11 @@ from shared.bus import Bus
 from shared.clock import utcnow
 from shared.contracts import REGISTRY, Event, Payload, UnusableEvent
 from shared.envelope import Envelope
+from shared.personal.keys import KeyUnavailable
+from shared.tracing import Deliveries
+
+if TYPE_CHECKING:
+    from shared.personal.vault import Vault
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +44,8 @@ class RetryLater(Exception):
     """A handler's way to say: this may work later (a dependency is away)."""
 
 
-TRANSIENT: tuple[type[BaseException], ...] = (RetryLater, OperationalError, OSError, TimeoutError)
+TRANSIENT: tuple[type[BaseException], ...] = (RetryLater, KeyUnavailable, OperationalError, OSError,
+                                              TimeoutError)
 
 
 @dataclass
@@ -77,6 +83,10 @@ class Consumer:
         self.transaction = transaction or self._own_transaction
         self.inbox = metadata.tables["inbox"]
         self.dead_letters = metadata.tables["dead_letters"]
+        # Each message's span, a child of its `traceparent` header (see shared.tracing).
+        self.deliveries = Deliveries(spec.name, bus.name)
+        # Opens the personal fields of what this consumer handles (the runtime sets it).
+        self.vault: Vault | None = None
 
     @asynccontextmanager
     async def _own_transaction(self) -> AsyncIterator[AsyncSession]:
@@ -159,15 +169,43 @@ class Consumer:
             return None
         return REGISTRY.parse(env)
 
+    async def _opened(self, items: list[tuple[Msg, Envelope]]) -> list[tuple[Msg, Envelope]]:
+        """The envelopes this consumer handles with their personal fields opened (the keys of
+        a batch are looked up together); a message whose key is not reachable yet waits."""
+        if self.vault is None:
+            return items
+        vault = self.vault
+        handled = [i for i, (_msg, env) in enumerate(items) if self.handles(env)]
+        try:
+            opened = await vault.open_envelopes([items[i][1] for i in handled])
+        except KeyUnavailable:
+            ready: list[tuple[Msg, Envelope]] = []
+            wanted = set(handled)
+            for i, (msg, env) in enumerate(items):
+                try:
+                    ready.append((msg, (await vault.open_envelopes([env]))[0]
+                                  if i in wanted else env))
+                except KeyUnavailable as exc:
+                    await self._later(msg, env, exc)
+            return ready
+        result = list(items)
+        for i, env in zip(handled, opened, strict=True):
+            result[i] = (items[i][0], env)
+        return result
+
     async def handle_batch(self, msgs: Sequence[Msg]) -> None:
         """Handle messages together in one transaction, or one by one if that fails."""
-        parsed: list[tuple[Msg, Envelope, Event[Any] | None]] = []
+        self.deliveries.abandon()
+        envelopes: list[tuple[Msg, Envelope]] = []
         for msg in msgs:
             try:
-                env = Envelope.parse(msg.data)
+                envelopes.append((msg, Envelope.parse(msg.data)))
             except (ValidationError, ValueError) as exc:
                 await self._dead(msg, None, f"not an event envelope: {exc}")
                 continue
+            self.deliveries.begin(msg, envelopes[-1][1])
+        parsed: list[tuple[Msg, Envelope, Event[Any] | None]] = []
+        for msg, env in await self._opened(envelopes):
             try:
                 parsed.append((msg, env, self.parse(env)))
             except UnusableEvent as exc:
@@ -193,15 +231,11 @@ class Consumer:
             async with self.transaction() as session:
                 await self._apply(session, [(env, event)])
         except TRANSIENT as exc:
-            delivered = msg.metadata.num_delivered if msg.metadata else 1
-            delay = min(0.2 * 2 ** min(delivered, 8), 30.0)
-            log.warning("event %s (correlation %s) failed transiently in %s: %s; retry in %.1fs",
-                        env.event_id, env.correlation_id, self.spec.name, exc, delay)
-            self.spec.stats["redelivered"] += 1
-            await msg.nak(delay=delay)
+            await self._later(msg, env, exc)
             return
         except DBAPIError as exc:
             if exc.connection_invalidated:
+                self.deliveries.finish([msg], "retried")
                 await msg.nak(delay=1.0)
                 return
             await self._dead(msg, env, f"{type(exc).__name__}: {exc}")
@@ -222,9 +256,10 @@ class Consumer:
             await self.spec.batch_handler(session, usable)
             return
         for event in usable:
-            handler = self.spec.handlers.get(type(event.payload), self.spec.default)
-            if handler is not None:
-                await handler(session, event)
+            with self.deliveries.handling(event.envelope):
+                handler = self.spec.handlers.get(type(event.payload), self.spec.default)
+                if handler is not None:
+                    await handler(session, event)
 
     async def _admit(self, session: AsyncSession,
                      items: Sequence[tuple[Envelope, Event[Any] | None]]
@@ -248,8 +283,18 @@ class Consumer:
                 for env, _ev in fresh])
         return fresh
 
+    async def _later(self, msg: Msg, env: Envelope, exc: BaseException) -> None:
+        delivered = msg.metadata.num_delivered if msg.metadata else 1
+        delay = min(0.2 * 2 ** min(delivered, 8), 30.0)
+        log.warning("event %s (correlation %s) failed transiently in %s: %s; retry in %.1fs",
+                    env.event_id, env.correlation_id, self.spec.name, exc, delay)
+        self.spec.stats["redelivered"] += 1
+        self.deliveries.finish([msg], "retried")
+        await msg.nak(delay=delay)
+
     async def _committed(self, msgs: Sequence[Msg]) -> None:
         self.spec.stats["processed"] += len(msgs)
+        self.deliveries.finish(msgs, "processed")
         if self.spec.after_commit is not None:
             self.spec.after_commit()
         for msg in msgs:
@@ -268,4 +313,5 @@ class Consumer:
                 )
             )
         self.spec.stats["dead"] += 1
+        self.deliveries.finish([msg], "dead")
         await msg.term()

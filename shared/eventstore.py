@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import MetaData, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +16,9 @@ from shared.clock import utcnow
 from shared.contracts import REGISTRY, Payload, Registry, UnusableEvent
 from shared.envelope import GENESIS_HASH, Actor, Envelope, new_event_id
 from shared.errors import VersionConflict
+
+if TYPE_CHECKING:
+    from shared.personal.vault import Vault
 
 STREAM_ID = re.compile(r"^[A-Za-z0-9_\-]{1,200}\Z")  # \Z: `$` would admit a final newline
 
@@ -36,13 +39,19 @@ class ConcurrencyConflict(VersionConflict):
 
 
 class EventStore:
-    """Appends events with their outbox rows in the caller's transaction; reads streams back."""
+    """Appends events with their outbox rows in the caller's transaction; reads streams back.
 
-    def __init__(self, metadata: MetaData, source: str, registry: Registry = REGISTRY) -> None:
+    With a vault (shared.personal), personal fields are sealed before an event is hashed and
+    stored, and opened again when a stream is read.
+    """
+
+    def __init__(self, metadata: MetaData, source: str, registry: Registry = REGISTRY,
+                 vault: Vault | None = None) -> None:
         self.events = metadata.tables["events"]
         self.outbox = metadata.tables["outbox"]
         self.source = source
         self.registry = registry
+        self.vault = vault
 
     async def head(self, session: AsyncSession, stream_id: str) -> tuple[int, str]:
         """The stream's current version and last hash (0 and the genesis hash when empty)."""
@@ -57,13 +66,16 @@ class EventStore:
         return (row[0], row[1]) if row else (0, GENESIS_HASH)
 
     async def read(self, session: AsyncSession, stream_id: str) -> list[Envelope]:
-        """Every event of one stream, in order."""
+        """Every event of one stream, in order, personal fields opened (or erased)."""
         rows = await session.execute(
             select(self.events.c.body)
             .where(self.events.c.stream_id == stream_id)
             .order_by(self.events.c.stream_version)
         )
-        return [Envelope.parse(body) for (body,) in rows]
+        envelopes = [Envelope.parse(body) for (body,) in rows]
+        if self.vault is None:
+            return envelopes
+        return await self.vault.open_envelopes(envelopes, fetch=False)
 
     async def append(
         self,
@@ -101,6 +113,10 @@ class EventStore:
         for new in new_events:
             version += 1
             data = self._checked(new)
+            if self.vault is not None:
+                # Sealed before hashing: the chain covers the ciphertext, so deleting a key
+                # later erases the field without changing a stored event.
+                data = await self.vault.seal(type(new), data)
             envelope = Envelope(
                 event_id=new_event_id(),
                 type=new.event_type,

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import nats
 from sqlalchemy import MetaData, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared import logs
 from shared.bus import Bus
+from shared.tracing import OutboxTraces
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +26,13 @@ class OutboxRelay:
         self, sessions: async_sessionmaker[AsyncSession], metadata: MetaData, bus: Bus,
         *, batch: int = 256,
         transaction: Callable[[], AbstractAsyncContextManager[AsyncSession]] | None = None,
+        before_publish: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.sessions = sessions
+        # Runs after a batch is read and before it is published: the key store pushes the
+        # data keys of personal fields (committed before the events sealed with them), so a
+        # consumer never receives an event whose key is not in the bucket yet.
+        self.before_publish = before_publish
         # Deleting published rows is a write: a service passes its group committer here, so
         # on SQLite the relay never contends with commands for the write lock (a contended
         # lock is waited out by SQLite's busy handler in sleeps of up to 100 ms).
@@ -34,6 +41,8 @@ class OutboxRelay:
         self.bus = bus
         self.batch = batch
         self.published = 0
+        # The traceparent of each event this process appended, published beside it.
+        self.traces = OutboxTraces.watching(self.outbox, sessions)
         self._wake = asyncio.Event()
 
     @asynccontextmanager
@@ -53,6 +62,7 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Publish forever; back off while NATS is away."""
+        logs.bind(service=self.bus.name)
         while True:
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
             # arrives as the wait ends, and the relay would then outlive its service's stop.
@@ -84,6 +94,8 @@ class OutboxRelay:
                     .limit(self.batch)
                 )
             ).all()
+        if self.before_publish is not None:
+            await self.before_publish()
         if not rows:
             return 0
         js = self.bus.js
@@ -94,8 +106,8 @@ class OutboxRelay:
             # stops the batch at the first unacknowledged row, and the retry starts there.
             futures = [
                 asyncio.ensure_future(
-                    js.publish(subject, body.encode(), headers={"Nats-Msg-Id": event_id},
-                               timeout=5.0)
+                    js.publish(subject, body.encode(), timeout=5.0,
+                               headers={"Nats-Msg-Id": event_id, **self.traces.headers(event_id)})
                 )
                 for (_id, event_id, subject, body) in rows
             ]
@@ -119,4 +131,5 @@ class OutboxRelay:
                         self.outbox.c.id.in_([row_id for row_id, _ in done])
                         & self.outbox.c.event_id.in_([event_id for _, event_id in done])))
                 self.published += len(done)
+                self.traces.forget(event_id for _id, event_id, *_ in rows[:len(done)])
         return len(done)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
+import json
 import logging
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,8 +22,10 @@ from sqlalchemy import MetaData, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared import logs, tracing
 from shared.auth import TokenVerifier
 from shared.bus import Bus
+from shared.clock import utcnow
 from shared.consumer import Consumer, ConsumerSpec
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.migrate import upgrade
@@ -32,6 +38,7 @@ if TYPE_CHECKING:
     from shared.relay import OutboxRelay
 
 log = logging.getLogger(__name__)
+access = logging.getLogger(f"{__name__}.access")
 
 
 class Runtime:
@@ -43,6 +50,7 @@ class Runtime:
     """
 
     def __init__(self, settings: ServiceSettings, metadata: MetaData) -> None:
+        from shared.personal.vault import Vault
         from shared.relay import OutboxRelay
 
         self.settings = settings
@@ -51,16 +59,19 @@ class Runtime:
         self.sessions = make_sessionmaker(self.engine)
         self.bus = Bus(settings.nats_url, settings.nats_stream, name=settings.service,
                        replicas=settings.nats_replicas)
+        # Personal fields: sealed with keys in a store of their own (shared.personal).
+        self.vault = Vault.for_service(settings, self.bus)
         self.committer = GroupCommitter(self.sessions,
                                         sqlite=settings.database_url.startswith("sqlite"))
         self.records_events = "events" in metadata.tables
         self._store: EventStore | None = None
         self._relay: OutboxRelay | None = None
         if self.records_events:
-            self._store = EventStore(metadata, settings.service)
+            self._store = EventStore(metadata, settings.service, vault=self.vault)
             self._relay = OutboxRelay(self.sessions, metadata, self.bus,
                                       batch=settings.relay_batch,
-                                      transaction=self.committer.transaction)
+                                      transaction=self.committer.transaction,
+                                      before_publish=self.vault.keys.push)
         self.consumers: list[Consumer] = []
         self._tasks: list[asyncio.Task[Any]] = []
 
@@ -108,11 +119,16 @@ class Runtime:
         self._tasks.append(task)
 
     async def start(self) -> None:
-        """Connect to NATS in the background and start the relay and consumers."""
+        """Prepare the key store, connect to NATS in the background, start relay and consumers."""
+        await self.vault.start()
+        if "events" in self.metadata.tables:  # a service that records events
+            async with self.sessions() as session:
+                await self.vault.reapply_erasures(session, self.metadata.tables["events"])
         self.bus.start()
         if self._relay is not None:
             self.spawn(self._relay.run(), "outbox-relay")
         for consumer in self.consumers:
+            consumer.vault = self.vault
             self.spawn(consumer.run(), f"consumer-{consumer.spec.name}")
 
     async def stop(self) -> None:
@@ -130,6 +146,7 @@ class Runtime:
             log.error("background task %s did not stop", task.get_name())
         await self.bus.close()
         await self.engine.dispose()
+        await self.vault.close()
 
     async def dead_letter_count(self) -> int:
         """How many messages this service could not handle."""
@@ -162,14 +179,61 @@ async def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-class Metrics:
-    """A small Prometheus text exposition: request counts plus gauges read at scrape time."""
+class _Histogram:
+    """One Prometheus histogram family: cumulative bucket counts, sum and count per label set."""
+
+    # Prometheus's default buckets, in seconds: a request from 5 ms to 10 s.
+    BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
     def __init__(self) -> None:
+        self.counts: dict[tuple[str, ...], list[int]] = {}
+        self.sums: dict[tuple[str, ...], float] = {}
+
+    def observe(self, labels: tuple[str, ...], value: float) -> None:
+        """Count one observation (in the first bucket it fits; +Inf is the last slot)."""
+        counts = self.counts.get(labels)
+        if counts is None:
+            counts = self.counts[labels] = [0] * (len(self.BUCKETS) + 1)
+            self.sums[labels] = 0.0
+        counts[bisect.bisect_left(self.BUCKETS, value)] += 1
+        self.sums[labels] += value
+
+    def lines(self, name: str, label_names: tuple[str, ...], fixed: str) -> list[str]:
+        """The `_bucket`, `_sum` and `_count` samples, labels `fixed` first."""
+        out = []
+        for labels in sorted(self.counts):
+            tags = fixed + "".join(f',{k}="{_escape(v)}"'
+                                   for k, v in zip(label_names, labels, strict=True))
+            running = 0
+            for bound, n in zip((*self.BUCKETS, "+Inf"), self.counts[labels], strict=True):
+                running += n
+                out.append(f'{name}_bucket{{{tags},le="{bound}"}} {running}')
+            out.append(f"{name}_sum{{{tags}}} {self.sums[labels]:.6f}")
+            out.append(f"{name}_count{{{tags}}} {running}")
+        return out
+
+
+def _escape(value: str) -> str:
+    """A label value as the text format wants it."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+class Metrics:
+    """A small Prometheus text exposition: request counts and latencies, plus what the runtime
+    holds (appends, outbox, consumers, dead letters, group commits) read at scrape time."""
+
+    # Scraped and probed every few seconds: logged at DEBUG, not INFO.
+    QUIET = frozenset({"/health", "/ready", "/metrics"})
+
+    def __init__(self, service: str = "service") -> None:
+        self.service = service
         self.requests: Counter[tuple[str, str, int]] = Counter()
+        self.latency = _Histogram()
+        self.tracer = tracing.tracer()
 
     def middleware(self, app: ASGIApp) -> ASGIApp:
-        """Pure ASGI middleware counting requests by method, route and status.
+        """Pure ASGI middleware: a server span per request (a child of its `traceparent`),
+        its log lines bound to this service, counted and timed by method, route and status.
 
         Not Starlette's BaseHTTPMiddleware: that one runs every request through an extra task
         and memory stream, which costs a good part of a small request's time.
@@ -187,52 +251,115 @@ class Metrics:
                     status = int(message["status"])
                 await send(message)
 
-            try:
-                await app(scope, receive, send_and_note)
-            finally:
-                path = getattr(scope.get("route"), "path", "unmatched")
-                self.requests[(scope["method"], path, status)] += 1
+            started = time.perf_counter()
+            with tracing.server_span(self.tracer, scope) as span, logs.bound(service=self.service):
+                try:
+                    await app(scope, receive, send_and_note)
+                finally:
+                    elapsed = time.perf_counter() - started
+                    method = scope["method"]
+                    path = getattr(scope.get("route"), "path", "unmatched")
+                    self.requests[(method, path, status)] += 1
+                    self.latency.observe((method, path), elapsed)
+                    tracing.finish_server_span(span, method, path, status)
+                    access.log(logging.DEBUG if path in self.QUIET else logging.INFO,
+                               "%s %s %d %.1f ms", method, scope.get("path", ""), status,
+                               elapsed * 1000, extra={"http_method": method, "http_route": path,
+                                                      "http_status": status,
+                                                      "duration_ms": round(elapsed * 1000, 3)})
 
         return count
 
     async def render(self, runtime: Runtime) -> str:
-        """The metrics as Prometheus text."""
+        """The metrics as Prometheus text (each family's lines together, TYPE first)."""
         name = runtime.settings.service
-        lines = ["# TYPE licensing_http_requests_total counter"]
-        for (method, path, status), n in sorted(self.requests.items()):
-            lines.append(
-                f'licensing_http_requests_total{{service="{name}",method="{method}",'
-                f'path="{path}",status="{status}"}} {n}'
-            )
-        lines.append("# TYPE licensing_group_commits_total counter")
-        lines.append(f'licensing_group_commits_total{{service="{name}"}} '
-                     f"{runtime.committer.commits}")
-        lines.append("# TYPE licensing_group_commit_bodies_total counter")
-        lines.append(f'licensing_group_commit_bodies_total{{service="{name}"}} '
-                     f"{runtime.committer.bodies}")
+        svc = f'service="{_escape(name)}"'
+        lines: list[str] = []
+
+        def family(metric: str, kind: str, help_: str, samples: list[str]) -> None:
+            lines.append(f"# HELP {metric} {help_}")
+            lines.append(f"# TYPE {metric} {kind}")
+            lines.extend(samples)
+
+        family("licensing_http_requests_total", "counter", "HTTP requests answered.", [
+            f'licensing_http_requests_total{{{svc},method="{method}",'
+            f'path="{_escape(path)}",status="{status}"}} {n}'
+            for (method, path, status), n in sorted(self.requests.items())])
+        family("licensing_http_request_duration_seconds", "histogram",
+               "Time to answer an HTTP request, by route.",
+               self.latency.lines("licensing_http_request_duration_seconds",
+                                  ("method", "route"), svc))
+        if runtime.records_events:  # a consumer-only service has no store or outbox
+            family("licensing_events_appended_total", "counter",
+                   "Events this process appended to its store (committed).",
+                   [f"licensing_events_appended_total{{{svc}}} "
+                    f"{runtime.relay.traces.appended}"])
+        family("licensing_group_commits_total", "counter", "Group commits.",
+               [f"licensing_group_commits_total{{{svc}}} {runtime.committer.commits}"])
+        family("licensing_group_commit_bodies_total", "counter",
+               "Units of work committed in groups.",
+               [f"licensing_group_commit_bodies_total{{{svc}}} {runtime.committer.bodies}"])
+        family("licensing_group_commit_size", "summary",
+               "Units of work per group commit (sum over count: the mean size).",
+               [f"licensing_group_commit_size_sum{{{svc}}} {runtime.committer.bodies}",
+                f"licensing_group_commit_size_count{{{svc}}} {runtime.committer.commits}"])
         if runtime.records_events:
-            lines.append("# TYPE licensing_outbox_pending gauge")
-            pending = await runtime.relay.pending()
-            lines.append(f'licensing_outbox_pending{{service="{name}"}} {pending}')
-            lines.append("# TYPE licensing_events_published_total counter")
-            lines.append(f'licensing_events_published_total{{service="{name}"}} '
-                         f"{runtime.relay.published}")
-        lines.append("# TYPE licensing_dead_letters gauge")
-        lines.append(f'licensing_dead_letters{{service="{name}"}} '
-                     f"{await runtime.dead_letter_count()}")
-        lines.append("# TYPE licensing_consumer_events_total counter")
-        lines.append("# TYPE licensing_consumer_lag gauge")
+            pending, age = await self._outbox_lag(runtime)
+            family("licensing_outbox_pending", "gauge", "Events waiting in the outbox.",
+                   [f"licensing_outbox_pending{{{svc}}} {pending}"])
+            family("licensing_outbox_oldest_age_seconds", "gauge",
+                   "Age of the oldest event waiting in the outbox (0 when none waits).",
+                   [f"licensing_outbox_oldest_age_seconds{{{svc}}} {age:.3f}"])
+            family("licensing_events_published_total", "counter",
+                   "Events the relay published.",
+                   [f"licensing_events_published_total{{{svc}}} {runtime.relay.published}"])
+        dead = await self._dead_letters(runtime)
+        family("licensing_dead_letters", "gauge", "Messages this service could not handle.",
+               [f"licensing_dead_letters{{{svc}}} {sum(dead.values())}"])
+        family("licensing_consumer_dead_letters", "gauge",
+               "Messages each durable consumer could not handle.",
+               [f'licensing_consumer_dead_letters{{{svc},consumer="{_escape(c)}"}} '
+                f"{dead.get(c, 0)}" for c in sorted({*dead, *(k.spec.name
+                                                              for k in runtime.consumers)})])
+        outcomes, lags = [], []
         for consumer in runtime.consumers:
-            c = consumer.spec.name
+            c = _escape(consumer.spec.name)
             for kind, n in consumer.spec.stats.items():
-                lines.append(f'licensing_consumer_events_total{{consumer="{c}",outcome="{kind}"}}'
-                             f" {n}")
+                outcomes.append(f'licensing_consumer_events_total{{consumer="{c}",'
+                                f'outcome="{kind}"}} {n}')
             lag = await consumer.lag()
             if lag is not None:
-                lines.append(f'licensing_consumer_lag{{consumer="{c}"}} {lag}')
-        lines.append(f'licensing_nats_connected{{service="{name}"}} '
-                     f"{1 if runtime.bus.connected else 0}")
+                lags.append(f'licensing_consumer_lag{{consumer="{c}"}} {lag}')
+        family("licensing_consumer_events_total", "counter",
+               "Messages each durable consumer handled, by outcome.", outcomes)
+        family("licensing_consumer_lag", "gauge",
+               "Messages not yet handled by each durable consumer (pending and unacked).", lags)
+        family("licensing_nats_connected", "gauge", "1 while connected to NATS.",
+               [f"licensing_nats_connected{{{svc}}} {1 if runtime.bus.connected else 0}"])
         return "\n".join(lines) + "\n"
+
+    @staticmethod
+    async def _outbox_lag(runtime: Runtime) -> tuple[int, float]:
+        """How many events wait in the outbox, and how long the oldest has (seconds)."""
+        outbox = runtime.metadata.tables["outbox"]
+        async with runtime.sessions() as session:
+            pending = int((await session.execute(select(func.count()).select_from(outbox)))
+                          .scalar_one())
+            oldest = (await session.execute(select(outbox.c.body).order_by(outbox.c.id)
+                                            .limit(1))).scalar()
+        if oldest is None:
+            return pending, 0.0
+        recorded = datetime.fromisoformat(json.loads(oldest)["recorded_at"])
+        return pending, max((utcnow() - recorded).total_seconds(), 0.0)
+
+    @staticmethod
+    async def _dead_letters(runtime: Runtime) -> dict[str, int]:
+        """Dead letters per consumer."""
+        table = runtime.metadata.tables["dead_letters"]
+        async with runtime.sessions() as session:
+            rows = await session.execute(select(table.c.consumer, func.count())
+                                         .group_by(table.c.consumer))
+        return {str(consumer): int(n) for consumer, n in rows}
 
 
 def operational_router(metrics: Metrics) -> APIRouter:
@@ -318,7 +445,8 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
                   docs_url=None, redoc_url=None)
     install_docs(app)
-    metrics = Metrics()
+    tracing.install(settings.service)
+    metrics = Metrics(settings.service)
     app.add_middleware(_Counted, metrics=metrics)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     install_problem_handlers(app)

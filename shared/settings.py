@@ -54,6 +54,18 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str | None = Field(
         None, validation_alias=AliasChoices("jwt_audience", "LICENSING_JWT_AUDIENCE")
     )
+    # Personal data (shared.personal): the key store's own database (LICENSING_<SVC>_KEYS_DB;
+    # default SQLite `<data_dir>/<service>.keys.db`), the installation's subject pepper, and
+    # the retention period of each record kind in years from the end of the calendar year of
+    # its last event (LICENSING_RETENTION_YEARS, JSON).
+    keys_db: str | None = None
+    subject_pepper: str | None = Field(
+        None, validation_alias=AliasChoices("subject_pepper", "LICENSING_SUBJECT_PEPPER")
+    )
+    retention_years: dict[str, int] = Field(
+        default_factory=lambda: {"licence": 5, "application": 5, "denial": 5},
+        validation_alias=AliasChoices("retention_years", "LICENSING_RETENTION_YEARS"),
+    )
     max_body_bytes: int = 1024 * 1024
     relay_batch: int = 256
     consumer_batch: int = 256
@@ -64,6 +76,12 @@ class ServiceSettings(BaseSettings):
             raise ValueError("outside development a JWT secret or a JWKS URL must be configured")
         if self.environment != "development" and self.jwt_secret and len(self.jwt_secret) < 32:
             raise ValueError("the JWT secret must be at least 32 characters outside development")
+        if self.environment != "development" and len(self.subject_pepper or "") < 32:
+            raise ValueError("outside development LICENSING_SUBJECT_PEPPER (at least 32 "
+                             "characters, the same in every service) must be configured")
+        if self.keys_db and async_db_url(self.keys_db) == self.database_url:
+            raise ValueError("the key store needs its own database, not the service's: a "
+                             "restored backup of the service's database must stay erased")
         return self
 
     @property
@@ -72,6 +90,14 @@ class ServiceSettings(BaseSettings):
         if self.db:
             return async_db_url(self.db)
         return f"sqlite+aiosqlite:///{(self.data_dir / f'{self.service}.db').resolve()}"
+
+    @property
+    def keys_database_url(self) -> str:
+        """The key store's async SQLAlchemy URL: configured, or SQLite beside the database."""
+        if self.keys_db:
+            return async_db_url(self.keys_db)
+        return (f"sqlite+aiosqlite:///"
+                f"{(self.data_dir / f'{self.service}.keys.db').resolve()}")
 
     @property
     def http_port(self) -> int:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from services.assessment import queries
 from services.assessment.deps import (
+    Assessor,
     CaseWorker,
     ContextDep,
     IfMatch,
@@ -16,20 +17,41 @@ from services.assessment.deps import (
     RuntimeDep,
     ScreenerDep,
 )
-from services.assessment.handlers import cases, classification, licences, screening
+from services.assessment.handlers import (
+    cases,
+    catch_all,
+    classification,
+    investigations,
+    licences,
+    screening,
+)
 from services.assessment.schemas import (
+    AdviceIn,
     AnswerIn,
     CasePage,
     CaseView,
+    CatchAllIn,
+    CatchAllPage,
+    CatchAllView,
     ClassificationPage,
     ClassificationRequestView,
+    ConfidentialIn,
     DecisionIn,
     DismissalIn,
     FindingIn,
+    InvestigationIn,
+    InvestigationPage,
+    InvestigationView,
+    LetterIn,
+    LetterPage,
+    LetterView,
     LicenceView,
+    LiftIn,
     NotificationPage,
     NotificationView,
+    OutcomeIn,
     ReasonIn,
+    ReferralIn,
     SentIn,
 )
 from shared.clock import today
@@ -38,7 +60,8 @@ from shared.problems import problem_responses
 router = APIRouter(prefix="/v1", tags=["cases"])
 licence_router = APIRouter(prefix="/v1", tags=["licences"])
 other_router = APIRouter(prefix="/v1", tags=["parliament and classification"])
-routers = [router, licence_router, other_router]
+follow_up = APIRouter(prefix="/v1", tags=["catch-all requirements and investigations"])
+routers = [router, licence_router, other_router, follow_up]
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 READ = problem_responses(401, 403, 404, 503)
@@ -146,7 +169,30 @@ async def decide(case_id: str, body: DecisionIn, ctx: ContextDep, who: CaseWorke
                  if_match: IfMatch) -> dict[str, Any]:
     """Decide the case; an approved licence application issues its licence."""
     await cases.decide(ctx, who, case_id, outcome=body.outcome, criteria=body.criteria,
-                       note=body.note, decided_at=body.decided_at, if_match=if_match)
+                       grounds=body.grounds, note=body.note, decided_at=body.decided_at,
+                       if_match=if_match)
+    return await _case(ctx, case_id, response, screener)
+
+
+@router.post("/cases/{case_id}/referral", summary="Refer a CDIU case to the MFA",
+             response_model=CaseView, response_model_exclude_unset=True, responses=COMMAND)
+async def refer(case_id: str, body: ReferralIn, ctx: ContextDep, who: Assessor,
+                response: Response, screener: ScreenerDep, if_match: IfMatch) -> dict[str, Any]:
+    """Extension: the CDIU refers an open case of its queue to the MFA, with a reason (event
+    `CaseReferred`); the MFA decides it from then on. Honours `If-Match`."""
+    await cases.refer(ctx, who, case_id, reason=body.reason, if_match=if_match)
+    return await _case(ctx, case_id, response, screener)
+
+
+@router.post("/cases/{case_id}/advice", summary="Record the MFA's foreign-policy advice",
+             response_model=CaseView, response_model_exclude_unset=True, responses=COMMAND)
+async def advise(case_id: str, body: AdviceIn, ctx: ContextDep, who: Mfa, response: Response,
+                 screener: ScreenerDep, if_match: IfMatch) -> dict[str, Any]:
+    """Extension: the MFA's advice (positive or negative, with criteria, the regime's grounds
+    and a note; event `AdviceRecorded`); the decision cites the latest one."""
+    await cases.record_advice(ctx, who, case_id, position=body.position,
+                              criteria=body.criteria, grounds=body.grounds, note=body.note,
+                              if_match=if_match)
     return await _case(ctx, case_id, response, screener)
 
 
@@ -201,6 +247,20 @@ async def revoke(licence_number: str, body: ReasonIn, ctx: ContextDep,
     return await _change(ctx, who, licence_number, "revoke", body.reason)
 
 
+@licence_router.post("/licences/{licence_number}/confidential",
+                     summary="Withhold a licence from public reports",
+                     response_model=LicenceView, response_model_exclude_unset=True,
+                     responses=LICENCE_CHANGE)
+async def confidential(licence_number: str, body: ConfidentialIn, ctx: ContextDep,
+                       who: CaseWorker) -> dict[str, Any]:
+    """Extension: the licence is confidential until `release_on` (a day still to come), with a
+    reason (event `LicenceMarkedConfidential`)."""
+    await licences.mark_confidential(ctx, who, licence_number, release_on=body.release_on,
+                                     reason=body.reason)
+    async with ctx.runtime.sessions() as session:
+        return await queries.licence_view(session, licence_number)
+
+
 # -- parliament notifications --------------------------------------------------------------------
 
 
@@ -225,10 +285,120 @@ async def list_notifications(
 async def notification_sent(notification_id: str, ctx: ContextDep, who: Mfa,
                             body: SentIn | None = None) -> dict[str, Any]:
     """Mark a notification sent (on `sent_on`, default today; not in the future)."""
-    await licences.mark_notification_sent(ctx, who, notification_id,
-                                          sent_on=body.sent_on if body else None)
+    await licences.mark_notification_sent(
+        ctx, who, notification_id, sent_on=body.sent_on if body else None,
+        explanation=body.explanation if body else None,
+        letter_reference=body.letter_reference if body else None)
     async with ctx.runtime.sessions() as session:
         return await queries.notification(session, notification_id, today())
+
+
+@other_router.post("/parliament-letters", status_code=201,
+                   summary="Record a periodic letter to parliament", response_model=LetterView,
+                   response_model_exclude_unset=True,
+                   responses=problem_responses(401, 403, 422, 503))
+async def send_letter(body: LetterIn, ctx: ContextDep, who: Mfa) -> dict[str, Any]:
+    """Extension: a letter (event `ParliamentLetterSent`, on its own stream) reports the listed
+    licences; each one whose notice waits is sent by it (`ParliamentNotificationSent` with the
+    letter's reference). Every listed licence must exist (422 names the others)."""
+    letter_id = await licences.send_letter(
+        ctx, who, reference=body.reference, sent_on=body.sent_on, destination=body.destination,
+        licence_numbers=body.licence_numbers, note=body.note)
+    async with ctx.runtime.sessions() as session:
+        return await queries.letter(session, letter_id)
+
+
+@other_router.get("/parliament-letters", summary="Periodic letters to parliament",
+                  response_model=LetterPage, response_model_exclude_unset=True, responses=LIST)
+async def list_letters(runtime: RuntimeDep, who: CaseWorker, limit: Limit = 50,
+                       cursor: str | None = None) -> dict[str, Any]:
+    """Extension: the letters, oldest first."""
+    async with runtime.sessions() as session:
+        return await queries.letter_page(session, limit=limit, cursor=cursor)
+
+
+# -- catch-all requirements and investigations -------------------------------------------------
+
+
+@follow_up.post("/catch-all-requirements", status_code=201,
+                summary="Impose a catch-all requirement", response_model=CatchAllView,
+                response_model_exclude_unset=True, responses=problem_responses(401, 403, 422, 503))
+async def impose(body: CatchAllIn, ctx: ContextDep, who: CaseWorker) -> dict[str, Any]:
+    """Extension: a licence requirement for goods on no list, imposed on an exporter for a
+    destination or an end user (event `CatchAllRequirementImposed`, on its own stream). While
+    it holds, the exporter's application to that destination (or end user) opens a catch-all
+    case (MFA, rule `catch_all.requirement`), counted as catch-all."""
+    requirement_id = await catch_all.impose(
+        ctx, who, regime=body.regime, exporter=body.exporter,
+        goods_description=body.goods_description, destination=body.destination,
+        end_user_name=body.end_user_name, ground=body.ground, note=body.note,
+        imposed_on=body.imposed_on)
+    async with ctx.runtime.sessions() as session:
+        return await queries.requirement(session, requirement_id, today())
+
+
+@follow_up.post("/catch-all-requirements/{requirement_id}/lift",
+                summary="Lift a catch-all requirement", response_model=CatchAllView,
+                response_model_exclude_unset=True,
+                responses=problem_responses(401, 403, 404, 409, 422, 503))
+async def lift(requirement_id: str, body: LiftIn, ctx: ContextDep,
+               who: CaseWorker) -> dict[str, Any]:
+    """Extension: from `lifted_on` on the requirement covers nothing (event
+    `CatchAllRequirementLifted`)."""
+    await catch_all.lift(ctx, who, requirement_id, lifted_on=body.lifted_on,
+                         reason=body.reason)
+    async with ctx.runtime.sessions() as session:
+        return await queries.requirement(session, requirement_id, today())
+
+
+@follow_up.get("/catch-all-requirements", summary="Catch-all requirements",
+               response_model=CatchAllPage, response_model_exclude_unset=True, responses=LIST)
+async def list_requirements(runtime: RuntimeDep, who: CaseWorker, active: bool | None = None,
+                            limit: Limit = 50, cursor: str | None = None) -> dict[str, Any]:
+    """Extension: by the day they were imposed; `?active=true` those that hold today."""
+    async with runtime.sessions() as session:
+        return await queries.requirement_page(session, active=active, today=today(),
+                                              limit=limit, cursor=cursor)
+
+
+@follow_up.post("/investigations", status_code=201, summary="Refer for investigation",
+                response_model=InvestigationView, response_model_exclude_unset=True,
+                responses=problem_responses(401, 403, 422, 503))
+async def refer_investigation(body: InvestigationIn, ctx: ContextDep,
+                              who: CaseWorker) -> dict[str, Any]:
+    """Extension: a flagged realisation, a refused shipment or a case referred to the
+    enforcement authority (event `InvestigationReferred`, on its own stream)."""
+    referral_id = await investigations.refer(
+        ctx, who, subject_kind=body.subject_kind, subject_id=body.subject_id,
+        reason=body.reason, referred_on=body.referred_on, authority=body.authority)
+    async with ctx.runtime.sessions() as session:
+        return await queries.investigation(session, referral_id, today())
+
+
+@follow_up.post("/investigations/{referral_id}/outcome",
+                summary="Record the outcome of an investigation",
+                response_model=InvestigationView, response_model_exclude_unset=True,
+                responses=problem_responses(401, 403, 404, 409, 422, 503))
+async def conclude_investigation(referral_id: str, body: OutcomeIn, ctx: ContextDep,
+                                 who: CaseWorker) -> dict[str, Any]:
+    """Extension: no action, a warning, a fine or prosecution (event
+    `InvestigationConcluded`)."""
+    await investigations.conclude(ctx, who, referral_id, outcome=body.outcome, note=body.note,
+                                  concluded_on=body.concluded_on)
+    async with ctx.runtime.sessions() as session:
+        return await queries.investigation(session, referral_id, today())
+
+
+@follow_up.get("/investigations", summary="Referrals for investigation",
+               response_model=InvestigationPage, response_model_exclude_unset=True,
+               responses=LIST)
+async def list_investigations(runtime: RuntimeDep, who: CaseWorker,
+                              status: Literal["open", "closed"] | None = None,
+                              limit: Limit = 50, cursor: str | None = None) -> dict[str, Any]:
+    """Extension: an officer's list, oldest first; an open referral has its `age_days`."""
+    async with runtime.sessions() as session:
+        return await queries.investigation_page(session, status=status, today=today(),
+                                                limit=limit, cursor=cursor)
 
 
 # -- classification requests ---------------------------------------------------------------------

@@ -14,6 +14,9 @@ from services.assessment.handlers.context import Context
 from services.assessment.screening import DenialsClient, Screener
 from services.assessment.settings import Settings
 from shared.reference import load_reference
+from shared.reference.grounds import load_refusal_grounds
+from shared.reference.policies import load_destination_policies
+from shared.reference.sanctions import load_goods_sanctions
 from shared.service import Runtime, create_service_app
 
 DESCRIPTION = """Assessors at the customs licensing office (CDIU, role `assessor`) and the Ministry
@@ -55,10 +58,64 @@ Extensions to contract version 1 (all additive):
   `blockers` when an approval waits for a consultation; 403 names the role that decides the
   queue; `decided_at` may not lie in the future nor before `received_at`.
 - `GET /v1/licences/{licence_number}` and `POST /v1/licences/{licence_number}/reinstate`.
-  Licence numbers are `NL-<ML|DU|AT>-<year>-<nnnnnn>`; `valid_until` is the last valid day.
+  Licence numbers are `NL-<ML|DU|AT|NM>-<year>-<nnnnnn>`; `valid_until` is the last valid day.
 - `GET /v1/classification-requests?status=open|answered` and
   `POST /v1/classification-requests/{id}/answer` `{rating | null, controlled, note}`.
-- `POST /v1/parliament-notifications/{id}/sent` takes an optional `{sent_on}` (default today).
+- `POST /v1/parliament-notifications/{id}/sent` takes an optional `{sent_on, explanation,
+  letter_reference}` (`sent_on` defaults to today; the fast-track is sent "with an
+  explanation": give it).
+
+Extensions of this round (issues 11 and 12, all additive):
+- Grounds per regime: `POST /v1/cases/{id}/decision` takes `grounds` beside `criteria`. A
+  military denial rests on the criteria 1 to 8 alone (no grounds); a dual-use denial (and one
+  under the national measures) on the criteria or the grounds `art15-sanctions`,
+  `art15-security-policy`, `art15-end-use-diversion`, `art4-wmd`,
+  `art4-military-end-use-embargo`, `art5-human-rights`, or both; an anti-torture denial on
+  `annex-ii-prohibited`, `annex-iii-torture` or `annex-iv-capital-punishment` alone (no
+  criteria). Labels and sources: `shared/reference/data/refusal_grounds.json`. The decision
+  (`CaseDecided.grounds`) and the case view show them.
+- Referral and advice: `POST /v1/cases/{id}/referral` (role `assessor`, an open CDIU case)
+  `{reason}` moves the case to the MFA's queue (`CaseReferred`); `POST /v1/cases/{id}/advice`
+  (role `mfa`) `{position: positive|negative, criteria, grounds, note}` records the MFA's
+  foreign-policy advice (`AdviceRecorded`), which the decision cites (`decision.advice`). The
+  case view has `queue_history` (each routing and referral, with time, actor and reason) and
+  `advice`.
+- Destination policies (`shared/reference/data/destination_policies.json`, dated; Ukraine
+  since 2022-02-24): the routing records the policy (`routing.policy`); an accelerated case is
+  marked (`accelerated` in lists and the view) and `GET /v1/cases` lists the accelerated open
+  cases first, then every other case by opening (for every filter, so the assessors' queue
+  starts with them). A decided case has `decision_time_hours`, from the application's
+  `received_at` to the decision's `decided_at`. A licence that meets the fast-track's
+  conditions to a destination whose policy informs parliament by periodic letters is due in a
+  letter (`ParliamentNotificationDue` v2 `kind: "periodic_letter"`, `due_by: null`, never
+  overdue); notification items have `kind`, `explanation`, `letter_reference`.
+  `POST /v1/parliament-letters` (role `mfa`) `{reference, sent_on, destination,
+  licence_numbers, note}` records the letter (`ParliamentLetterSent`, its own stream) and sends
+  the waiting notice of every listed licence (`ParliamentNotificationSent` with the letter's
+  reference); `GET /v1/parliament-letters` lists them.
+- Routing: the `national` regime (`national.nato_plus` to the CDIU when every destination is in
+  the EU, NATO or NATO+ and under no arms embargo, else `national.other` to the MFA; licence
+  numbers `NL-NM-<year>-<nnnnnn>`); `technical_assistance` is routed as its regime's export;
+  anti-torture `import` and `transit` as anti-torture exports. Screening applies to them all.
+- Catch-all requirements: `POST /v1/catch-all-requirements` (roles `assessor`, `mfa`)
+  `{regime, exporter: {name, eori}, goods_description, destination, end_user_name, ground,
+  note, imposed_on}` answers 201; `POST /v1/catch-all-requirements/{id}/lift` `{lifted_on,
+  reason}`; `GET /v1/catch-all-requirements?active=true|false`. An application of that
+  exporter (EORI) in that regime to that destination, or for that end user, received while the
+  requirement holds opens a catch-all case: `CaseOpened.catch_all_requirements` names them,
+  the routing rule is `catch_all.requirement` (MFA), and the decision and licence carry
+  `catch_all: true`.
+- Sanctions on goods (`shared/reference/data/goods_sanctions.json`, dated and versioned:
+  Russia, Belarus, Iran): screening lists the hits on the received date in
+  `screening.sanctions` (regulation, annex, item, version); a hit blocks approval with 409
+  `sanctions` naming the regulation (`regulations`, `sanctions`); a denial stays possible.
+- Investigations: `POST /v1/investigations` (roles `assessor`, `mfa`) `{subject_kind:
+  realisation|shipment|case, subject_id, reason, referred_on, authority}` answers 201;
+  `POST /v1/investigations/{id}/outcome` `{outcome: no_action|warning|fine|prosecution, note,
+  concluded_on}`; `GET /v1/investigations?status=open|closed`, an open one with `age_days`.
+- `POST /v1/licences/{licence_number}/confidential` (roles `assessor`, `mfa`) `{release_on,
+  reason}`: the licence is withheld from public reports until `release_on`
+  (`LicenceMarkedConfidential`); the licence view shows `confidential`.
 """
 
 
@@ -71,7 +128,9 @@ def create_app(settings: Settings | None = None, *,
     settings = settings or Settings()
 
     def wire(runtime: Runtime, app: FastAPI) -> None:
-        ctx = Context(runtime=runtime, ref=load_reference(), settings=settings)
+        ctx = Context(runtime=runtime, ref=load_reference(), settings=settings,
+                      policies=load_destination_policies(), sanctions=load_goods_sanctions(),
+                      grounds=load_refusal_grounds())
         screener = Screener(ctx, DenialsClient(settings, denials_transport))
         app.state.assessment = ctx
         app.state.screener = screener

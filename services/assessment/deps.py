@@ -39,6 +39,8 @@ ScreenerDep = Annotated[Screener | None, Depends(screener)]
 IfMatch = Annotated[int | None, Depends(if_match)]
 # Who works cases: the CDIU's assessors and the MFA (each decides its own queue).
 CaseWorker = Annotated[Principal, Depends(require(Role.ASSESSOR, Role.MFA))]
+Assessor = Annotated[Principal, Depends(require(Role.ASSESSOR))]
 Mfa = Annotated[Principal, Depends(require(Role.MFA))]
 
-__all__ = ["CaseWorker", "ContextDep", "IfMatch", "Mfa", "RuntimeDep", "ScreenerDep"]
+__all__ = ["Assessor", "CaseWorker", "ContextDep", "IfMatch", "Mfa", "RuntimeDep",
+           "ScreenerDep"]

@@ -8,11 +8,19 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.assessment.db import cases, classification_requests, licences
+from services.assessment.db import (
+    cases,
+    catch_all_requirements,
+    classification_requests,
+    investigations,
+    licences,
+    parliament_letters,
+)
 from services.assessment.db import parliament_notifications as notifications
+from services.assessment.domain.case import decision_time_hours
 from services.assessment.domain.case_commands import approval_blockers
 from services.assessment.handlers.db import consultations_of
 from shared.contracts.assessment import DenialMatch
@@ -39,8 +47,10 @@ async def case_page(session: AsyncSession, *, queue: str | None, status: str | N
         query = query.where(cases.c.status == status)
     if screening:
         query = query.where(cases.c.screening_status == screening)
-    rows, next_cursor = await keyset_page(session, query, Keyset(cases.c.opened_at, cases.c.id),
-                                          limit=limit, cursor=cursor)
+    # Accelerated open cases first (a destination's policy), then by opening: queue_order.
+    rows, next_cursor = await keyset_page(
+        session, query, Keyset(cases.c.queue_order, cases.c.id, dump=str, load=str),
+        limit=limit, cursor=cursor)
     return {"items": [_summary(r, json.loads(r.document)) for r in rows],
             "next_cursor": next_cursor}
 
@@ -54,7 +64,7 @@ def _summary(row: Row[Any], doc: Mapping[str, Any]) -> dict[str, Any]:
             "received_at": app.get("received_at"), "destinations": app.get("destinations"),
             "value_eur": app.get("value_eur"), "rule": doc["routing"]["rule"],
             "screening_status": row.screening_status, "outcome": decision.get("outcome"),
-            "licence_number": row.licence_number}
+            "licence_number": row.licence_number, "accelerated": row.accelerated}
 
 
 async def case_view(session: AsyncSession, case_id: str,
@@ -91,7 +101,18 @@ async def case_view(session: AsyncSession, case_id: str,
             "findings": sorted(doc["findings"].values(), key=lambda f: f["criterion"]),
             "dismissals": doc["dismissals"], "decision": doc.get("decision"),
             "amends": doc.get("amends"), "withdrawal": doc.get("withdrawal"),
-            "application": doc["application"]}
+            "application": doc["application"],
+            "queue_history": doc.get("queue_history", []), "advice": doc.get("advice"),
+            "catch_all_requirements": doc.get("catch_all_requirements", []),
+            "decision_time_hours": _decision_time(doc)}
+
+
+def _decision_time(doc: Mapping[str, Any]) -> float | None:
+    decision, app = doc.get("decision"), doc.get("application")
+    if not decision or not app:
+        return None
+    return decision_time_hours(dt.datetime.fromisoformat(app["received_at"]),
+                               dt.datetime.fromisoformat(decision["decided_at"]))
 
 
 async def licence_view(session: AsyncSession, number: str) -> dict[str, Any]:
@@ -109,27 +130,33 @@ async def licence_view(session: AsyncSession, number: str) -> dict[str, Any]:
 
 
 def _notification(row: Row[Any], today: dt.date) -> dict[str, Any]:
-    status = "sent" if row.sent_on else ("overdue" if row.due_by < today else "due")
+    # A notice for a periodic letter has no deadline of its own: never overdue.
+    late = row.due_by is not None and row.due_by < today
+    status = "sent" if row.sent_on else ("overdue" if late else "due")
     return {"id": row.id, "licence_number": row.licence_number,
             "application_id": row.application_id, "destination": row.destination,
             "description": row.description, "value_eur": row.value_eur,
-            "decided_on": row.decided_on.isoformat(), "due_by": row.due_by.isoformat(),
-            "sent_on": row.sent_on.isoformat() if row.sent_on else None, "status": status}
+            "decided_on": row.decided_on.isoformat(),
+            "due_by": row.due_by.isoformat() if row.due_by else None,
+            "sent_on": row.sent_on.isoformat() if row.sent_on else None, "status": status,
+            "kind": row.kind, "explanation": row.explanation,
+            "letter_reference": row.letter_reference}
 
 
 async def notification_page(session: AsyncSession, *, status: str | None, today: dt.date,
                             limit: int, cursor: str | None) -> dict[str, Any]:
-    """Notices by due date: `due` (not sent, not late), `overdue`, `sent`."""
+    """Notices by due date (a periodic letter's by its decision's): `due` (not sent, not
+    late), `overdue`, `sent`."""
     t = notifications.c
     query = select(notifications)
     if status == "due":
-        query = query.where(t.sent_on.is_(None), t.due_by >= today)
+        query = query.where(t.sent_on.is_(None), or_(t.due_by.is_(None), t.due_by >= today))
     elif status == "overdue":
         query = query.where(t.sent_on.is_(None), t.due_by < today)
     elif status == "sent":
         query = query.where(t.sent_on.is_not(None))
     rows, next_cursor = await keyset_page(
-        session, query, Keyset(t.due_by, t.id, dump=_day, load=_from_day), limit=limit,
+        session, query, Keyset(t.listed_on, t.id, dump=_day, load=_from_day), limit=limit,
         cursor=cursor)
     return {"items": [_notification(r, today) for r in rows], "next_cursor": next_cursor}
 
@@ -142,6 +169,85 @@ async def notification(session: AsyncSession, notification_id: str,
     if row is None:
         raise NotFound(f"no parliament notification {notification_id}")
     return _notification(row, today)
+
+
+async def letter_page(session: AsyncSession, *, limit: int, cursor: str | None
+                      ) -> dict[str, Any]:
+    """Letters to parliament, oldest first."""
+    t = parliament_letters.c
+    rows, next_cursor = await keyset_page(
+        session, select(parliament_letters), Keyset(t.sent_on, t.id, dump=_day, load=_from_day),
+        limit=limit, cursor=cursor)
+    return {"items": [json.loads(r.document) for r in rows], "next_cursor": next_cursor}
+
+
+async def letter(session: AsyncSession, letter_id: str) -> dict[str, Any]:
+    """One letter to parliament."""
+    row = (await session.execute(select(parliament_letters).where(
+        parliament_letters.c.id == letter_id))).first()
+    if row is None:
+        raise NotFound(f"no letter {letter_id}")
+    return dict(json.loads(row.document))
+
+
+def _requirement(row: Row[Any], today: dt.date) -> dict[str, Any]:
+    active = row.imposed_on <= today and (row.lifted_on is None or today < row.lifted_on)
+    return {**json.loads(row.document), "active": active}
+
+
+async def requirement_page(session: AsyncSession, *, active: bool | None, today: dt.date,
+                           limit: int, cursor: str | None) -> dict[str, Any]:
+    """Catch-all requirements by the day they were imposed; `active` ones hold today."""
+    t = catch_all_requirements.c
+    query = select(catch_all_requirements)
+    holds = (t.imposed_on <= today) & or_(t.lifted_on.is_(None), t.lifted_on > today)
+    if active is True:
+        query = query.where(holds)
+    elif active is False:
+        query = query.where(~holds)
+    rows, next_cursor = await keyset_page(
+        session, query, Keyset(t.imposed_on, t.id, dump=_day, load=_from_day), limit=limit,
+        cursor=cursor)
+    return {"items": [_requirement(r, today) for r in rows], "next_cursor": next_cursor}
+
+
+async def requirement(session: AsyncSession, requirement_id: str,
+                      today: dt.date) -> dict[str, Any]:
+    """One catch-all requirement."""
+    row = (await session.execute(select(catch_all_requirements).where(
+        catch_all_requirements.c.id == requirement_id))).first()
+    if row is None:
+        raise NotFound(f"no catch-all requirement {requirement_id}")
+    return _requirement(row, today)
+
+
+def _investigation(row: Row[Any], today: dt.date) -> dict[str, Any]:
+    doc = json.loads(row.document)
+    age = (today - row.referred_on).days if row.status == "open" else None
+    return {**doc, "age_days": age}
+
+
+async def investigation_page(session: AsyncSession, *, status: str | None, today: dt.date,
+                             limit: int, cursor: str | None) -> dict[str, Any]:
+    """Referrals for investigation, oldest first; an open one says how long it has waited."""
+    t = investigations.c
+    query = select(investigations)
+    if status:
+        query = query.where(t.status == status)
+    rows, next_cursor = await keyset_page(
+        session, query, Keyset(t.referred_on, t.id, dump=_day, load=_from_day), limit=limit,
+        cursor=cursor)
+    return {"items": [_investigation(r, today) for r in rows], "next_cursor": next_cursor}
+
+
+async def investigation(session: AsyncSession, referral_id: str,
+                        today: dt.date) -> dict[str, Any]:
+    """One referral for investigation."""
+    row = (await session.execute(select(investigations).where(
+        investigations.c.id == referral_id))).first()
+    if row is None:
+        raise NotFound(f"no investigation {referral_id}")
+    return _investigation(row, today)
 
 
 async def classification_page(session: AsyncSession, *, status: str | None, limit: int,

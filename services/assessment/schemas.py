@@ -15,12 +15,16 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from shared.contracts.assessment import (
     AmendedLicence,
     CaseApplication,
+    CatchAllGround,
+    CitedAdvice,
     DenialMatch,
+    DestinationPolicy,
     EmbargoHit,
     Finding,
     GeneralLicenceHint,
     Prohibition,
     ProposedFinding,
+    SanctionsHit,
 )
 from shared.contracts.types import (
     Company,
@@ -30,6 +34,7 @@ from shared.contracts.types import (
     Destination,
     EndUser,
     GoodsLine,
+    Ground,
     Instant,
     Money,
     Procedure,
@@ -71,8 +76,30 @@ class DecisionIn(BaseModel):
     outcome: Literal["approve", "deny"]
     criteria: list[Annotated[int, Field(ge=1, le=8)]] = Field(default_factory=list,
                                                               max_length=8)
+    grounds: list[Ground] = Field(
+        default_factory=list, max_length=9,
+        description="extension: the regime's grounds beside (dual-use, national) or instead of "
+                    "(anti-torture) the criteria; none for military goods")
     note: Note = None
     decided_at: AwareDatetime | None = None
+
+
+class ReferralIn(BaseModel):
+    """Why the CDIU refers a case to the MFA."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: Reason
+
+
+class AdviceIn(BaseModel):
+    """The MFA's foreign-policy advice on a case."""
+
+    model_config = ConfigDict(extra="forbid")
+    position: Literal["positive", "negative"]
+    criteria: list[Annotated[int, Field(ge=1, le=8)]] = Field(default_factory=list,
+                                                              max_length=8)
+    grounds: list[Ground] = Field(default_factory=list, max_length=9)
+    note: Note = None
 
 
 class ReasonIn(BaseModel):
@@ -83,10 +110,75 @@ class ReasonIn(BaseModel):
 
 
 class SentIn(BaseModel):
-    """When parliament was informed."""
+    """When parliament was informed, and how."""
 
     model_config = ConfigDict(extra="forbid")
     sent_on: dt.date | None = None
+    explanation: Annotated[str | None, Field(
+        max_length=4000, description="the fast-track is sent with an explanation: give it")
+    ] = None
+    letter_reference: Annotated[str | None, Field(max_length=300)] = None
+
+
+class LetterIn(BaseModel):
+    """A periodic letter to parliament and the licences it reports."""
+
+    model_config = ConfigDict(extra="forbid")
+    reference: Text300
+    sent_on: dt.date
+    destination: Destination | None = None
+    licence_numbers: list[Text300] = Field(min_length=1, max_length=500)
+    note: Note = None
+
+
+class ConfidentialIn(BaseModel):
+    """Until when a licence is withheld from public reports, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+    release_on: dt.date
+    reason: Reason
+
+
+class CatchAllIn(BaseModel):
+    """A licence requirement imposed ad hoc on an exporter for goods on no list."""
+
+    model_config = ConfigDict(extra="forbid")
+    regime: Literal["dual_use", "military"]
+    exporter: Company
+    goods_description: Annotated[str, Field(min_length=1, max_length=2000)]
+    destination: Country | None = None
+    end_user_name: Annotated[str | None, Field(max_length=300)] = None
+    ground: CatchAllGround
+    note: Note = None
+    imposed_on: dt.date
+
+
+class LiftIn(BaseModel):
+    """From when a catch-all requirement no longer holds, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+    lifted_on: dt.date
+    reason: Reason
+
+
+class InvestigationIn(BaseModel):
+    """Something flagged, referred to the enforcement authority."""
+
+    model_config = ConfigDict(extra="forbid")
+    subject_kind: Literal["realisation", "shipment", "case"]
+    subject_id: Text300
+    reason: Reason
+    referred_on: dt.date
+    authority: Annotated[str | None, Field(max_length=100)] = None
+
+
+class OutcomeIn(BaseModel):
+    """The outcome of an investigation."""
+
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["no_action", "warning", "fine", "prosecution"]
+    note: Note = None
+    concluded_on: dt.date
 
 
 class AnswerIn(BaseModel):
@@ -119,6 +211,9 @@ class CaseSummary(BaseModel):
     screening_status: ScreeningStatus
     outcome: Literal["approved", "denied"] | None
     licence_number: str | None
+    accelerated: bool = Field(
+        False, description="extension: a destination's policy gives the case the accelerated "
+                           "procedure (listed first while open)")
 
 
 class CasePage(BaseModel):
@@ -136,6 +231,30 @@ class RoutingView(BaseModel):
     reference_version: str
     explanation: str | None = None
     judged_on: Day | None = None
+    policy: DestinationPolicy | None = None
+
+
+class QueueStepView(BaseModel):
+    """How the case came into a queue: its routing, or a referral."""
+
+    kind: Literal["routing", "referral"]
+    queue: Queue
+    rule: str
+    reason: str | None
+    by: str
+    at: Instant
+
+
+class AdviceView(BaseModel):
+    """The MFA's latest foreign-policy advice on the case."""
+
+    event_id: str
+    position: Literal["positive", "negative"]
+    criteria: list[int]
+    grounds: list[Ground]
+    note: str | None
+    by: str
+    recorded_at: Instant
 
 
 class FailureView(BaseModel):
@@ -163,7 +282,10 @@ class ScreeningView(BaseModel):
     general_licence_hints: list[GeneralLicenceHint]
     prohibited: list[Prohibition]
     proposed_findings: list[ProposedFinding]
+    sanctions: list[SanctionsHit] = []
     registry_version: str | None
+    matcher_version: str | None = Field(
+        None, description="extension: the denials matcher that judged the names")
     completed_at: Instant | None = None
     failure: FailureView | None = None
     earlier_failures: list[EarlierFailureView] | None = None
@@ -230,6 +352,9 @@ class DecisionView(BaseModel):
     goods: list[GoodsLine] | None = None
     value_eur: Money | None = None
     findings: list[Finding] = []
+    grounds: list[Ground] = []
+    advice: CitedAdvice | None = None
+    catch_all: bool | None = None
     by: str
 
 
@@ -255,6 +380,13 @@ class CaseView(CaseSummary):
     amends: AmendedLicence | None
     withdrawal: WithdrawalView | None
     application: CaseApplication | None
+    queue_history: list[QueueStepView] = Field(
+        [], description="extension: each routing and referral, with time, actor and reason")
+    advice: AdviceView | None = None
+    catch_all_requirements: list[str] = Field(
+        [], description="extension: the catch-all requirements that make this a catch-all case")
+    decision_time_hours: float | None = Field(
+        None, description="extension: hours from receipt to decision, once decided")
 
 
 # -- licences and notices to parliament ----------------------------------------------------------
@@ -264,6 +396,15 @@ class LicenceChangeView(BaseModel):
     """A suspension, reinstatement or revocation."""
 
     action: Literal["suspend", "reinstate", "revoke"]
+    reason: str
+    by: str
+    at: Instant
+
+
+class ConfidentialView(BaseModel):
+    """Withheld from public reports until `release_on`."""
+
+    release_on: Day
     reason: str
     by: str
     at: Instant
@@ -299,6 +440,7 @@ class LicenceView(BaseModel):
     status: Literal["active", "suspended", "revoked"]
     history: list[LicenceChangeView]
     amended_by: list[str]
+    confidential: ConfidentialView | None = None
 
 
 class NotificationView(BaseModel):
@@ -311,15 +453,88 @@ class NotificationView(BaseModel):
     description: str
     value_eur: Money
     decided_on: Day
-    due_by: Day
+    due_by: Day | None = Field(description="null for a periodic letter (never overdue)")
     sent_on: Day | None
     status: Literal["due", "overdue", "sent"]
+    kind: Literal["fast_track", "periodic_letter"] = "fast_track"
+    explanation: str | None = None
+    letter_reference: str | None = None
 
 
 class NotificationPage(BaseModel):
     """One page of notices to parliament."""
 
     items: list[NotificationView]
+    next_cursor: str | None = None
+
+
+class LetterView(BaseModel):
+    """A periodic letter to parliament: the licences it lists, and those whose notice it sent."""
+
+    id: str
+    reference: str
+    sent_on: Day
+    destination: Destination | None
+    licence_numbers: list[str]
+    note: str | None
+    reported: list[str]
+    recorded_at: Instant
+
+
+class LetterPage(BaseModel):
+    """One page of letters to parliament."""
+
+    items: list[LetterView]
+    next_cursor: str | None = None
+
+
+# -- catch-all requirements and investigations ---------------------------------------------------
+
+
+class CatchAllView(BaseModel):
+    """A catch-all requirement; `active` when it holds today."""
+
+    id: str
+    regime: Literal["dual_use", "military"]
+    exporter: Company
+    goods_description: str
+    destination: Country | None
+    end_user_name: str | None
+    ground: CatchAllGround
+    note: str | None
+    imposed_on: Day
+    lifted_on: Day | None
+    lift_reason: str | None
+    active: bool
+
+
+class CatchAllPage(BaseModel):
+    """One page of catch-all requirements."""
+
+    items: list[CatchAllView]
+    next_cursor: str | None = None
+
+
+class InvestigationView(BaseModel):
+    """A referral for investigation; `age_days` while it is open."""
+
+    id: str
+    subject_kind: Literal["realisation", "shipment", "case"]
+    subject_id: str
+    reason: str
+    referred_on: Day
+    authority: str | None
+    status: Literal["open", "closed"]
+    outcome: Literal["no_action", "warning", "fine", "prosecution"] | None
+    note: str | None
+    concluded_on: Day | None
+    age_days: int | None
+
+
+class InvestigationPage(BaseModel):
+    """One page of referrals for investigation."""
+
+    items: list[InvestigationView]
     next_cursor: str | None = None
 
 

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -84,6 +85,15 @@ def problem_of(response: httpx.Response) -> dict[str, Any]:
     return problem
 
 
+@dataclass(frozen=True)
+class Answer:
+    """The registry's answer to one match query."""
+
+    matches: list[DenialMatch]
+    registry_version: str | None
+    matcher_version: str | None
+
+
 class DenialsClient:
     """The denials match API, with a service token."""
 
@@ -107,8 +117,8 @@ class DenialsClient:
             self._token = (token, time.monotonic() + 300)
         return {"Authorization": f"Bearer {self._token[0]}"}
 
-    async def matches(self, query: dict[str, Any]) -> tuple[list[DenialMatch], str | None]:
-        """The active denials matching one query, and the registry version if given."""
+    async def matches(self, query: dict[str, Any]) -> Answer:
+        """The active denials matching one query, with the registry's and matcher's versions."""
         try:
             response = await self.client.post("/v1/denials/matches", json=query,
                                               headers=self._bearer())
@@ -124,8 +134,9 @@ class DenialsClient:
             found = [DenialMatch.model_validate(m) for m in body["matches"]]
         except (ValueError, KeyError, TypeError) as exc:  # pydantic's ValidationError included
             raise DenialsUnavailable(f"denials answered something unexpected: {exc}") from exc
-        version = body.get("registry_version")
-        return found, str(version) if version is not None else None
+        version, matcher = body.get("registry_version"), body.get("matcher_version")
+        return Answer(found, str(version) if version is not None else None,
+                      str(matcher) if matcher is not None else None)
 
     async def close(self) -> None:
         """Close the HTTP client."""
@@ -195,14 +206,14 @@ class Screener:
     async def screen_one(self, asked: PendingScreening) -> None:
         """Query denials for one case and record the screening, or schedule a retry."""
         try:
-            results, versions = [], set()
-            for query in match_requests(asked.application):
-                found, version = await self.client.matches(query)
-                results.append(found)
-                if version:
-                    versions.add(version)
-            await screening.complete(self.ctx, asked, denial_matches=merge_matches(results),
-                                     registry_version=",".join(sorted(versions)) or None)
+            answers = [await self.client.matches(query)
+                       for query in match_requests(asked.application)]
+            versions = {a.registry_version for a in answers if a.registry_version}
+            matchers = {a.matcher_version for a in answers if a.matcher_version}
+            await screening.complete(self.ctx, asked,
+                                     denial_matches=merge_matches([a.matches for a in answers]),
+                                     registry_version=",".join(sorted(versions)) or None,
+                                     matcher_version=",".join(sorted(matchers)) or None)
         except DenialsRefused as exc:
             await self._fail(asked, exc)
             return

@@ -4,32 +4,47 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Response
+from fastapi import APIRouter, Body, Path, Query, Response
 
 from services.intake import queries
+from services.intake.answers import (
+    ApplicationOut,
+    ClassificationOut,
+    LicenceOut,
+    RealisationOut,
+    RegistrationOut,
+    RegistrationPage,
+    ShipmentOut,
+    application_document,
+    licence_document,
+    registration_document,
+    shipment_document,
+)
 from services.intake.deps import (
     CaseReader,
     Customs,
     IdempotencyKey,
     OptionalIdempotencyKey,
     ReferenceDep,
+    RegistersDep,
     RuntimeDep,
+    SanctionsDep,
 )
-from services.intake.handlers import applications, classifications, realisations, shipments
+from services.intake.handlers import (
+    applications,
+    classifications,
+    realisations,
+    registrations,
+    shipments,
+)
 from services.intake.schemas import (
     ApplicationIn,
-    ApplicationOut,
     ClassificationIn,
-    ClassificationOut,
-    LicenceOut,
     RealisationIn,
-    RealisationOut,
+    RegistrationEndIn,
+    RegistrationIn,
     ShipmentIn,
-    ShipmentOut,
     WithdrawalIn,
-    application_document,
-    licence_document,
-    shipment_document,
 )
 from shared.clock import today
 from shared.contracts.intake import ShipmentRefused
@@ -39,6 +54,8 @@ from shared.problems import problem_responses
 router = APIRouter(prefix="/v1")
 Id = Annotated[str, Path(max_length=200)]
 LicenceNumber = Annotated[str, Path(max_length=40)]
+Limit = Annotated[int, Query(ge=1, le=200, description="at most this many items")]
+Cursor = Annotated[str | None, Query(max_length=500, description="from a page's next_cursor")]
 
 
 def _repeat(model: type[Any], what: str) -> dict[int | str, dict[str, Any]]:
@@ -57,10 +74,10 @@ def _repeat(model: type[Any], what: str) -> dict[int | str, dict[str, Any]]:
                          "under another key 409. `service_value_eur` is required for "
                          "brokering; `destination_group` only for global licences.")
 async def submit_application(body: ApplicationIn, response: Response, runtime: RuntimeDep,
-                             ref: ReferenceDep, who: Customs, idempotency_key: IdempotencyKey,
-                             ) -> dict[str, Any]:
+                             ref: ReferenceDep, registers: RegistersDep, who: Customs,
+                             idempotency_key: IdempotencyKey) -> dict[str, Any]:
     """Record an application once per Idempotency-Key."""
-    app, created = await applications.submit_application(runtime, ref, body=body,
+    app, created = await applications.submit_application(runtime, ref, registers, body=body,
                                                          key=idempotency_key, who=who)
     response.status_code = 201 if created else 200
     return application_document(app)
@@ -107,11 +124,11 @@ async def withdraw_application(application_id: Id, runtime: RuntimeDep, who: Cus
                          "recorded as "
                          "a ShipmentRefused event on the licence's stream.")
 async def record_shipment(licence_number: LicenceNumber, body: ShipmentIn, response: Response,
-                          runtime: RuntimeDep, ref: ReferenceDep, who: Customs
-                          ) -> dict[str, Any]:
+                          runtime: RuntimeDep, ref: ReferenceDep, sanctions: SanctionsDep,
+                          who: Customs) -> dict[str, Any]:
     """Count a shipment against its licence."""
-    outcome = await shipments.record_shipment(runtime, ref, licence_number=licence_number,
-                                              body=body, who=who)
+    outcome = await shipments.record_shipment(runtime, ref, sanctions,
+                                              licence_number=licence_number, body=body, who=who)
     if isinstance(outcome.event, ShipmentRefused):
         raise Conflict(outcome.event.reason, code="shipment-refused",
                        reason_code=outcome.event.reason_code,
@@ -146,10 +163,12 @@ async def get_licence(licence_number: LicenceNumber, runtime: RuntimeDep, who: C
                          "(NL003..NL006). Idempotency-Key as for applications.")
 async def report_realisation(code: Annotated[str, Path(max_length=10)], body: RealisationIn,
                              response: Response, runtime: RuntimeDep, ref: ReferenceDep,
-                             who: Customs, idempotency_key: IdempotencyKey) -> dict[str, Any]:
+                             registers: RegistersDep, sanctions: SanctionsDep, who: Customs,
+                             idempotency_key: IdempotencyKey) -> dict[str, Any]:
     """Record a realisation, flagged when outside the conditions."""
     document, created = await realisations.report_realisation(
-        runtime, ref, code=code, body=body, key=idempotency_key, who=who)
+        runtime, ref, registers, sanctions, code=code, body=body, key=idempotency_key,
+        who=who)
     response.status_code = 201 if created else 200
     return document
 
@@ -161,6 +180,75 @@ async def get_realisation(realisation_id: Id, runtime: RuntimeDep, who: CaseRead
                           ) -> dict[str, Any]:
     """One realisation with its flags."""
     return await queries.realisation(runtime, realisation_id)
+
+
+@router.post("/general-licences/{code}/registrations", status_code=201,
+             tags=["general licences"], summary="Register an exporter for a general licence",
+             response_model=RegistrationOut,
+             responses=problem_responses(401, 403, 404, 409, 413, 422, 503),
+             description="An exporter registers once, before its first use of a general "
+                         "licence. A realisation on a day no registration of its exporter for "
+                         "the licence covers is stored and flagged `not-registered`. A second "
+                         "registration while one runs (not ended, or ended after the new "
+                         "`registered_on`) answers 409 naming the first (`registration_id`).")
+async def register_exporter(code: Annotated[str, Path(max_length=10)], body: RegistrationIn,
+                            runtime: RuntimeDep, ref: ReferenceDep, who: Customs
+                            ) -> dict[str, Any]:
+    """Record a registration (event GeneralLicenceRegistered)."""
+    registration = await registrations.register_exporter(runtime, ref, code=code, body=body,
+                                                         who=who)
+    return registration_document(registration)
+
+
+@router.post("/general-licences/registrations/{registration_id}/end",
+             tags=["general licences"], summary="End a registration",
+             response_model=RegistrationOut,
+             responses=problem_responses(401, 403, 404, 409, 413, 422, 503),
+             description="Uses from `ended_on` on are not registered. The same end sent again "
+                         "answers 200 as the first; another end of an ended registration 409.")
+async def end_registration(registration_id: Id, body: RegistrationEndIn, runtime: RuntimeDep,
+                           who: Customs) -> dict[str, Any]:
+    """Record the end (event GeneralLicenceRegistrationEnded)."""
+    registration = await registrations.end_registration(runtime, registration_id, body=body,
+                                                        who=who)
+    return registration_document(registration)
+
+
+@router.get("/general-licences/registrations/{registration_id}", tags=["general licences"],
+            summary="A registration", response_model=RegistrationOut,
+            responses=problem_responses(401, 403, 404, 422, 503))
+async def get_registration(registration_id: Id, runtime: RuntimeDep, who: CaseReader
+                           ) -> dict[str, Any]:
+    """One registration."""
+    return registration_document(await queries.registration(runtime, registration_id))
+
+
+@router.get("/general-licences/{code}/registrations", tags=["general licences"],
+            summary="The registrations for a general licence", response_model=RegistrationPage,
+            responses=problem_responses(400, 401, 403, 404, 422, 503),
+            description="Oldest first; `next_cursor` fetches the next page.")
+async def list_licence_registrations(code: Annotated[str, Path(max_length=10)],
+                                     runtime: RuntimeDep, ref: ReferenceDep, who: CaseReader,
+                                     limit: Limit = 50, cursor: Cursor = None
+                                     ) -> dict[str, Any]:
+    """A page of one general licence's registrations."""
+    found, after = await queries.licence_registrations(runtime, ref, code, limit=limit,
+                                                       cursor=cursor)
+    return {"items": [registration_document(r) for r in found], "next_cursor": after}
+
+
+@router.get("/exporters/{eori}/registrations", tags=["general licences"],
+            summary="An exporter's registrations", response_model=RegistrationPage,
+            responses=problem_responses(400, 401, 403, 422, 503),
+            description="Oldest first, every general licence; `next_cursor` fetches the next "
+                        "page.")
+async def list_exporter_registrations(eori: Annotated[str, Path(max_length=17)],
+                                      runtime: RuntimeDep, who: CaseReader, limit: Limit = 50,
+                                      cursor: Cursor = None) -> dict[str, Any]:
+    """A page of one exporter's registrations."""
+    found, after = await queries.exporter_registrations(runtime, eori, limit=limit,
+                                                        cursor=cursor)
+    return {"items": [registration_document(r) for r in found], "next_cursor": after}
 
 
 @router.post("/classification-requests", status_code=201, tags=["classification"],

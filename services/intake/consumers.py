@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.handlers import applications, classifications, licences
+from services.intake.handlers import applications, catch_all, classifications, licences
 from shared.consumer import ConsumerSpec
 from shared.contracts import Event
 from shared.contracts.assessment import (
     CaseDecided,
     CaseOpened,
     CaseRouted,
+    CatchAllRequirementImposed,
+    CatchAllRequirementLifted,
     ClassificationAnswered,
     LicenceIssued,
     LicenceReinstated,
@@ -48,6 +50,18 @@ async def on_licence_changed(
     await licences.change_standing(session, event)
 
 
+async def on_catch_all_imposed(session: AsyncSession,
+                               event: Event[CatchAllRequirementImposed]) -> None:
+    """A catch-all requirement on an exporter: its uses and shipments are checked against it."""
+    await catch_all.record_imposed(session, event)
+
+
+async def on_catch_all_lifted(session: AsyncSession,
+                              event: Event[CatchAllRequirementLifted]) -> None:
+    """A catch-all requirement lifted."""
+    await catch_all.record_lifted(session, event)
+
+
 async def on_classification_answered(session: AsyncSession,
                                      event: Event[ClassificationAnswered]) -> None:
     """Specialists answered a classification request."""
@@ -68,5 +82,7 @@ def consumer_spec() -> ConsumerSpec:
             LicenceReinstated: on_licence_changed,
             LicenceRevoked: on_licence_changed,
             ClassificationAnswered: on_classification_answered,
+            CatchAllRequirementImposed: on_catch_all_imposed,
+            CatchAllRequirementLifted: on_catch_all_lifted,
         },
     )

@@ -1,6 +1,17 @@
 """Tables of the intake service: the event store and the read models kept beside it."""
 
-from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
 
 from shared.db.store_tables import add_store_tables
 
@@ -46,6 +57,8 @@ licences = Table(
     Column("suspensions", Text, nullable=False),
     Column("document", Text, nullable=False),
     Column("version", Integer, nullable=False),
+    # The exporter, when LicenceIssued named it (catch-all requirements on it apply).
+    Column("exporter_eori", String(17), nullable=True),
 )
 
 shipments = Table(
@@ -77,4 +90,35 @@ classification_requests = Table(
     Column("status", String(20), nullable=False),
     Column("document", Text, nullable=False),
     Column("answer", Text, nullable=True),
+)
+
+# Registrations for general licences, as their streams fold; one running registration per
+# exporter and licence (the partial unique index refuses a concurrent second one).
+registrations = Table(
+    "general_licence_registrations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("code", String(10), nullable=False),
+    Column("exporter_eori", String(17), nullable=False),
+    Column("exporter_name", String(300), nullable=False),
+    Column("registered_on", Date, nullable=False),
+    Column("ended_on", Date, nullable=True),
+    Column("end_reason", Text, nullable=True),
+    Index("ix_registrations_code", "code", "registered_on", "id"),
+    Index("ix_registrations_exporter", "exporter_eori", "registered_on", "id"),
+    Index("uq_registrations_running", "code", "exporter_eori", unique=True,
+          sqlite_where=text("ended_on IS NULL"), postgresql_where=text("ended_on IS NULL")),
+)
+
+# Catch-all requirements assessment imposed, as their streams fold: intake flags realisations
+# and refuses shipments they cover.
+catch_all_requirements = Table(
+    "catch_all_requirements",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("exporter_eori", String(17), nullable=False, index=True),
+    Column("destination", String(2), nullable=True),
+    Column("ground", String(40), nullable=False),
+    Column("imposed_on", Date, nullable=False),
+    Column("lifted_on", Date, nullable=True),
 )

@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from services.intake.domain.prerequisites import Registers
 from shared.auth import Principal, Role, require
 from shared.reference import ReferenceData
+from shared.reference.sanctions import GoodsSanctions
 from shared.service import Runtime, get_runtime
 
 
@@ -16,8 +18,20 @@ async def reference(request: Request) -> ReferenceData:
     return request.app.state.reference  # type: ignore[no-any-return]
 
 
+async def registers(request: Request) -> Registers:
+    """The registers the prerequisites are judged in, loaded at start."""
+    return request.app.state.registers  # type: ignore[no-any-return]
+
+
+async def sanctions(request: Request) -> GoodsSanctions:
+    """The goods sanctions, loaded at start."""
+    return request.app.state.sanctions  # type: ignore[no-any-return]
+
+
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 ReferenceDep = Annotated[ReferenceData, Depends(reference)]
+RegistersDep = Annotated[Registers, Depends(registers)]
+SanctionsDep = Annotated[GoodsSanctions, Depends(sanctions)]
 Customs = Annotated[Principal, Depends(require(Role.CUSTOMS))]
 # Who may read a licence or a realisation: customs, and the assessors of CDIU and the MFA.
 CaseReader = Annotated[Principal, Depends(require(Role.CUSTOMS, Role.ASSESSOR, Role.MFA))]

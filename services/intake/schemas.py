@@ -1,4 +1,4 @@
-"""Request and answer shapes of intake's API: the contract's fields, strictly typed.
+"""The requests of intake's API: the contract's fields, strictly typed.
 
 Strict types on purpose: customs machines must send `"quantity": 3`, not `"3"`, and money
 as a decimal string, so a sender's bug shows up as a 422 naming the field instead of a guess.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -20,11 +20,6 @@ from pydantic import (
     Field,
     StringConstraints,
 )
-
-from services.intake.domain.application import Application
-from services.intake.domain.licences import Licence
-from shared.contracts import types as contract_types
-from shared.contracts.intake import ShipmentRecorded
 
 MONEY = re.compile(r"^\d{1,14}(\.\d{1,2})?$")
 MAX_AMOUNT = Decimal(10) ** 13
@@ -148,9 +143,14 @@ class ApplicationIn(_In):
     reference: Name
     received_at: BusinessTime | None = Field(
         default=None, description="when customs received it; default now; never in the future")
-    regime: Literal["military", "dual_use", "anti_torture"]
+    regime: Literal["military", "dual_use", "anti_torture", "national"] = Field(
+        description="`national`: the Dutch national measures (x9xx ratings of the national "
+                    "control lists valid on `received_at`)")
     procedure: Literal["licence", "sondage"] = "licence"
-    transaction: Literal["export", "transfer", "transit", "brokering"]
+    transaction: Literal["export", "transfer", "transit", "brokering", "technical_assistance",
+                         "import"] = Field(
+        description="`technical_assistance` for military, dual-use and anti-torture goods; "
+                    "`import` for anti-torture goods only; transit and brokering need `origins`")
     licence_type: Literal["individual", "global"]
     purpose: Literal["definitive", "temporary", "return_after_repair"] = "definitive"
     amends: Amends | None = None
@@ -189,6 +189,13 @@ class Exporter(_In):
     eori: Annotated[str, Field(strict=True, max_length=17)]
 
 
+class Recipient(_In):
+    """Who receives goods under a general licence (NL004: a certified company)."""
+
+    name: Name
+    country: Country
+
+
 class RealisationIn(_In):
     """A report of use of a general licence in a period."""
 
@@ -196,11 +203,41 @@ class RealisationIn(_In):
     period: Annotated[str, Field(strict=True, pattern=r"^\d{4}(-Q[1-4])?$",
                                  description='"2024" or "2024-Q3"')]
     direction: Literal["export", "transfer", "transit"]
-    country: Country = Field(description="the destination, or for NL007/NL008 the origin")
+    country: Country = Field(description="the destination, or for NL008 the origin")
     destination: Country | None = Field(default=None,
                                         description="final destination of a transit")
     value_eur: Money
     ratings: list[Rating] = Field(default_factory=list, max_length=100)
+    used_on: StrictDate | None = Field(
+        default=None, description="the day of use, within the period; the conditions are "
+                                  "judged on it (without it: the period's last day)")
+    origin: Country | None = Field(default=None,
+                                   description="where the goods come from (NL007: an ally)")
+    recipient: Recipient | None = Field(
+        default=None, description="who receives the goods (NL004: a certified company)")
+
+    # Added after the first version of the contract: a body without them keeps the
+    # fingerprint it had then, so a repeat of an earlier request still answers as the first.
+    LATER_FIELDS: ClassVar[tuple[str, ...]] = ("used_on", "origin", "recipient")
+
+    def fingerprint_fields(self) -> dict[str, Any]:
+        """The body as data for its fingerprint (fields added later only when given)."""
+        data = self.model_dump(mode="json")
+        return {k: v for k, v in data.items() if k not in self.LATER_FIELDS or v is not None}
+
+
+class RegistrationIn(_In):
+    """An exporter's registration for a general licence, before its first use."""
+
+    exporter: Exporter
+    registered_on: StrictDate = Field(description="the first day the registration covers")
+
+
+class RegistrationEndIn(_In):
+    """The end of a registration: uses from `ended_on` on are not registered."""
+
+    ended_on: StrictDate
+    reason: LongText
 
 
 class ClassificationIn(_In):
@@ -210,222 +247,3 @@ class ClassificationIn(_In):
     technical_data: DataText
     applicant: Applicant | None = None
     reference: Name | None = None
-
-
-# -- answers -----------------------------------------------------------------------------------
-# The documents intake answers with. Money is a decimal string with two decimals, times are ISO
-# 8601 with their offset, days "YYYY-MM-DD" (the contract types of shared.contracts.types).
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class PartyOut(_Out):
-    """An exporter or applicant."""
-
-    name: str
-    eori: str
-
-
-class ConsigneeOut(_Out):
-    """Who receives the goods."""
-
-    name: str
-    country: str | None
-
-
-class EndUserOut(_Out):
-    """Who finally uses the goods."""
-
-    name: str
-    country: str
-    type: str | None
-
-
-class AmendsOut(_Out):
-    """The licence an application extends or replaces."""
-
-    licence_number: str
-    kind: Literal["extension", "replacement"]
-
-
-class GoodsLineOut(_Out):
-    """One line of goods as accepted."""
-
-    description: str
-    rating: str | None
-    quantity: int
-    value_eur: contract_types.Money
-    complete_system: bool
-    annex: Literal["II", "III", "IV"] | None
-
-
-class ApplicationOut(_Out):
-    """An application as accepted, with where its case stands.
-
-    `licence_number` appears once a licence is issued, `decided_at` once decided, `criteria`
-    with a denial.
-    """
-
-    id: str
-    reference: str
-    received_at: contract_types.Instant
-    regime: Literal["military", "dual_use", "anti_torture"]
-    procedure: Literal["licence", "sondage"]
-    transaction: Literal["export", "transfer", "transit", "brokering"]
-    licence_type: Literal["individual", "global"]
-    purpose: Literal["definitive", "temporary", "return_after_repair"]
-    amends: AmendsOut | None
-    catch_all: bool
-    applicant: PartyOut
-    destinations: list[str]
-    destination_group: Literal["EU", "EU_NATO_PLUS"] | None
-    origins: list[str]
-    consignee: ConsigneeOut | None
-    end_user: EndUserOut
-    end_use: str
-    goods: list[GoodsLineOut]
-    service_value_eur: contract_types.Money | None
-    value_eur: contract_types.Money = Field(description="the sum of the goods lines")
-    status: Literal["submitted", "under_assessment", "approved", "denied", "withdrawn"]
-    licence_number: str | None = None
-    decided_at: contract_types.Instant | None = None
-    criteria: list[int] | None = None
-
-
-class LicenceAmendsOut(_Out):
-    """The licence a licence extends or replaces, as assessment knew it."""
-
-    licence_number: str
-    kind: Literal["extension", "replacement"] | None
-    known: bool
-    application_id: str | None = None
-    previous_value_eur: contract_types.Money | None = None
-    previous_valid_until: dt.date | None = None
-
-
-class SuspensionOut(_Out):
-    """A suspension from its first day until reinstated (null: still suspended)."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    from_: dt.date = Field(alias="from")
-    until: dt.date | None
-
-
-class LicenceOut(_Out):
-    """A licence as intake keeps it: its terms as issued, standing, and value used and left."""
-
-    licence_number: str
-    application_id: str
-    reference: str
-    regime: Literal["military", "dual_use", "anti_torture"]
-    licence_type: Literal["individual", "global"]
-    transaction: str
-    purpose: Literal["definitive", "temporary", "return_after_repair"]
-    goods: list[GoodsLineOut]
-    decided_at: contract_types.Instant
-    amends: LicenceAmendsOut | None
-    status: Literal["active", "suspended", "revoked", "superseded", "expired"]
-    destinations: list[str]
-    destination_group: Literal["EU", "EU_NATO_PLUS"] | None
-    valid_from: dt.date
-    valid_until: dt.date = Field(description="the last valid day")
-    revoked_on: dt.date | None
-    superseded_by: str | None
-    superseded_on: dt.date | None
-    suspensions: list[SuspensionOut]
-    value_eur: contract_types.Money
-    value_used_eur: contract_types.Money
-    value_left_eur: contract_types.Money
-
-
-class ShipmentOut(_Out):
-    """A shipment counted against its licence."""
-
-    licence_number: str
-    application_id: str
-    declaration_ref: str
-    shipped_on: dt.date
-    country: str
-    quantity: int
-    value_eur: contract_types.Money
-    regime: Literal["military", "dual_use", "anti_torture"]
-    outcome: Literal["recorded"]
-
-
-class RealisationOut(_Out):
-    """A realisation as recorded: flagged, with a sentence and a stable code per flag, when
-    outside the general licence's conditions on `checked_on`."""
-
-    id: str
-    code: str
-    regime: Literal["military", "dual_use", "national"]
-    exporter: PartyOut
-    period: str
-    direction: Literal["export", "transfer", "transit"]
-    country: str
-    destination: str | None
-    value_eur: contract_types.Money
-    ratings: list[str]
-    flagged: bool
-    flags: list[str]
-    flag_codes: list[str]
-    checked_on: dt.date
-
-
-class AnswerOut(_Out):
-    """Specialists' answer: a rating, or not controlled (rating null)."""
-
-    rating: str | None
-    controlled: bool
-    note: str | None
-    answered_at: contract_types.Instant
-
-
-class ClassificationOut(_Out):
-    """A classification request and, once given, its answer."""
-
-    id: str
-    description: str
-    technical_data: str
-    applicant: PartyOut | None
-    reference: str | None
-    status: Literal["pending", "answered"]
-    answer: AnswerOut | None
-
-
-def application_document(app: Application) -> dict[str, Any]:
-    """An application as customs sees it: what was accepted, and where its case stands."""
-    assert app.submitted is not None, "only an application that exists is shown"
-    out: dict[str, Any] = {**app.submitted.model_dump(mode="json"), "status": app.status}
-    if app.licence_number:
-        out["licence_number"] = app.licence_number
-    if app.decision is not None:
-        out["decided_at"] = app.decision.decided_at.isoformat()
-        if app.status == "denied":
-            out["criteria"] = list(app.decision.criteria)
-    return out
-
-
-def licence_document(licence: Licence, *, today: dt.date) -> dict[str, Any]:
-    """A licence with its value used and left, and where it stands today."""
-    return {
-        **licence.terms,
-        "licence_number": licence.number, "application_id": licence.application_id,
-        "regime": licence.regime, "status": licence.status_on(today),
-        "destinations": list(licence.destinations),
-        "destination_group": licence.destination_group,
-        "valid_from": licence.valid_from, "valid_until": licence.valid_until,
-        "revoked_on": licence.revoked_on, "superseded_by": licence.superseded_by,
-        "superseded_on": licence.superseded_on,
-        "suspensions": [{"from": s.start, "until": s.end} for s in licence.suspensions],
-        "value_eur": licence.value_eur, "value_used_eur": licence.used_eur,
-        "value_left_eur": licence.left_eur,
-    }
-
-
-def shipment_document(event: ShipmentRecorded) -> dict[str, Any]:
-    """A shipment as recorded."""
-    return {**event.model_dump(mode="json"), "outcome": "recorded"}

@@ -44,7 +44,7 @@ facts = Table(
     Column("body", Text, nullable=False),
 )
 
-# One row (id 1): which generation serves, and which one a rebuild is filling.
+# One row (id 1): which generation serves, which one a rebuild is filling, and what they hold.
 projection_state = Table(
     "projection_state",
     metadata,
@@ -52,4 +52,6 @@ projection_state = Table(
     Column("active", Integer, nullable=False),
     Column("building", Integer, nullable=True),
     Column("rebuilt_at", DateTime(timezone=True), nullable=True),
+    # The FACTS_VERSION the active generation was built with (NULL: before versions were kept).
+    Column("facts_version", Integer, nullable=True),
 )

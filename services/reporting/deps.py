@@ -10,6 +10,7 @@ from fastapi import Depends, Path, Query, Request
 
 from services.reporting.domain.applications import Reference
 from services.reporting.handlers.rebuild import Rebuilder
+from services.reporting.sources import Sources
 from shared.auth import Principal, Role, require
 from shared.errors import FieldError, Invalid
 from shared.eventstore import STREAM_ID
@@ -26,8 +27,13 @@ async def _reference(request: Request) -> Reference:
     return request.app.state.reference  # type: ignore[no-any-return]
 
 
+async def _sources(request: Request) -> Sources:
+    return request.app.state.sources  # type: ignore[no-any-return]
+
+
 RebuilderDep = Annotated[Rebuilder, Depends(_rebuilder)]
 ReferenceDep = Annotated[Reference, Depends(_reference)]
+SourcesDep = Annotated[Sources, Depends(_sources)]
 
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 ReportReader = Annotated[Principal, Depends(require(Role.REPORTER, Role.ADMIN))]
@@ -71,6 +77,7 @@ async def _no_body(request: Request) -> None:
 
 
 Year = Annotated[int, Path(ge=1900, le=2200, description="the calendar year of the report")]
+Month = Annotated[int, Path(ge=1, le=12, description="the month, 1..12")]
 AsOf = Annotated[dt.datetime | None, Depends(_as_of)]
 StreamId = Annotated[str, Depends(_stream_id)]
 NoBody = Depends(_no_body)

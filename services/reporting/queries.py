@@ -17,8 +17,10 @@ from services.reporting.db import log as log_table
 from services.reporting.db import projection_state
 from services.reporting.domain.applications import Reference
 from services.reporting.domain.facts import Facts, evolve
+from services.reporting.domain.monthly import monthly_overview
 from services.reporting.domain.reading import read_envelope
 from services.reporting.domain.report import TABLES, build_report, table
+from services.reporting.domain.submissions import att_submission, eu_submission
 from services.reporting.handlers.rebuild import Rebuilder
 from services.reporting.render import to_csv, to_html
 from services.reporting.schemas import (
@@ -27,7 +29,9 @@ from services.reporting.schemas import (
     StreamView,
     UnreadableMessage,
 )
+from services.reporting.sources import Sources
 from shared.bus import Bus
+from shared.clock import business_date, today
 from shared.contracts import UnusableEvent
 from shared.envelope import Envelope
 from shared.errors import FieldError, Invalid, NotFound, Unavailable
@@ -73,16 +77,53 @@ async def facts_as_of(session: AsyncSession, as_of: dt.datetime) -> Facts:
     return facts
 
 
-async def report_document(sessions: async_sessionmaker[AsyncSession], ref: Reference,
-                          year: int, as_of: dt.datetime | None) -> dict[str, Any]:
-    """The annual report for `year`: live facts, or the log replayed up to `as_of`."""
+async def _facts(sessions: async_sessionmaker[AsyncSession],
+                 as_of: dt.datetime | None) -> Facts:
     async with sessions() as session:
         if as_of is None:
-            facts = await current_facts(session)
-        else:
-            facts = await facts_as_of(session, as_of)
-    moment = as_of.astimezone(dt.UTC).isoformat() if as_of is not None else None
-    return await asyncio.to_thread(build_report, year, facts, ref, as_of=moment)
+            return await current_facts(session)
+        return await facts_as_of(session, as_of)
+
+
+def _stand(as_of: dt.datetime | None) -> tuple[str | None, dt.date]:
+    """A report's `as_of` text, and the day confidential licences are judged on: the business
+    day of the moment asked for, or today."""
+    if as_of is None:
+        return None, today()
+    return as_of.astimezone(dt.UTC).isoformat(), business_date(as_of)
+
+
+async def report_document(sessions: async_sessionmaker[AsyncSession], ref: Reference,
+                          sources: Sources, year: int, as_of: dt.datetime | None
+                          ) -> dict[str, Any]:
+    """The annual report for `year`: live facts, or the log replayed up to `as_of`."""
+    facts = await _facts(sessions, as_of)
+    moment, on = _stand(as_of)
+    return await asyncio.to_thread(build_report, year, facts, ref, as_of=moment, on=on,
+                                   published=sources.published)
+
+
+async def monthly_document(sessions: async_sessionmaker[AsyncSession], sources: Sources,
+                           year: int, month: int, as_of: dt.datetime | None) -> dict[str, Any]:
+    """The monthly overview of licences issued in `year`-`month`."""
+    facts = await _facts(sessions, as_of)
+    moment, on = _stand(as_of)
+    return await asyncio.to_thread(monthly_overview, year, month, facts, on=on,
+                                   policies=sources.policies, as_of=moment)
+
+
+async def submission_document(sessions: async_sessionmaker[AsyncSession], kind: str, year: int,
+                              as_of: dt.datetime | None) -> dict[str, Any]:
+    """The EU (`eu`) or Arms Trade Treaty (`att`) submission for `year`."""
+    facts = await _facts(sessions, as_of)
+    moment, on = _stand(as_of)
+    build = eu_submission if kind == "eu" else att_submission
+    return await asyncio.to_thread(build, year, facts, on=on, as_of=moment)
+
+
+def rows_csv(name: str, rows: list[dict[str, Any]]) -> str:
+    """Rows of a monthly overview or a submission as CSV."""
+    return to_csv(name, rows)
 
 
 def render_json(doc: dict[str, Any]) -> bytes:

@@ -61,8 +61,9 @@ class TopDestination(Row):
     share_pct: str
 
 
-class MilitaryDenial(Row):
-    """`military.denials`: one denied application."""
+class Denial(Row):
+    """`military.denials`, `dual_use.denials`, `anti_torture_denials`: one denied application,
+    with the Common Position's criteria and the regime's other grounds it rests on."""
 
     destination: str
     description: str
@@ -71,6 +72,8 @@ class MilitaryDenial(Row):
     end_user: str
     decided_on: str
     criteria: list[int]
+    grounds: list[str] = Field(default_factory=list,
+                               description="refusal ground codes beside the criteria")
     procedure: str
 
 
@@ -94,7 +97,7 @@ class Military(BaseModel):
     by_destination: list[DestinationValues]
     by_region: list[RegionValue]
     top_destinations: list[TopDestination]
-    denials: list[MilitaryDenial]
+    denials: list[Denial]
     transit: list[DestinationValues]
     brokering: list[Brokering]
 
@@ -108,6 +111,16 @@ class GeneralLicenceUse(Row):
     value_eur: str
     categories: list[str]
     flagged: bool
+    flag_codes: list[str] = Field(default_factory=list,
+                                  description="the codes of its flagged realisations' flags")
+    flag_reasons: list[str] = Field(default_factory=list, description="their sentences")
+
+
+class LicenceTotal(Row):
+    """`general_licences_totals`: the value of one general licence's uses in the year."""
+
+    licence: str
+    value_eur: str
 
 
 class DualUseType(Row):
@@ -134,6 +147,17 @@ class DualUse(BaseModel):
 
     by_type: list[DualUseType]
     top_destinations: list[CountryValue]
+    denials: list[Denial]
+
+
+class NationalRow(Row):
+    """`national`: licences of the national measures, kept out of the EU dual-use tables."""
+
+    regime: str
+    issued: int
+    issued_value_eur: str
+    denied: int
+    denied_value_eur: str
 
 
 class AnnexRow(Row):
@@ -158,6 +182,37 @@ class FastTrack(Row):
     sent_on: str | None
 
 
+class ParliamentDocument(Row):
+    """`parliament.documents`: a fast-track notice or a periodic letter sent to parliament."""
+
+    sent_on: str
+    kind: str = Field(description="`fast_track_notice` or `periodic_letter`")
+    reference: str | None
+    destination: str | None
+    licence_numbers: list[str | None]
+    explanation: str | None
+
+
+class Parliament(BaseModel):
+    """The register of documents sent to parliament."""
+
+    model_config = ConfigDict(extra="allow")
+
+    documents: list[ParliamentDocument]
+
+
+class Enforcement(Row):
+    """`enforcement`: investigations referred and concluded in the year, by outcome."""
+
+    referred: int
+    concluded: int
+    no_action: int
+    warning: int
+    fine: int
+    prosecution: int
+    open_at_year_end: int
+
+
 class Consultations(Row):
     """`consultations`: consultations started and received by the Netherlands."""
 
@@ -172,9 +227,10 @@ class HistoryYear(Row):
     value_eur: str
     eu_nato_plus_value_eur: str
     other_value_eur: str
-    applications: int
-    denied: int
-    denial_rate_pct: str
+    applications: int | None
+    denied: int | None
+    denial_rate_pct: str | None
+    source: str = Field(description="`event log`, or where a published year's figures are from")
 
 
 class AnnualReport(BaseModel):
@@ -185,13 +241,95 @@ class AnnualReport(BaseModel):
     year: int
     as_of: str | None = Field(description="the recorded time the report stands at, if asked")
     currency: str
+    withheld_confidential: int = Field(
+        description="licences decided in the year left out until their confidentiality ends")
     military: Military
     general_licences: list[GeneralLicenceUse]
+    general_licences_totals: list[LicenceTotal]
     dual_use: DualUse
+    national: list[NationalRow]
     anti_torture: list[AnnexRow]
+    anti_torture_denials: list[Denial]
     parliament_fast_track: list[FastTrack]
+    parliament: Parliament
     consultations: list[Consultations]
+    enforcement: list[Enforcement]
     history: list[HistoryYear]
+
+
+class MonthlyLicence(Row):
+    """A licence issued in the month; for some destinations without detail about the goods."""
+
+    licence_number: str
+    decided_on: str
+    regime: str
+    licence_type: str
+    transaction: str
+    destination: str
+    destinations: list[str]
+    description: str | None
+    ratings: list[str]
+    goods_withheld: bool
+    value_eur: str
+
+
+class MonthlyOverview(BaseModel):
+    """The licences issued in one month (military and dual-use)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    year: int
+    month: int
+    as_of: str | None
+    currency: str
+    withheld_confidential: int
+    licences: list[MonthlyLicence]
+
+
+class EuRow(Row):
+    """Per destination and ML category: licences issued, value, denials, criteria cited."""
+
+    destination: str
+    category: str
+    licences_issued: int
+    value_eur: str
+    denials: int
+    criteria: list[int]
+
+
+class EuSubmission(BaseModel):
+    """The data of the EU annual report on arms exports for one year."""
+
+    model_config = ConfigDict(extra="allow")
+
+    year: int
+    as_of: str | None
+    currency: str
+    rows: list[EuRow]
+
+
+class AttRow(Row):
+    """Authorised exports per destination and ATT category."""
+
+    destination: str
+    category: str
+    ml_categories: list[str]
+    licences: int
+    items: int
+    value_eur: str
+
+
+class AttSubmission(BaseModel):
+    """The data of the Arms Trade Treaty annual report for one year."""
+
+    model_config = ConfigDict(extra="allow")
+
+    year: int
+    as_of: str | None
+    currency: str
+    method: str
+    other_value_eur: str = Field(description="the value of goods in no ATT category")
+    rows: list[AttRow]
 
 
 class UnreadableMessage(BaseModel):

@@ -1,5 +1,7 @@
 """Settings of the reporting service (env prefix LICENSING_REPORTING_)."""
 
+from pathlib import Path
+
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -12,3 +14,5 @@ class Settings(ServiceSettings):
                                       populate_by_name=True)
 
     service: str = "reporting"
+    # The published series of earlier years (default: the CSV packaged with the service).
+    history_csv: Path | None = None

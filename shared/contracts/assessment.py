@@ -23,6 +23,7 @@ from shared.contracts.types import (
     Ground,
     Instant,
     Money,
+    PersonalDataErasedFacts,
     Procedure,
     Regime,
     RegisterUsed,
@@ -94,6 +95,8 @@ class DestinationPolicy(Value):
     accelerated: bool
     parliament: Literal["fast_track", "periodic_letters"]
     source: str
+    # The version of the destination policies file it was read from.
+    version: str | None = None
 
 
 class SanctionsHit(Value):
@@ -620,3 +623,9 @@ class ClassificationAnswered(Payload):
     rating: str | None
     controlled: bool
     note: str | None
+
+
+@event("PersonalDataErased")
+class PersonalDataErased(PersonalDataErasedFacts):
+    """A data subject's personal data was erased in assessment: the keys it was sealed with are
+    deleted, so every personal field of the subject reads as erased. No personal data in it."""

@@ -6,7 +6,16 @@ from __future__ import annotations
 from typing import Literal
 
 from shared.contracts.base import Payload, contract
-from shared.contracts.types import Consignee, Day, EndUser, Ground, Instant, Procedure, Regime
+from shared.contracts.types import (
+    Consignee,
+    Day,
+    EndUser,
+    Ground,
+    Instant,
+    PersonalDataErasedFacts,
+    Procedure,
+    Regime,
+)
 
 event = contract("denials")
 
@@ -192,3 +201,9 @@ class GrantNotified(Payload):
     application_ref: str | None = None
     denial_reference: str | None = None
     notified_at: Instant | None = None
+
+
+@event("PersonalDataErased")
+class PersonalDataErased(PersonalDataErasedFacts):
+    """A data subject's personal data was erased in denials: the keys it was sealed with are
+    deleted, so every personal field of the subject reads as erased. No personal data in it."""

@@ -16,6 +16,7 @@ from shared.contracts.types import (
     GoodsLine,
     Instant,
     Money,
+    PersonalDataErasedFacts,
     Procedure,
     Regime,
     RegisterUsed,
@@ -158,10 +159,15 @@ def flag_code_of_v1(text: str) -> str:
 
 
 class Flag(Value):
-    """Why a realisation lies outside its general licence: a stable code and a sentence."""
+    """Why a realisation lies outside its general licence: a stable code and a sentence.
+
+    `cited` names the decision or measure a flag rests on beyond the licence's conditions: a
+    catch-all requirement's id, or the regulation and annex of a sanction on goods.
+    """
 
     code: str
     text: str
+    cited: str | None = None
 
 
 @event("RealisationReported", version=2)
@@ -254,3 +260,9 @@ class GeneralLicenceRegistrationEnded(Payload):
     exporter_eori: str
     ended_on: Day
     reason: str
+
+
+@event("PersonalDataErased")
+class PersonalDataErased(PersonalDataErasedFacts):
+    """A data subject's personal data was erased in intake: the keys it was sealed with are
+    deleted, so every personal field of the subject reads as erased. No personal data in it."""

@@ -12,9 +12,19 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WrapSerializer,
+    WrapValidator,
+)
 
-from shared.contracts.base import PersonalData
+from shared.contracts.base import Payload, PersonalData
+from shared.personal.erased import keep_erased, write_erased
 
 CENT = Decimal("0.01")
 
@@ -61,10 +71,37 @@ Ground = Literal[
 ]
 
 
+# The text of a personal field: a plain `str`, except that a field whose data subject was erased
+# reads as `shared.personal.erased.Erased` (a `str` too) and is written back out as its marker.
+# Every field marked `PersonalData` is of this type (a test checks).
+PersonalText = Annotated[str, WrapValidator(keep_erased), WrapSerializer(write_erased)]
+# Who a data subject is: the stable id shared.personal.subjects derives at intake.
+SubjectId = Annotated[str, Field(pattern=r"^ps_[a-z2-7]{32}$")]
+# Why personal data was erased (shared.personal.erasure says which grounds override retention):
+# the retention period ended (GDPR art. 5(1)(e), 17(1)(a)); the data subject asked (art. 17);
+# the data should never have been recorded (art. 17(1)(d)); a court or the supervisory
+# authority ordered it.
+ErasureGround = Literal["retention-ended", "subject-request", "unlawfully-processed",
+                        "ordered"]
+
+
 class Value(BaseModel):
     """A value object inside a payload: frozen, tolerant of fields added later."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Contact(Value):
+    """The person at an exporter the office deals with: every field is personal data.
+
+    `subject` is the person's data subject id (not itself personal data: it names the key the
+    other fields are sealed with, and says nothing once that key is erased).
+    """
+
+    name: Annotated[PersonalText, PersonalData()]
+    email: Annotated[PersonalText | None, PersonalData()] = None
+    phone: Annotated[PersonalText | None, PersonalData()] = None
+    subject: SubjectId
 
 
 class Company(Value):
@@ -72,22 +109,31 @@ class Company(Value):
 
     name: str
     eori: str
+    contact: Contact | None = None
 
 
 class Consignee(Value):
-    """Who receives the goods; the name is personal data when the consignee is a person."""
+    """Who receives the goods; the name is personal data when the consignee is a person.
 
-    name: Annotated[str, PersonalData(when=("type", "private"))]
+    `subject` is the data subject id of a private consignee (shared.personal.subjects).
+    """
+
+    name: Annotated[PersonalText, PersonalData(when=("type", "private"))]
     country: Country | None = None
     type: Literal["company", "government", "private"] | None = None
+    subject: SubjectId | None = None
 
 
 class EndUser(Value):
-    """Who uses the goods; the name is personal data when the end user is a private person."""
+    """Who uses the goods; the name is personal data when the end user is a private person.
 
-    name: Annotated[str, PersonalData(when=("type", "private"))]
+    `subject` is the data subject id of a private end user (shared.personal.subjects).
+    """
+
+    name: Annotated[PersonalText, PersonalData(when=("type", "private"))]
     country: Country
     type: Literal["armed_forces", "government", "company", "private"] | None = None
+    subject: SubjectId | None = None
 
 
 class RegisterUsed(Value):
@@ -106,3 +152,18 @@ class GoodsLine(Value):
     value_eur: Money
     complete_system: bool = False
     annex: Literal["II", "III", "IV"] | None = None
+
+
+class PersonalDataErasedFacts(Payload):
+    """What every producer's `PersonalDataErased` says; each producer registers its own.
+
+    It holds no personal data: the subject's id, the ground and the day.
+    """
+
+    stream_doc = "the data subject's id (`ps_...`)"
+    examples = ({"subject": "ps_" + "a" * 32, "ground": "retention-ended",
+                 "erased_on": "2031-01-02"},)
+
+    subject: SubjectId
+    ground: ErasureGround
+    erased_on: Day

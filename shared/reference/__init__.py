@@ -17,6 +17,7 @@ from shared.reference.model import (
     DatedList,
     Embargo,
     GeneralLicence,
+    NationalEntry,
     SourceInfo,
 )
 from shared.reference.ratings import (
@@ -34,6 +35,7 @@ __all__ = [
     "DatedList",
     "Embargo",
     "GeneralLicence",
+    "NationalEntry",
     "ReferenceData",
     "ReferenceDataError",
     "SourceInfo",

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from shared.reference import licences
 from shared.reference.model import (
     DatedList,
     Embargo,
     GeneralLicence,
+    NationalEntry,
     RegimeRule,
     SourceInfo,
 )
@@ -53,6 +53,7 @@ class ReferenceData:
     fast_track_days: int
     denial_validity_years: int
     consultation_days: int
+    national_entries: tuple[NationalEntry, ...]
 
     # -- countries and memberships -------------------------------------------------------------
 
@@ -150,6 +151,12 @@ class ReferenceData:
         """Return the name of the ML category of a rating (``ML10c`` -> aircraft, ...)."""
         return self.military_categories[ml_category(rating)]
 
+    def national_entry(self, rating: str, on: dt.date) -> NationalEntry | None:
+        """The item of a Dutch national control list a rating falls under on `on` (the item or
+        one of its sub-items), or None."""
+        return next((e for e in self.national_entries
+                     if entry_matches(rating, e.code) and e.active(on)), None)
+
     # -- general licences ----------------------------------------------------------------------
 
     def general_licence_codes(self) -> tuple[str, ...]:
@@ -162,31 +169,3 @@ class ReferenceData:
             return self.general_licences[code]
         except KeyError:
             raise UnknownGeneralLicence(f"unknown general licence: {code!r}") from None
-
-    def check_general_licence(
-        self,
-        code: str,
-        *,
-        direction: str,
-        country: str,
-        destination: str | None = None,
-        ratings: Sequence[str] = (),
-        on: dt.date,
-    ) -> list[str]:
-        """Return flags where a use of general licence `code` is outside its conditions.
-
-        `country` is the destination, or the origin for transit licences whose country role is
-        ``origin`` (NL007, NL008); `destination` is the final destination. Empty list: within.
-        """
-        licence = self.general_licence(code)
-        if direction not in self.directions:
-            raise ValueError(f"unknown direction {direction!r}; expected one of {self.directions}")
-        return licences.check(
-            self,
-            licence,
-            direction=direction,
-            country=country,
-            destination=destination,
-            ratings=ratings,
-            on=on,
-        )

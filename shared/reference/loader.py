@@ -20,6 +20,7 @@ from shared.reference.model import (
     DatedList,
     Embargo,
     GeneralLicence,
+    NationalEntry,
     RegimeRule,
     SourceInfo,
 )
@@ -36,6 +37,7 @@ FILES = (
     "general_licences",
     "fast_track",
     "denial_rules",
+    "national_measures",
 )
 _PSEUDO_CODES = frozenset({"EU", "EU_NATO_PLUS", "VARIOUS"})  # region-only destination groups
 
@@ -97,6 +99,8 @@ def _country_set(spec: Mapping[str, Any]) -> CountrySet:
         excluded=tuple(map(_dated, spec.get("except", ()))),
         except_embargo=spec.get("except_embargo"),
         uncertain=bool(spec.get("uncertain", False)),
+        for_directions={direction: tuple(map(_dated, items))
+                        for direction, items in spec.get("for_directions", {}).items()},
     )
 
 
@@ -115,6 +119,9 @@ def _licence(code: str, spec: Mapping[str, Any]) -> GeneralLicence:
         entry_groups=tuple(spec.get("entry_groups", ())),
         uncertain=bool(spec.get("uncertain", False)),
         note=spec.get("note"),
+        recipient_register=spec.get("recipient_register"),
+        valid_from=_date(spec.get("valid_from")),
+        valid_until=_date(spec.get("valid_until")),
     )
 
 
@@ -128,6 +135,12 @@ def _embargo(item: Mapping[str, Any]) -> Embargo:
         note=item.get("note"),
         uncertain=bool(item.get("uncertain", False)),
     )
+
+
+def _national(item: Mapping[str, Any]) -> NationalEntry:
+    return NationalEntry(code=item["code"], measure=item["measure"],
+                         description=item["description"], since=_date(item.get("from")),
+                         until=_date(item.get("until")))
 
 
 def _build(docs: Mapping[str, Any], version: str) -> ReferenceData:
@@ -181,6 +194,7 @@ def _build(docs: Mapping[str, Any], version: str) -> ReferenceData:
         fast_track_days=int(fast_track["days"]),
         denial_validity_years=int(denial["validity_years"]),
         consultation_days=int(denial["consultation_reply_days"]),
+        national_entries=tuple(map(_national, docs["national_measures"]["entries"])),
     )
 
 
@@ -197,6 +211,7 @@ def _check_codes(ref: ReferenceData) -> None:
             if spec is None:
                 continue
             used += [(code, e.code) for e in (*spec.countries, *spec.excluded)]
+            used += [(code, e.code) for items in spec.for_directions.values() for e in items]
             unknown_groups = set(spec.groups) - set(ref.memberships)
             if unknown_groups:
                 raise ReferenceDataError(f"{code} names unknown groups {sorted(unknown_groups)}")

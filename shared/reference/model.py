@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,10 @@ class RegimeRule:
 
 @dataclass(frozen=True)
 class CountrySet:
-    """Countries a general licence allows: any, or groups plus countries, minus exclusions."""
+    """Countries a general licence allows: any, or groups plus countries, minus exclusions.
+
+    `for_directions` adds countries allowed only in some directions (NL009: transit to BH).
+    """
 
     description: str
     any: bool = False
@@ -86,6 +89,7 @@ class CountrySet:
     excluded: tuple[DatedCode, ...] = ()
     except_embargo: str | None = None
     uncertain: bool = False
+    for_directions: Mapping[str, tuple[DatedCode, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,31 @@ class GeneralLicence:
     entry_groups: tuple[str, ...] = ()
     uncertain: bool = False
     note: str | None = None
+    # The register a recipient must be listed in on the day of use (NL004: certified_recipients).
+    recipient_register: str | None = None
+    # The first and last day the licence itself exists (NL900 from 2024-12-01); None is open.
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+
+    def valid_on(self, on: dt.date) -> bool:
+        """Whether the general licence exists on `on`."""
+        return ((self.valid_from is None or self.valid_from <= on)
+                and (self.valid_until is None or on <= self.valid_until))
+
+
+@dataclass(frozen=True)
+class NationalEntry:
+    """An item of a Dutch national control list (x9xx numbering), on the list from `since`."""
+
+    code: str
+    measure: str
+    description: str
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def active(self, on: dt.date) -> bool:
+        """Whether the item is on its list on `on`."""
+        return (self.since is None or self.since <= on) and (self.until is None or on < self.until)
 
 
 @dataclass(frozen=True)

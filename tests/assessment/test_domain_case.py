@@ -20,6 +20,7 @@ from shared.contracts.assessment import (
 )
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.reference import load_reference
+from shared.reference.grounds import load_refusal_grounds
 from tests.assessment.given import T0, app, given, recorded, types
 
 MFA = ("mfa",)
@@ -42,7 +43,8 @@ def completed(*matches: DenialMatch) -> ScreeningCompleted:
 def decide(case: object, outcome: str = "approve", **changes: object) -> list[CaseDecided]:
     """The decision of the MFA on a case, now."""
     command = {"roles": MFA, "outcome": outcome, "criteria": [], "note": None,
-               "decided_at": NOW, "now": NOW, "consultations": [], **changes}
+               "decided_at": NOW, "now": NOW, "consultations": [],
+               "catalogue": load_refusal_grounds(), **changes}
     return rules.decide(case, **command)  # type: ignore[arg-type]
 
 

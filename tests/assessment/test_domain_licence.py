@@ -18,6 +18,7 @@ from shared.contracts.assessment import (
 )
 from shared.errors import Conflict, Invalid, NotFound
 from shared.reference import load_reference
+from shared.reference.grounds import load_refusal_grounds
 from tests.assessment.given import app, given, recorded, types
 
 NUMBER = "NL-ML-2024-000001"
@@ -36,7 +37,7 @@ def approved(**changes: object) -> tuple[list[Payload], list[Payload]]:
     case = given(events).case
     [decided] = case_rules.decide(case, roles=("mfa",), outcome="approve", criteria=[],
                                   note=None, decided_at=DECIDED_AT, now=DECIDED_AT,
-                                  consultations=[])
+                                  consultations=[], catalogue=load_refusal_grounds())
     assert rules.issues_licence(case, decided)
     issued = rules.issue(case, decided, number=NUMBER, years=2, ref=ref, fast_track=POLICY)
     return [*events, decided], issued
@@ -60,7 +61,7 @@ def test_a_sondage_issues_no_licence() -> None:
     case = given(events).case
     [decided] = case_rules.decide(case, roles=("mfa",), outcome="approve", criteria=[],
                                   note=None, decided_at=DECIDED_AT, now=DECIDED_AT,
-                                  consultations=[])
+                                  consultations=[], catalogue=load_refusal_grounds())
     assert not rules.issues_licence(case, decided)
 
 

@@ -11,8 +11,17 @@ from sqlalchemy import Table, select
 from services.assessment.domain import dossier
 from services.assessment.domain.dossier import Dossier
 from services.assessment.domain.recorded import fold
-from services.assessment.handlers.projection import case_row, licence_row, notification_row
+from services.assessment.handlers.catch_all import REQUIREMENT
+from services.assessment.handlers.investigations import INVESTIGATION
+from services.assessment.handlers.projection import (
+    case_row,
+    investigation_row,
+    licence_row,
+    notification_row,
+    requirement_row,
+)
 from services.assessment.handlers.streams import recorded
+from shared.aggregate import load
 from tests.assessment.conftest import MFA, FakeDenials, application, publish, submit, upstream
 from tests.assessment.test_cases import screened
 from tests.assessment.test_dismissals_from_denials import dismissed_in_registry, with_dismissals
@@ -96,3 +105,30 @@ async def test_folding_the_stream_equals_the_row_of_a_withdrawn_case(
     state, version = await folded(assessment, app["id"])
     assert state.case.status == "withdrawn" and state.licence.issued is None
     assert await stored(assessment, "cases", "id", app["id"]) == case_row(state.case, version)
+
+
+async def test_folding_a_requirement_and_an_investigation_equals_their_rows(
+        assessment: RunningService) -> None:
+    c = assessment.client
+    r = await c.post("/v1/catch-all-requirements", headers=MFA, json={
+        "regime": "dual_use", "exporter": {"name": "Acme", "eori": "NL9"},
+        "goods_description": "cameras", "destination": "IR", "ground": "wmd",
+        "imposed_on": "2024-04-02"})
+    requirement_id = r.json()["id"]
+    await c.post(f"/v1/catch-all-requirements/{requirement_id}/lift", headers=MFA,
+                 json={"lifted_on": "2024-05-01", "reason": "no longer of concern"})
+    r = await c.post("/v1/investigations", headers=MFA, json={
+        "subject_kind": "shipment", "subject_id": "s-1", "reason": "refused shipment",
+        "referred_on": "2024-07-02"})
+    referral_id = r.json()["id"]
+    await c.post(f"/v1/investigations/{referral_id}/outcome", headers=MFA,
+                 json={"outcome": "fine", "concluded_on": "2024-08-01"})
+    store = assessment.runtime.store
+    async with assessment.runtime.sessions() as session:
+        requirement = await load(session, store, REQUIREMENT, requirement_id)
+        referral = await load(session, store, INVESTIGATION, referral_id)
+    assert requirement.state.lifted is not None and referral.state.status == "closed"
+    assert await stored(assessment, "catch_all_requirements", "id", requirement_id) == \
+        requirement_row(requirement.state)
+    assert await stored(assessment, "investigations", "id", referral_id) == \
+        investigation_row(referral.state)

@@ -92,6 +92,19 @@ CASES = [
      ("III.2.1",), {}, "mfa", "anti_torture.death_penalty"),
     ("anti-torture goods to an abolitionist state", "anti_torture", ["NO"], "2024-06-01",
      ("III.2.1",), {}, "cdiu", "anti_torture.abolitionist"),
+    ("national measures to an ally", "national", ["JP"], "2024-06-01", ("3B993",), {},
+     "cdiu", "national.nato_plus"),
+    ("national measures outside the allies", "national", ["CN"], "2024-06-01", ("3B993",), {},
+     "mfa", "national.other"),
+    ("military technical assistance routes like an export", "military", ["DE"], "2024-06-01",
+     ("ML6",), {"transaction": "technical_assistance"}, "cdiu", "military.nato_plus"),
+    ("dual-use technical assistance outside the regime", "dual_use", ["SA"], "2024-06-01",
+     ("3A001",), {"transaction": "technical_assistance"}, "mfa", "dual_use.outside_regime"),
+    ("anti-torture import from a death-penalty state", "anti_torture", ["US"], "2024-06-01",
+     ("III.2.1",), {"transaction": "import"}, "mfa", "anti_torture.death_penalty"),
+    ("anti-torture transit to an abolitionist state", "anti_torture", ["NO"], "2024-06-01",
+     ("III.2.1",), {"transaction": "transit", "origins": ["DE"]}, "cdiu",
+     "anti_torture.abolitionist"),
 ]
 
 

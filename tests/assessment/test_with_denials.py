@@ -43,6 +43,7 @@ async def test_a_match_dismissed_in_assessment_is_not_raised_again_by_denials(
         case = await screened(assessment, app["id"])
         assert [m["denial_id"] for m in case["denial_matches"]] == [denial_id]
         assert case["consultation"]["blocked"]
+        assert case["screening"]["matcher_version"]  # as the registry reported it
         r = await assessment.client.post(f"/v1/cases/{app['id']}/dismissals", headers=MFA,
                                          json={"denial_id": denial_id,
                                                "reason": "the end user is another unit"})

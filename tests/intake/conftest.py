@@ -48,7 +48,9 @@ class Assessment:
     async def issue(self, app_id: str, *, destinations: list[str], value_eur: str = "1000.00",
                     valid_from: str = "2024-01-01", valid_until: str = "2099-12-31",
                     destination_group: str | None = None, regime: str = "military",
-                    amends: dict[str, Any] | None = None) -> str:
+                    amends: dict[str, Any] | None = None,
+                    applicant: dict[str, str] | None = None,
+                    goods: list[dict[str, Any]] | None = None) -> str:
         """Decide an application approved and issue its licence; returns the licence number."""
         number = f"NL-{uuid.uuid4().hex[:10].upper()}"
         await self.publish(app_id, "CaseDecided", {
@@ -58,9 +60,10 @@ class Assessment:
             "licence_number": number, "application_id": app_id, "reference": "r",
             "regime": regime, "licence_type": "individual", "transaction": "export",
             "purpose": "definitive", "catch_all": False, "destinations": destinations,
-            "destination_group": destination_group, "origins": [], "goods": [],
+            "destination_group": destination_group, "origins": [], "goods": goods or [],
             "value_eur": value_eur, "service_value_eur": None, "valid_from": valid_from,
-            "valid_until": valid_until, "decided_at": utcnow().isoformat(), "amends": amends})
+            "valid_until": valid_until, "decided_at": utcnow().isoformat(), "amends": amends,
+            "applicant": applicant})
         return number
 
     async def close(self) -> None:
@@ -136,3 +139,13 @@ async def stream(service: RunningService, stream_id: str) -> list[Envelope]:
     """Every event intake recorded on one stream."""
     async with service.runtime.sessions() as session:
         return await service.runtime.store.read(session, stream_id)  # type: ignore[no-any-return]
+
+
+async def register(service: RunningService, code: str, *, eori: str = "NL987654321",
+                   name: str = "Fokker Services", on: str = "2020-01-01") -> dict[str, Any]:
+    """Register an exporter for a general licence and return the registration."""
+    response = await service.client.post(
+        f"/v1/general-licences/{code}/registrations", headers=CUSTOMS,
+        json={"exporter": {"name": name, "eori": eori}, "registered_on": on})
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]

@@ -116,6 +116,18 @@ INVALID: list[tuple[str, dict[str, Any], list[Any]]] = [
     ("reference too long", {"reference": "R" * 301}, ["body", "reference"]),
     ("unknown regime", {"regime": "nuclear"}, ["body", "regime"]),
     ("NUL in a name", {"end_use": "a\x00b"}, ["body", "end_use"]),
+    ("national rating on no national list", {"regime": "national",
+                                             "goods": _goods(rating="3B999")},
+     ["body", "goods", 0, "rating"]),
+    ("national list not yet in force", {"regime": "national", "goods": _goods(rating="4A901")},
+     ["body", "goods", 0, "rating"]),
+    ("import of military goods", {"transaction": "import"}, ["body", "transaction"]),
+    ("global dual-use without an approved compliance programme",
+     {"regime": "dual_use", "licence_type": "global", "destinations": ["US"],
+      "goods": _goods(rating="3A001")}, ["body", "licence_type"]),
+    ("technical assistance under the national measures",
+     {"regime": "national", "transaction": "technical_assistance",
+      "goods": _goods(rating="3B901")}, ["body", "transaction"]),
 ]
 
 
@@ -164,6 +176,20 @@ VALID: list[tuple[str, dict[str, Any]]] = [
                                    "destination_group": "EU_NATO_PLUS"}),
     ("a sondage", {"procedure": "sondage", "purpose": "temporary"}),
     ("received now (default)", {"received_at": None}),
+    ("national semiconductor equipment", {"regime": "national", "destinations": ["CN"],
+                                          "end_user": {"name": "x", "country": "CN",
+                                                       "type": "company"},
+                                          "goods": _goods(rating="3B901")}),
+    ("military technical assistance", {"transaction": "technical_assistance"}),
+    ("global dual-use with an approved compliance programme",
+     {"regime": "dual_use", "licence_type": "global", "destinations": ["US"],
+      "applicant": {"name": "Acme Optics B.V.", "eori": "NL999999999"},
+      "goods": _goods(rating="3A001")}),
+    ("anti-torture import", {"regime": "anti_torture", "transaction": "import",
+                             "origins": ["US"], "goods": _goods(rating="III.2.1", annex="III")}),
+    ("anti-torture transit", {"regime": "anti_torture", "transaction": "transit",
+                              "origins": ["US"],
+                              "goods": _goods(rating="III.2.1", annex="III")}),
 ]
 
 
@@ -262,3 +288,17 @@ async def test_submission_needs_the_customs_role_and_a_key(intake_sqlite: Runnin
     response = await client.post("/v1/applications", json=application(), headers=CUSTOMS)
     assert response.status_code == 422
     assert ["header", "idempotency-key"] in [e["loc"] for e in response.json()["errors"]]
+
+
+async def test_a_prerequisite_s_register_is_named_and_recorded(intake: RunningService) -> None:
+    dual_use = {"regime": "dual_use", "licence_type": "global", "destinations": ["US"],
+                "goods": _goods(rating="3A001")}
+    refused = await intake.client.post("/v1/applications", json=application(**dual_use),
+                                       headers=key())
+    assert refused.status_code == 422
+    assert "icp_approvals 2024.1" in refused.json()["detail"]
+    approved = await submit(intake, **dual_use,
+                            applicant={"name": "Acme Optics B.V.", "eori": "NL999999999"})
+    assert approved["registers"] == [{"name": "icp_approvals", "version": "2024.1"}]
+    events = await stream(intake, approved["id"])
+    assert events[0].payload["registers"] == [{"name": "icp_approvals", "version": "2024.1"}]

@@ -27,8 +27,10 @@ from shared.contracts.assessment import (
 from shared.contracts.intake import ShipmentRecorded, ShipmentRefused
 from shared.errors import Invalid
 from shared.reference import load_reference
+from shared.reference.sanctions import load_goods_sanctions
 
 REF = load_reference()
+SANCTIONS = load_goods_sanctions()
 D = dt.date
 LICENCE = Licence(
     number="NL-1", application_id="a1", regime="military", destinations=("NO", "DE"),
@@ -50,7 +52,8 @@ LICENCE = Licence(
 def test_a_shipment_is_judged_against_its_licence(shipped_on: str, country: str, value: str,
                                                   code: str | None) -> None:
     refusal = judge_shipment(LICENCE, shipped_on=D.fromisoformat(shipped_on), country=country,
-                             value_eur=Decimal(value), ref=REF)
+                             value_eur=Decimal(value), ref=REF,
+                             sanctions=SANCTIONS)
     assert (refusal.code if refusal else None) == code
 
 
@@ -59,7 +62,7 @@ def test_a_revocation_refuses_from_its_day_on() -> None:
 
     def judge(day: dt.date) -> str | None:
         refusal = judge_shipment(revoked, shipped_on=day, country="NO", value_eur=Decimal(1),
-                                 ref=REF)
+                                 ref=REF, sanctions=SANCTIONS)
         return refusal.code if refusal else None
 
     assert judge(D(2024, 8, 31)) is None
@@ -82,7 +85,7 @@ def _shipment(value: str = "100.00", **changes: Any) -> RecordShipment:
 
 
 def test_a_shipment_that_fits_is_recorded_and_counts_against_the_value() -> None:
-    event = decide_shipment(LICENCE, _shipment("250.50"), REF)
+    event = decide_shipment(LICENCE, _shipment("250.50"), REF, sanctions=SANCTIONS)
     assert isinstance(event, ShipmentRecorded)
     assert (event.licence_number, event.application_id, event.regime) == ("NL-1", "a1",
                                                                           "military")
@@ -91,7 +94,7 @@ def test_a_shipment_that_fits_is_recorded_and_counts_against_the_value() -> None
 
 
 def test_a_shipment_that_does_not_fit_is_refused_with_its_code_and_reason() -> None:
-    event = decide_shipment(LICENCE, _shipment("600.01"), REF)
+    event = decide_shipment(LICENCE, _shipment("600.01"), REF, sanctions=SANCTIONS)
     assert isinstance(event, ShipmentRefused) and event.reason_code == "value_exceeded"
     assert event.reason == ("the shipment of 600.01 EUR exceeds what is left under licence "
                             "NL-1: 600.00 of 1000.00 EUR")
@@ -136,7 +139,7 @@ def test_a_suspension_lasts_until_reinstated_and_a_repeat_changes_nothing() -> N
     assert licence.standing == "active"
     assert licence.suspensions == (Suspension(D(2024, 7, 1), D(2024, 8, 1)),)
     refusal = judge_shipment(licence, shipped_on=D(2024, 7, 15), country="NO",
-                             value_eur=Decimal(1), ref=REF)
+                             value_eur=Decimal(1), ref=REF, sanctions=SANCTIONS)
     assert refusal is not None and refusal.reason == (
         "licence NL-1 was suspended from 2024-07-01 until 2024-08-01")
 
@@ -158,7 +161,7 @@ def test_an_extension_supersedes_its_licence_and_carries_on_its_used_value() -> 
     assert old.status_on(D(2024, 7, 2)) == "superseded"
     assert new.used_eur == Decimal("300.00") and new.left_eur == Decimal("700.00")
     refusal = judge_shipment(old, shipped_on=D(2024, 7, 2), country="NO", value_eur=Decimal(1),
-                             ref=REF)
+                             ref=REF, sanctions=SANCTIONS)
     assert refusal is not None and refusal.code == "superseded"
 
 
@@ -176,3 +179,22 @@ def test_an_active_licence_expires_after_its_last_valid_day() -> None:
     assert licence.status_on(D(2026, 1, 1)) == "expired"
     suspended = evolve(licence, _change(LicenceSuspended), on=D(2025, 1, 1))
     assert suspended.status_on(D(2026, 1, 1)) == "suspended"
+
+
+def test_a_shipment_of_a_banned_item_to_russia_is_refused_naming_the_regulation() -> None:
+    dual_use = replace(LICENCE, regime="dual_use", destinations=("RU",),
+                       valid_from=dt.date(2021, 1, 1),
+                       terms={"goods": [{"description": "frequency changers", "rating": "3A001",
+                                         "quantity": 5, "value_eur": "400.00",
+                                         "complete_system": False, "annex": None}]})
+    cmd = RecordShipment(licence_number="NL-1", declaration_ref="D2",
+                         shipped_on=dt.date(2024, 7, 1), country="RU", quantity=1,
+                         value_eur=Decimal("1.00"))
+    refused = decide_shipment(dual_use, cmd, REF, sanctions=SANCTIONS)
+    assert isinstance(refused, ShipmentRefused) and refused.reason_code == "sanctions"
+    assert refused.cited == "Council Regulation (EU) No 833/2014, art. 2"
+    assert "goods sanctions 2024.1" in refused.reason
+    early = replace(dual_use, valid_from=dt.date(2014, 1, 1))
+    before_ban = replace(cmd, shipped_on=dt.date(2014, 7, 31))
+    assert not isinstance(decide_shipment(early, before_ban, REF, sanctions=SANCTIONS),
+                          ShipmentRefused)

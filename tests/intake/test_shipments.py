@@ -200,3 +200,23 @@ async def test_an_extension_takes_over_the_used_value_and_supersedes_the_old_lic
             ).status_code == 201
     assert old_app != new_app["id"]
     assert await intake.runtime.dead_letter_count() == 1  # the malformed event, set aside
+
+
+async def test_a_shipment_of_a_banned_item_to_russia_is_refused_naming_the_regulation(
+    intake: RunningService, assessment: Assessment,
+) -> None:
+    goods = [{"description": "frequency changers", "rating": "3A001", "quantity": 5,
+              "value_eur": "1000.00", "complete_system": False, "annex": None}]
+    number, app_id = await _licence(intake, assessment, destinations=["RU"], regime="dual_use",
+                                    valid_from="2014-01-01", goods=goods)
+    response = await _ship(intake, number, _shipment("RU-1", country="RU",
+                                                     shipped_on="2024-07-01"))
+    assert response.status_code == 409
+    problem = response.json()
+    assert problem["reason_code"] == "sanctions"
+    assert "Council Regulation (EU) No 833/2014, art. 2" in problem["detail"]
+    refusal = [e.payload for e in await stream(intake, app_id) if e.type == "ShipmentRefused"]
+    assert refusal[-1]["cited"] == "Council Regulation (EU) No 833/2014, art. 2"
+    before = await _ship(intake, number, _shipment("RU-0", country="RU",
+                                                   shipped_on="2014-07-31"))
+    assert before.status_code == 201

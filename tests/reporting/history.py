@@ -8,6 +8,7 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
+from shared.contracts.intake import flag_code_of_v1
 from shared.envelope import SYSTEM, Envelope
 
 SOURCES = {
@@ -15,6 +16,8 @@ SOURCES = {
     "ShipmentRecorded": "intake", "RealisationReported": "intake",
     "CaseOpened": "assessment", "CaseDecided": "assessment", "LicenceIssued": "assessment",
     "ParliamentNotificationDue": "assessment", "ParliamentNotificationSent": "assessment",
+    "ParliamentLetterSent": "assessment", "LicenceMarkedConfidential": "assessment",
+    "InvestigationReferred": "assessment", "InvestigationConcluded": "assessment",
     "ConsultationOpened": "denials", "DenialRegistered": "denials",
 }
 T0 = dt.datetime(2024, 1, 2, 9, 0, tzinfo=dt.UTC)
@@ -92,14 +95,17 @@ class History:
 
     def decide(self, app_id: str, outcome: str = "approved", *,
                decided_at: str = "2024-03-01T10:00:00+00:00", criteria: tuple[int, ...] = (),
-               recorded_at: dt.datetime | None = None) -> str | None:
+               grounds: tuple[str, ...] = (), recorded_at: dt.datetime | None = None
+               ) -> str | None:
         """A decision; an approved licence application is issued a licence (its number)."""
         submitted = next(e for e in self.envelopes
                          if e.stream_id == app_id and e.type == "ApplicationSubmitted").payload
-        self.emit("CaseDecided", app_id, {
+        decision: dict[str, Any] = {
             "application_id": app_id, "reference": submitted["reference"], "outcome": outcome,
-            "criteria": list(criteria), "note": "", "decided_at": decided_at, "queue": "cdiu",
-        }, recorded_at=recorded_at)
+            "criteria": list(criteria), "note": "", "decided_at": decided_at, "queue": "cdiu"}
+        if grounds:
+            decision["grounds"] = list(grounds)
+        self.emit("CaseDecided", app_id, decision, recorded_at=recorded_at)
         if outcome != "approved" or submitted["procedure"] != "licence":
             return None
         number = f"NL-{decided_at[:4]}-{next(self.numbers):05d}"
@@ -132,7 +138,7 @@ class History:
         rid = uuid.uuid4().hex
         flags: list[Any] = [flag] if flagged else []
         if version >= 2:
-            flags = [{"code": "rating-not-covered", "text": text} for text in flags]
+            flags = [{"code": flag_code_of_v1(text), "text": text} for text in flags]
         return self.emit("RealisationReported", rid, {
             "id": rid, "code": code, "regime": regime,
             "exporter": {"name": "Acme BV", "eori": "NL123"}, "period": period,
@@ -141,17 +147,48 @@ class History:
             "flags": flags, "checked_on": _period_end(period)}, version=version)
 
     def fast_track(self, number: str, *, value_eur: str, decided_on: str = "2024-03-01",
-                   sent_on: str | None = None) -> None:
-        """A parliament notification falling due (and sent, when `sent_on` is given)."""
+                   sent_on: str | None = None, kind: str | None = None,
+                   explanation: str | None = None, destination: str = "IN") -> None:
+        """A parliament notification falling due (and sent, when `sent_on` is given): as
+        version 1 wrote it (no `kind`: a fast-track notice), or of a `kind` (version 2)."""
         app_id = self.licences[number]
         nid = uuid.uuid4().hex
-        self.emit("ParliamentNotificationDue", app_id, {
-            "id": nid, "licence_number": number, "destination": "IN",
+        due: dict[str, Any] = {
+            "id": nid, "licence_number": number, "destination": destination,
             "description": "complete system", "value_eur": value_eur, "decided_on": decided_on,
-            "due_by": "2024-03-15"})
+            "due_by": "2024-03-15" if kind != "periodic_letter" else None}
+        if kind is not None:
+            due["kind"] = kind
+        self.emit("ParliamentNotificationDue", app_id, due, version=1 if kind is None else 2)
         if sent_on:
-            self.emit("ParliamentNotificationSent", app_id, {
-                "id": nid, "licence_number": number, "sent_on": sent_on})
+            sent = {"id": nid, "licence_number": number, "sent_on": sent_on}
+            if explanation:
+                sent["explanation"] = explanation
+            self.emit("ParliamentNotificationSent", app_id, sent)
+
+    def letter(self, reference: str, *, sent_on: str, numbers: tuple[str, ...],
+               destination: str = "UA") -> None:
+        """A periodic letter to parliament listing licences."""
+        lid = uuid.uuid4().hex
+        self.emit("ParliamentLetterSent", lid, {
+            "id": lid, "reference": reference, "sent_on": sent_on, "destination": destination,
+            "licence_numbers": list(numbers), "note": None})
+
+    def confidential(self, number: str, *, release_on: str) -> None:
+        """A licence marked confidential until `release_on`."""
+        self.emit("LicenceMarkedConfidential", self.licences[number], {
+            "licence_number": number, "release_on": release_on, "reason": "security"})
+
+    def investigation(self, *, referred_on: str, outcome: str | None = None,
+                      concluded_on: str | None = None) -> None:
+        """An investigation referred (and concluded, when an outcome is given)."""
+        iid = uuid.uuid4().hex
+        self.emit("InvestigationReferred", iid, {
+            "id": iid, "subject_kind": "realisation", "subject_id": "r1", "reason": "flagged",
+            "referred_on": referred_on, "authority": "FIOD"})
+        if outcome:
+            self.emit("InvestigationConcluded", iid, {
+                "id": iid, "outcome": outcome, "note": None, "concluded_on": concluded_on})
 
     def consultation(self, *, consulting: str, denying: str,
                      opened_at: str = "2024-04-01T10:00:00+00:00") -> None:

@@ -52,7 +52,8 @@ def test_a_v1_realisation_gives_the_report_its_v2_twin_gives() -> None:
     assert reports[0] == reports[1]
     assert reports[0]["general_licences"][1] == {
         "licence": "NL008", "direction": "transit", "country": "US", "value_eur": "70.00",
-        "categories": ["ML5"], "flagged": True}
+        "categories": ["ML5"], "flagged": True, "flag_codes": ["destination-not-covered"],
+        "flag_reasons": [V1_FLAG]}
 
 
 def test_a_stored_v1_event_is_readable_in_its_stored_form() -> None:

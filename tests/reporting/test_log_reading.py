@@ -6,15 +6,18 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select, update
 
-from services.reporting.domain.facts import Facts
+from services.reporting.db import facts as facts_table
+from services.reporting.db import projection_state
+from services.reporting.domain.facts import FACTS_VERSION, Facts
 from services.reporting.queries import current_facts
 from shared.envelope import Envelope
 from shared.eventstore import STREAM_ID
-from tests.harness import NatsServer, RunningService, eventually
+from tests.harness import NatsServer, RunningService, eventually, run_service
 from tests.reporting.generate import generate
 from tests.reporting.history import History
 from tests.reporting.running import (
@@ -59,7 +62,7 @@ async def test_a_stored_v1_realisation_is_read_as_v2_live_and_in_a_rebuild(
     live = await facts_of(reporting)
     assert realisation_flags(live) == {
         old.stream_id: [{"code": "destination-not-covered", "text": V1_FLAG}],
-        new.stream_id: [{"code": "rating-not-covered", "text": "outside conditions"}]}
+        new.stream_id: [{"code": "unclassified", "text": "outside conditions"}]}
     report = await reports(reporting, (2024,))
     rows = json.loads(report[2024])["general_licences"]
     assert [(r["licence"], r["flagged"]) for r in rows] == [("NL003", True), ("NL008", True)]
@@ -191,3 +194,44 @@ async def test_reporting_keeps_no_event_store_and_says_so_when_nats_is_away(
               await reporting.client.get("/v1/streams/G", headers=REPORTER)):
         assert r.status_code == 503, r.text
         assert r.headers["retry-after"] == "2"
+
+
+async def test_facts_kept_by_older_code_are_rebuilt_once_when_the_service_starts(
+        nats_server: NatsServer, db_url: str, tmp_path: Path) -> None:
+    h = History()
+    secret = h.decide(h.submit(destinations=("UA",), goods=(("ML6", "500.00"),)))
+    assert secret
+    h.confidential(secret, release_on="2999-01-01")
+    await publish(nats_server.url, h.envelopes)
+    async with run_service("reporting", data_dir=tmp_path, nats_url=nats_server.url,
+                           db=db_url) as svc:
+        await caught_up(svc, len(h.envelopes))
+        # What code of FACTS_VERSION 1 kept: no confidential part (it did not read that event).
+        async with svc.runtime.sessions() as session, session.begin():
+            rows = (await session.execute(select(facts_table.c.key, facts_table.c.body)
+                                          .where(facts_table.c.kind == "app"))).all()
+            for key, body in rows:
+                fact = json.loads(body)
+                fact.pop("confidential", None)
+                await session.execute(update(facts_table).where(facts_table.c.key == key)
+                                      .values(body=json.dumps(fact)))
+            await session.execute(update(projection_state).values(facts_version=None))
+        old = (await svc.client.get("/v1/reports/annual/2024", headers=REPORTER)).json()
+        assert old["withheld_confidential"] == 0
+    async with run_service("reporting", data_dir=tmp_path, nats_url=nats_server.url,
+                           db=db_url) as svc:
+        async def rebuilt_by_itself() -> Any:
+            status = (await svc.client.get("/v1/projections/status", headers=ADMIN)).json()
+            return status["generation"] == 2 and status["status"] == "idle"
+
+        await eventually(rebuilt_by_itself, timeout=30)
+        new = (await svc.client.get("/v1/reports/annual/2024", headers=REPORTER)).json()
+        assert new["withheld_confidential"] == 1
+        async with svc.runtime.sessions() as session:
+            version = (await session.execute(select(projection_state.c.facts_version))).scalar()
+        assert version == FACTS_VERSION
+    async with run_service("reporting", data_dir=tmp_path, nats_url=nats_server.url,
+                           db=db_url) as svc:  # once: a third start rebuilds nothing
+        assert await svc.runtime.bus.wait_connected(timeout=10)
+        status = (await svc.client.get("/v1/projections/status", headers=ADMIN)).json()
+        assert status["generation"] == 2 and status["status"] == "idle"

@@ -15,11 +15,13 @@ from typing import Any, Literal
 from services.assessment.domain.recorded import Recorded
 from shared.contracts import Payload
 from shared.contracts.assessment import (
+    AdviceRecorded,
     AmendedLicence,
     CaseApplication,
     CaseClosed,
     CaseDecided,
     CaseOpened,
+    CaseReferred,
     CaseRouted,
     DenialMatch,
     EmbargoHit,
@@ -30,6 +32,7 @@ from shared.contracts.assessment import (
     MatchDismissed,
     Prohibition,
     ProposedFinding,
+    SanctionsHit,
     ScreeningCompleted,
     ScreeningFailed,
     ScreeningPending,
@@ -74,7 +77,9 @@ class Screening:
     general_licence_hints: tuple[GeneralLicenceHint, ...] = ()
     prohibited: tuple[Prohibition, ...] = ()
     proposed_findings: tuple[ProposedFinding, ...] = ()
+    sanctions: tuple[SanctionsHit, ...] = ()
     registry_version: str | None = None
+    matcher_version: str | None = None
     completed_at: dt.datetime | None = None
     failure: Failure | None = None
     earlier_failures: tuple[EarlierFailure, ...] = ()
@@ -108,6 +113,31 @@ class Withdrawal:
 
 
 @dataclass(frozen=True)
+class QueueStep:
+    """How the case came into a queue: its routing, or a referral."""
+
+    kind: Literal["routing", "referral"]
+    queue: str
+    rule: str
+    reason: str | None
+    by: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Advice:
+    """The MFA's foreign-policy advice on the case (the latest one counts)."""
+
+    event_id: str
+    position: Literal["positive", "negative"]
+    criteria: tuple[int, ...]
+    grounds: tuple[str, ...]
+    note: str | None
+    by: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
 class Case:
     """A case as folded from its events; `status` is "new" before it was opened."""
 
@@ -117,17 +147,36 @@ class Case:
     opened: CaseOpened | None = None
     opened_at: dt.datetime | None = None
     routing: CaseRouted | None = None
+    queue_history: tuple[QueueStep, ...] = ()
     screening: Screening = field(default_factory=Screening)
     findings: tuple[Finding, ...] = ()  # one per criterion, by criterion
     dismissals: tuple[Dismissal, ...] = ()
+    advice: Advice | None = None
     decision: Decision | None = None
     licence_number: str | None = None
     withdrawal: Withdrawal | None = None
 
     @property
     def queue(self) -> str:
-        """The queue that decides the case."""
-        return self.routing.queue if self.routing is not None else ""
+        """The queue that decides the case now (its routing's, or the one it was referred to)."""
+        return self.queue_history[-1].queue if self.queue_history else ""
+
+    @property
+    def accelerated(self) -> bool:
+        """Whether a destination's policy gives the case the accelerated procedure."""
+        policy = self.routing.policy if self.routing is not None else None
+        return bool(policy and policy.accelerated)
+
+    @property
+    def catch_all_requirements(self) -> tuple[str, ...]:
+        """The catch-all requirements that made the case a catch-all case."""
+        return tuple(self.opened.catch_all_requirements) if self.opened is not None else ()
+
+    @property
+    def catch_all(self) -> bool:
+        """A catch-all case: the application says so, or a catch-all requirement covers it."""
+        app = self.opened.application if self.opened is not None else None
+        return bool((app is not None and app.catch_all) or self.catch_all_requirements)
 
     @property
     def application(self) -> CaseApplication:
@@ -147,6 +196,11 @@ class Case:
         return any(d.denial_id == denial_id for d in self.dismissals)
 
 
+def decision_time_hours(received_at: dt.datetime, decided_at: dt.datetime) -> float:
+    """How long a case took: hours from the application's receipt to its decision."""
+    return round((decided_at - received_at).total_seconds() / 3600, 1)
+
+
 # -- evolve --------------------------------------------------------------------------------------
 
 
@@ -158,7 +212,17 @@ def evolve(case: Case, event: Recorded[Payload]) -> Case:
             return replace(case, status="open", id=p.application_id, reference=p.reference,
                            opened=p, opened_at=event.recorded_at)
         case CaseRouted():
-            return replace(case, routing=p)
+            step = QueueStep(kind="routing", queue=p.queue, rule=p.rule, reason=p.explanation,
+                             by=event.by, at=event.recorded_at)
+            return replace(case, routing=p, queue_history=(*case.queue_history, step))
+        case CaseReferred():
+            step = QueueStep(kind="referral", queue=p.to_queue, rule="referral", reason=p.reason,
+                             by=event.by, at=event.recorded_at)
+            return replace(case, queue_history=(*case.queue_history, step))
+        case AdviceRecorded():
+            return replace(case, advice=Advice(
+                event_id=event.event_id, position=p.position, criteria=tuple(p.criteria),
+                grounds=tuple(p.grounds), note=p.note, by=event.by, at=event.recorded_at))
         case ScreeningPending():
             earlier = case.screening.earlier_failures
             if p.retry and case.screening.failure is not None:
@@ -168,11 +232,12 @@ def evolve(case: Case, event: Recorded[Payload]) -> Case:
                 status="pending", embargoes=tuple(p.embargoes),
                 general_licence_hints=tuple(p.general_licence_hints),
                 prohibited=tuple(p.prohibited), proposed_findings=tuple(p.proposed_findings),
-                earlier_failures=earlier))
+                sanctions=tuple(p.sanctions), earlier_failures=earlier))
         case ScreeningCompleted():
             return replace(case, screening=replace(
                 case.screening, status="completed", denial_matches=tuple(p.denial_matches),
-                registry_version=p.registry_version, completed_at=event.recorded_at))
+                sanctions=tuple(p.sanctions), registry_version=p.registry_version,
+                matcher_version=p.matcher_version, completed_at=event.recorded_at))
         case ScreeningFailed():
             return replace(case, screening=replace(case.screening, status="failed", failure=Failure(
                 reason=p.reason, status=p.status, problem=p.problem,

@@ -9,17 +9,21 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from services.assessment.domain.case import Case
+from services.assessment.domain.grounds import check_denial, check_grounds
 from services.assessment.domain.routing import route
 from services.assessment.domain.screening import screen_locally
 from shared.clock import business_date
 from shared.contracts import Payload
 from shared.contracts.assessment import (
+    AdviceRecorded,
     AmendedLicence,
     CaseApplication,
     CaseClosed,
     CaseDecided,
     CaseOpened,
+    CaseReferred,
     CaseRouted,
+    CitedAdvice,
     DenialMatch,
     FindingRecorded,
     MatchDismissed,
@@ -29,6 +33,9 @@ from shared.contracts.assessment import (
 )
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.reference import ReferenceData
+from shared.reference.grounds import RefusalGrounds
+from shared.reference.policies import DestinationPolicies
+from shared.reference.sanctions import GoodsSanctions
 
 # Only `assessor` decides CDIU cases and only `mfa` decides MFA cases.
 QUEUE_ROLE = {"cdiu": "assessor", "mfa": "mfa"}
@@ -69,27 +76,34 @@ class Blocker:
 
 
 def open_case(case: Case, app: CaseApplication, ref: ReferenceData,
-              amends: AmendedLicence | None) -> list[Payload]:
-    """Open, route and locally screen a case for a submitted application (once)."""
+              amends: AmendedLicence | None, *, policies: DestinationPolicies | None = None,
+              sanctions: GoodsSanctions | None = None,
+              requirements: Sequence[str] = ()) -> list[Payload]:
+    """Open, route and locally screen a case for a submitted application (once).
+
+    `requirements` are the catch-all requirements that cover it: it is then a catch-all case.
+    """
     if case.status != "new":
         return []
-    routing = route(app, ref)
-    local = screen_locally(app, ref)
+    routing = route(app, ref, policies=policies, requirements=requirements)
+    local = screen_locally(app, ref, sanctions)
     return [
         CaseOpened(application_id=app.id, reference=app.reference, regime=app.regime,
                    procedure=app.procedure, received_at=app.received_at, amends=amends,
-                   application=app),
+                   catch_all_requirements=list(requirements), application=app),
         CaseRouted(queue=routing.queue, rule=routing.rule, explanation=routing.explanation,
-                   judged_on=routing.judged_on, reference_version=routing.reference_version),
+                   judged_on=routing.judged_on, reference_version=routing.reference_version,
+                   policy=routing.policy),
         ScreeningPending(reason=NOT_CONSULTED, embargoes=local.embargoes,
                          general_licence_hints=local.general_licence_hints,
                          prohibited=local.prohibited, proposed_findings=local.proposed_findings,
-                         reference_version=ref.version),
+                         reference_version=ref.version, sanctions=local.sanctions),
     ]
 
 
 def complete_screening(case: Case, *, denial_matches: Sequence[DenialMatch],
-                       registry_version: str | None, reference_version: str) -> list[Payload]:
+                       registry_version: str | None, reference_version: str,
+                       matcher_version: str | None = None) -> list[Payload]:
     """Record a screening that ran, denial matches included; nothing unless it is pending."""
     if case.status != "open" or case.screening.status != "pending":
         return []
@@ -98,7 +112,8 @@ def complete_screening(case: Case, *, denial_matches: Sequence[DenialMatch],
         embargoes=list(s.embargoes), denial_matches=list(denial_matches),
         general_licence_hints=list(s.general_licence_hints), registry_version=registry_version,
         prohibited=list(s.prohibited), proposed_findings=list(s.proposed_findings),
-        reference_version=reference_version)]
+        reference_version=reference_version, sanctions=list(s.sanctions),
+        matcher_version=matcher_version)]
 
 
 def fail_screening(case: Case, *, status: int, problem: Mapping[str, Any], reason: str,
@@ -124,7 +139,7 @@ def retry_screening(case: Case, *, by: str, reference_version: str) -> list[Payl
         reason=f"re-run requested by {by} after the screening failed: {cause}",
         embargoes=list(s.embargoes), general_licence_hints=list(s.general_licence_hints),
         prohibited=list(s.prohibited), proposed_findings=list(s.proposed_findings),
-        reference_version=reference_version, retry=True)]
+        reference_version=reference_version, retry=True, sanctions=list(s.sanctions))]
 
 
 def record_finding(case: Case, *, roles: Sequence[str], criterion: int,
@@ -180,19 +195,42 @@ def _dismissed(case: Case, denial_id: str, reason: str, state: str | None) -> Ma
                           application_ref=case.reference, state=state)
 
 
+def refer(case: Case, *, roles: Sequence[str], reason: str) -> list[Payload]:
+    """The CDIU refers an open case of its queue to the MFA (politically sensitive)."""
+    ensure_open(case)
+    if case.queue != "cdiu":
+        raise Conflict(f"the case is in the {case.queue.upper()} queue; only a CDIU case is "
+                       "referred to the MFA", code="not-in-cdiu-queue")
+    check_decider(case.queue, roles)
+    return [CaseReferred(from_queue="cdiu", to_queue="mfa", reason=reason)]
+
+
+def record_advice(case: Case, *, position: Literal["positive", "negative"],
+                  criteria: Sequence[int], grounds: Sequence[str], note: str | None,
+                  catalogue: RefusalGrounds) -> list[Payload]:
+    """The MFA's foreign-policy advice on an open case, in its regime's vocabulary."""
+    ensure_open(case)
+    check_grounds(case.application.regime, grounds, catalogue)
+    return [AdviceRecorded(position=position, criteria=sorted(set(criteria)),
+                           grounds=list(dict.fromkeys(grounds)), note=note)]
+
+
 def decide(case: Case, *, roles: Sequence[str], outcome: Literal["approve", "deny"],
            criteria: Sequence[int], note: str | None, decided_at: dt.datetime,
-           now: dt.datetime, consultations: Sequence[Consultation]) -> list[CaseDecided]:
+           now: dt.datetime, consultations: Sequence[Consultation], catalogue: RefusalGrounds,
+           grounds: Sequence[str] = ()) -> list[CaseDecided]:
     """Approve or deny the case: once, while open, at a plausible time, by its queue's role,
-    approved only on a screening that ran and with no consultation or prohibition in the way."""
+    a denial on its regime's grounds, an approval only on a screening that ran and with no
+    consultation, prohibition or sanction in the way. It cites the latest advice."""
     check_decider(case.queue, roles)
     check_decidable(case, outcome=outcome, decided_at=decided_at, now=now)
-    if outcome == "deny" and not criteria:
-        raise Invalid("a denial must cite the criteria it rests on (1 to 8)",
-                      code="invalid-command")
-    if outcome == "approve":
-        check_approvable(case, consultations)
     app = case.application
+    if outcome == "deny":
+        check_denial(app.regime, criteria, grounds, catalogue)
+    else:
+        check_grounds(app.regime, grounds, catalogue)
+        check_approvable(case, consultations)
+    advice = case.advice
     return [CaseDecided(
         application_id=case.id, reference=case.reference,
         outcome="approved" if outcome == "approve" else "denied",
@@ -200,7 +238,11 @@ def decide(case: Case, *, roles: Sequence[str], outcome: Literal["approve", "den
         decided_on=business_date(decided_at), queue=case.queue, regime=app.regime,
         procedure=app.procedure, transaction=app.transaction, destinations=app.destinations,
         end_user=app.end_user, consignee=app.consignee, goods=app.goods,
-        value_eur=app.value_eur, findings=list(case.findings))]
+        value_eur=app.value_eur, findings=list(case.findings),
+        grounds=list(dict.fromkeys(grounds)),
+        advice=CitedAdvice(event_id=advice.event_id, position=advice.position)
+        if advice is not None else None,
+        catch_all=case.catch_all)]
 
 
 def withdraw(case: Case, *, reason: str | None) -> list[Payload]:
@@ -292,5 +334,13 @@ def check_approvable(case: Case, consultations: Sequence[Consultation]) -> None:
         raise Conflict("Annex II anti-torture goods are prohibited (only display in a museum "
                        "is exempt)", code="approval-blocked",
                        prohibited=[p.model_dump(mode="json") for p in prohibited])
+    sanctioned = case.screening.sanctions
+    if sanctioned:
+        named = "; ".join(dict.fromkeys(f"{h.regulation} ({h.annex}) bans {h.item} to "
+                                        f"{h.destination}" for h in sanctioned))
+        raise Conflict(f"goods sanctions forbid this export: {named}; the case can only be "
+                       "denied", code="sanctions",
+                       sanctions=[h.model_dump(mode="json") for h in sanctioned],
+                       regulations=list(dict.fromkeys(h.regulation for h in sanctioned)))
 
 

@@ -21,6 +21,7 @@ from shared.contracts.assessment import (
     CaseApplication,
     CaseDecided,
     LicenceIssued,
+    LicenceMarkedConfidential,
     LicenceReinstated,
     LicenceRevoked,
     LicenceSuspended,
@@ -29,9 +30,10 @@ from shared.contracts.assessment import (
 )
 from shared.errors import Conflict, Invalid, NotFound
 from shared.reference import ReferenceData
+from shared.reference.policies import DestinationPolicies
 
 LicenceStatus = Literal["none", "active", "suspended", "revoked"]
-LICENCE_PREFIX = {"military": "ML", "dual_use": "DU", "anti_torture": "AT"}
+LICENCE_PREFIX = {"military": "ML", "dual_use": "DU", "anti_torture": "AT", "national": "NM"}
 DEFAULT_VALIDITY_YEARS = 2
 
 
@@ -47,10 +49,22 @@ class Change:
 
 @dataclass(frozen=True)
 class Notification:
-    """The fast-track notice to parliament a licence is due, and when it was sent."""
+    """The notice to parliament a licence is due, and when and how it was sent."""
 
     due: ParliamentNotificationDue
     sent_on: dt.date | None = None
+    explanation: str | None = None
+    letter_reference: str | None = None
+
+
+@dataclass(frozen=True)
+class Confidential:
+    """A licence withheld from public reports until its release date."""
+
+    release_on: dt.date
+    reason: str
+    by: str
+    at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,7 @@ class Licence:
     status: LicenceStatus = "none"
     history: tuple[Change, ...] = ()
     notification: Notification | None = None
+    confidential: Confidential | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +122,7 @@ def issues_licence(case: Case, decided: CaseDecided) -> bool:
 
 
 def issue(case: Case, decided: CaseDecided, *, number: str, years: int, ref: ReferenceData,
-          fast_track: FastTrack) -> list[Payload]:
+          fast_track: FastTrack, policies: DestinationPolicies | None = None) -> list[Payload]:
     """The licence an approval issues, and the notice to parliament it is due, if any."""
     app = case.application
     decided_on = business_date(decided.decided_at)
@@ -115,13 +130,14 @@ def issue(case: Case, decided: CaseDecided, *, number: str, years: int, ref: Ref
     issued = LicenceIssued(
         licence_number=number, application_id=case.id, reference=case.reference,
         regime=app.regime, licence_type=app.licence_type, transaction=app.transaction,
-        purpose=app.purpose, catch_all=app.catch_all, destinations=app.destinations,
+        purpose=app.purpose, catch_all=case.catch_all, destinations=app.destinations,
         destination_group=app.destination_group, origins=app.origins, goods=app.goods,
         value_eur=app.value_eur, service_value_eur=app.service_value_eur,
         valid_from=valid_from, valid_until=valid_until, decided_at=decided.decided_at,
         decided_on=decided_on, amends=case.amends, applicant=app.applicant,
         end_user=app.end_user, consignee=app.consignee, end_use=app.end_use, queue=case.queue)
-    due = notification_due(app, ref, number=number, decided_on=decided_on, policy=fast_track)
+    due = notification_due(app, ref, number=number, decided_on=decided_on, policy=fast_track,
+                           policies=policies)
     return [issued] if due is None else [issued, due]
 
 
@@ -148,8 +164,11 @@ def check_sent_on(sent_on: dt.date, today: dt.date) -> None:
         raise Invalid("sent_on lies in the future")
 
 
-def mark_sent(licence: Licence, notification_id: str, *, sent_on: dt.date) -> list[Payload]:
-    """Record that parliament was informed about a licence, once."""
+def mark_sent(licence: Licence, notification_id: str, *, sent_on: dt.date,
+              explanation: str | None = None,
+              letter_reference: str | None = None) -> list[Payload]:
+    """Record that parliament was informed about a licence, once (the fast-track "with an
+    explanation"; a periodic letter cited by its reference)."""
     notice = licence.notification
     if notice is None or notice.due.id != notification_id:
         raise NotFound(f"no parliament notification {notification_id}")
@@ -159,18 +178,34 @@ def mark_sent(licence: Licence, notification_id: str, *, sent_on: dt.date) -> li
         raise Invalid(f"sent_on lies before the decision ({notice.due.decided_on})",
                       code="invalid-command")
     return [ParliamentNotificationSent(id=notice.due.id, licence_number=notice.due.licence_number,
-                                       sent_on=sent_on)]
+                                       sent_on=sent_on, explanation=explanation,
+                                       letter_reference=letter_reference)]
+
+
+def mark_confidential(licence: Licence, number: str, *, release_on: dt.date, reason: str,
+                      today: dt.date) -> list[Payload]:
+    """Withhold a licence from public reports until `release_on` (a day still to come)."""
+    if licence.issued is None:
+        raise NotFound(f"no licence {number}")
+    if release_on <= today:
+        raise Invalid(f"release_on must lie after today ({today})", code="invalid-command")
+    return [LicenceMarkedConfidential(licence_number=number, release_on=release_on,
+                                      reason=reason)]
 
 
 # -- parliament fast-track -----------------------------------------------------------------------
 
 
 def notification_due(app: CaseApplication, ref: ReferenceData, *, number: str,
-                     decided_on: dt.date, policy: FastTrack) -> ParliamentNotificationDue | None:
-    """The notice due for a new licence, or None when the fast-track does not apply.
+                     decided_on: dt.date, policy: FastTrack,
+                     policies: DestinationPolicies | None = None
+                     ) -> ParliamentNotificationDue | None:
+    """The notice due for a new licence, or None when parliament need not be told.
 
-    It applies to a new definitive military export or transfer with a complete system, worth
-    more than the threshold, to a destination outside the EU, NATO and NATO+.
+    It is due for a new definitive military export or transfer with a complete system, worth
+    more than the threshold, to a destination outside the EU, NATO and NATO+: by the
+    fast-track within its days, or in the next periodic letter when every such destination
+    has a policy saying so on the decision day (Ukraine).
     """
     if app.regime != "military" or app.procedure != "licence":
         return None
@@ -185,11 +220,15 @@ def notification_due(app: CaseApplication, ref: ReferenceData, *, number: str,
                if d not in GROUPS and not ref.is_nato_plus(d, decided_on)]
     if not outside:
         return None
+    by_letter = policies is not None and all(
+        (p := policies.on(d, decided_on)) is not None and p.parliament == "periodic_letters"
+        for d in outside)
     return ParliamentNotificationDue(
-        id=number, licence_number=number, kind="fast_track", destination=outside[0],
-        destinations=outside,
+        id=number, licence_number=number, kind="periodic_letter" if by_letter else "fast_track",
+        destination=outside[0], destinations=outside,
         description="; ".join(g.description for g in complete), value_eur=app.value_eur,
-        decided_on=decided_on, due_by=decided_on + dt.timedelta(days=policy.days))
+        decided_on=decided_on,
+        due_by=None if by_letter else decided_on + dt.timedelta(days=policy.days))
 
 
 # -- evolve --------------------------------------------------------------------------------------
@@ -210,8 +249,12 @@ def evolve(licence: Licence, event: Recorded[Payload]) -> Licence:
         case ParliamentNotificationDue():
             return replace(licence, notification=Notification(p))
         case ParliamentNotificationSent() if licence.notification is not None:
-            return replace(licence, notification=replace(licence.notification,
-                                                         sent_on=p.sent_on))
+            return replace(licence, notification=replace(
+                licence.notification, sent_on=p.sent_on, explanation=p.explanation,
+                letter_reference=p.letter_reference))
+        case LicenceMarkedConfidential():
+            return replace(licence, confidential=Confidential(
+                release_on=p.release_on, reason=p.reason, by=event.by, at=event.recorded_at))
     return licence
 
 

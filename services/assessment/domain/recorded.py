@@ -27,6 +27,7 @@ class Recorded(Generic[P]):
     occurred_at: dt.datetime
     by: str
     caused_by: str | None = None
+    event_id: str = ""
 
 
 Evolve = Callable[[S, Recorded[Payload]], S]

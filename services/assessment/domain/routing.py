@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from shared.clock import business_date
-from shared.contracts.assessment import CaseApplication
+from shared.contracts.assessment import CaseApplication, DestinationPolicy
 from shared.reference import ReferenceData, UnknownRegime
+from shared.reference.policies import DestinationPolicies
 
 GROUPS = ("EU", "EU_NATO_PLUS")
 
@@ -23,6 +24,7 @@ class Routing:
     explanation: str
     judged_on: dt.date
     reference_version: str
+    policy: DestinationPolicy | None = None
 
 
 def received_on(app: CaseApplication) -> dt.date:
@@ -50,21 +52,63 @@ def destination_countries(ref: ReferenceData, app: CaseApplication, on: dt.date)
     return list(dict.fromkeys(found))
 
 
-def route(app: CaseApplication, ref: ReferenceData) -> Routing:
-    """Route an application (or sondage) to the CDIU or the MFA, as on its received date."""
+def route(app: CaseApplication, ref: ReferenceData, *,
+          policies: DestinationPolicies | None = None,
+          requirements: Sequence[str] = ()) -> Routing:
+    """Route an application (or sondage) to the CDIU or the MFA, as on its received date.
+
+    A case under a catch-all requirement (`requirements`, their ids) goes to the MFA; a
+    destination with a policy of its own on that date is recorded with the routing.
+    """
     on = received_on(app)
     countries = destination_countries(ref, app, on)
-    if app.regime == "military":
+    if requirements:
+        queue, rule, why = ("mfa", "catch_all.requirement",
+                            f"catch-all requirement {', '.join(requirements)} imposed on the "
+                            "exporter covers this application: politically sensitive")
+    elif app.regime == "military":
         queue, rule, why = _route_military(ref, app, on)
     elif app.regime == "dual_use":
         queue, rule, why = _route_dual_use(ref, app, countries, on)
     elif app.regime == "anti_torture":
+        # Import, transit and technical assistance are judged like an export: on where the
+        # goods go and what may be done with them there.
         queue, rule, why = _route_anti_torture(ref, countries, on)
+    elif app.regime == "national":
+        queue, rule, why = _route_national(ref, countries, on)
     else:
         queue, rule, why = ("mfa", "unknown_regime",
                             f"no routing rule for the {app.regime} regime: the MFA decides")
     return Routing(queue=queue, rule=rule, explanation=why, judged_on=on,
-                   reference_version=ref.version)
+                   reference_version=ref.version,
+                   policy=destination_policy(policies, app, on) if policies else None)
+
+
+def destination_policy(policies: DestinationPolicies, app: CaseApplication,
+                       on: dt.date) -> DestinationPolicy | None:
+    """The policy of the first named destination that has one on `on`."""
+    for country in named_destinations(app):
+        policy = policies.on(country, on)
+        if policy is not None:
+            return DestinationPolicy(
+                code=policy.code, destination=policy.destination,
+                accelerated=policy.accelerated,
+                parliament="periodic_letters" if policy.parliament == "periodic_letters"
+                else "fast_track", source=policy.source, version=policies.version)
+    return None
+
+
+def _route_national(ref: ReferenceData, countries: Sequence[str], on: dt.date
+                    ) -> tuple[str, str, str]:
+    # The Dutch national measures: routine for the CDIU to allies not under an embargo.
+    outside = [c for c in countries if not ref.is_nato_plus(c, on) or ref.embargo(c, on)]
+    if outside:
+        return ("mfa", "national.other",
+                f"{', '.join(outside)} outside the EU, NATO and NATO+ or under an arms embargo "
+                f"on {on}: national measures")
+    return ("cdiu", "national.nato_plus",
+            f"every destination in the EU, NATO or NATO+ and under no embargo on {on}: "
+            "national measures")
 
 
 def _route_military(ref: ReferenceData, app: CaseApplication, on: dt.date

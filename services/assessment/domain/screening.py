@@ -21,8 +21,10 @@ from shared.contracts.assessment import (
     GeneralLicenceHint,
     Prohibition,
     ProposedFinding,
+    SanctionsHit,
 )
 from shared.reference import ReferenceData
+from shared.reference.sanctions import GoodsSanctions
 
 MUSEUM = re.compile(r"\bmuse(um|a|ums)\b", re.IGNORECASE)
 
@@ -35,10 +37,13 @@ class LocalScreening:
     proposed_findings: list[ProposedFinding] = field(default_factory=list)
     prohibited: list[Prohibition] = field(default_factory=list)
     general_licence_hints: list[GeneralLicenceHint] = field(default_factory=list)
+    sanctions: list[SanctionsHit] = field(default_factory=list)
 
 
-def screen_locally(app: CaseApplication, ref: ReferenceData) -> LocalScreening:
-    """Embargoes, Annex II prohibitions and general licences that would cover the transaction."""
+def screen_locally(app: CaseApplication, ref: ReferenceData,
+                   sanctions: GoodsSanctions | None = None) -> LocalScreening:
+    """Embargoes, goods sanctions, Annex II prohibitions and general licences that would cover
+    the transaction, as on its received date."""
     on = received_on(app)
     out = LocalScreening()
     for country in destination_countries(ref, app, on):
@@ -60,7 +65,28 @@ def screen_locally(app: CaseApplication, ref: ReferenceData) -> LocalScreening:
                 reason="Annex II anti-torture goods are prohibited"
                        + (" (museum display stated)" if museum else "")))
     out.general_licence_hints.extend(general_licence_hints(app, ref))
+    if sanctions is not None:
+        out.sanctions.extend(sanctions_hits(app, ref, sanctions))
     return out
+
+
+def sanctions_hits(app: CaseApplication, ref: ReferenceData,
+                   sanctions: GoodsSanctions) -> list[SanctionsHit]:
+    """The goods of the application that EU restrictive measures ban for a destination."""
+    on = received_on(app)
+    hits = []
+    for country in destination_countries(ref, app, on):
+        for line in app.goods:
+            if not line.rating:
+                continue
+            for ban, item in sanctions.bans(country, line.rating, on):
+                hits.append(SanctionsHit(
+                    destination=country, regulation=ban.regulation, annex=ban.annex,
+                    item=line.rating if item == "dual_use:*" else item,
+                    version=sanctions.version,
+                    reason=f"{ban.reason} ({ban.regulation}, {ban.annex}): {line.rating} "
+                           f"{line.description}"))
+    return hits
 
 
 def match_requests(app: CaseApplication) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.assessment.domain import case_commands as rules
 from services.assessment.domain import licence as licence_rules
-from services.assessment.handlers import db, streams
+from services.assessment.handlers import catch_all, db, streams
 from services.assessment.handlers.context import Context
 from shared.aggregate import check_version
 from shared.auth import Principal
@@ -36,9 +36,12 @@ async def open_case(ctx: Context, session: AsyncSession,
     if loaded.state.case.status != "new":
         return
     amends = await db.amended_licence(session, app.amends)
+    requirements = await catch_all.covering(ctx, session, app)
     env = event.envelope
     after = await streams.record(
-        ctx, session, app.id, loaded, rules.open_case(loaded.state.case, app, ctx.ref, amends),
+        ctx, session, app.id, loaded,
+        rules.open_case(loaded.state.case, app, ctx.ref, amends, policies=ctx.policies,
+                        sanctions=ctx.sanctions, requirements=requirements),
         actor=SYSTEM, occurred_at=env.occurred_at, correlation_id=env.correlation_id,
         causation_id=env.event_id)
     routing = after.state.case.routing
@@ -72,6 +75,22 @@ async def dismiss_match(ctx: Context, who: Principal, case_id: str, *, denial_id
     """Dismiss a denial match as not essentially identical, with a reason."""
     await streams.command(ctx, who, case_id, if_match, lambda d: rules.dismiss_match(
         d.case, roles=who.roles, denial_id=denial_id, reason=reason))
+
+
+async def refer(ctx: Context, who: Principal, case_id: str, *, reason: str,
+                if_match: int | None) -> None:
+    """The CDIU refers a case of its queue to the MFA."""
+    await streams.command(ctx, who, case_id, if_match, lambda d: rules.refer(
+        d.case, roles=who.roles, reason=reason))
+
+
+async def record_advice(ctx: Context, who: Principal, case_id: str, *,
+                        position: Literal["positive", "negative"], criteria: Sequence[int],
+                        grounds: Sequence[str], note: str | None, if_match: int | None) -> None:
+    """Record the MFA's foreign-policy advice on a case."""
+    await streams.command(ctx, who, case_id, if_match, lambda d: rules.record_advice(
+        d.case, position=position, criteria=criteria, grounds=grounds, note=note,
+        catalogue=ctx.grounds))
 
 
 async def dismissed_in_registry(ctx: Context, session: AsyncSession,
@@ -114,8 +133,9 @@ async def dismissed_in_registry(ctx: Context, session: AsyncSession,
 
 
 async def decide(ctx: Context, who: Principal, case_id: str, *,
-                 outcome: Literal["approve", "deny"], criteria: Sequence[int], note: str | None,
-                 decided_at: dt.datetime | None, if_match: int | None) -> None:
+                 outcome: Literal["approve", "deny"], criteria: Sequence[int],
+                 grounds: Sequence[str] = (), note: str | None, decided_at: dt.datetime | None,
+                 if_match: int | None) -> None:
     """Approve or deny a case; an approved licence application issues its licence."""
     now = utcnow()
     decided_at = decided_at or now
@@ -125,7 +145,7 @@ async def decide(ctx: Context, who: Principal, case_id: str, *,
         case = loaded.state.case
         [decided] = rules.decide(
             case, roles=who.roles, outcome=outcome, criteria=criteria, note=note,
-            decided_at=decided_at, now=now,
+            decided_at=decided_at, now=now, grounds=grounds, catalogue=ctx.grounds,
             consultations=await db.consultations_of(session, case.reference))
         new: list[Payload] = [decided]
         if licence_rules.issues_licence(case, decided):
@@ -136,7 +156,7 @@ async def decide(ctx: Context, who: Principal, case_id: str, *,
             years = licence_rules.validity_years(ctx.settings.licence_validity_years,
                                                  app.regime, app.licence_type)
             new += licence_rules.issue(case, decided, number=number, years=years, ref=ctx.ref,
-                                       fast_track=ctx.fast_track)
+                                       fast_track=ctx.fast_track, policies=ctx.policies)
         after = await streams.record(ctx, session, case_id, loaded, new, actor=who.as_actor(),
                                      occurred_at=decided_at)
     log.info("case %s %s by %s (event %s, correlation %s)", case_id, decided.outcome, who.sub,

@@ -7,16 +7,23 @@ from dataclasses import dataclass
 from services.assessment.domain.licence import FastTrack
 from services.assessment.settings import Settings
 from shared.reference import ReferenceData
+from shared.reference.grounds import RefusalGrounds
+from shared.reference.policies import DestinationPolicies
+from shared.reference.sanctions import GoodsSanctions
 from shared.service import Runtime
 
 
 @dataclass
 class Context:
-    """The service's collaborators, built once at start."""
+    """The service's collaborators, built once at start: the runtime, the settings and the
+    reference data a case is judged with."""
 
     runtime: Runtime
     ref: ReferenceData
     settings: Settings
+    policies: DestinationPolicies
+    sanctions: GoodsSanctions
+    grounds: RefusalGrounds
 
     @property
     def fast_track(self) -> FastTrack:

@@ -13,16 +13,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.assessment.db import (
     cases,
+    catch_all_requirements,
     classification_requests,
     consultations,
+    investigations,
     licence_counters,
     licences,
+    parliament_letters,
     parliament_notifications,
 )
 from services.assessment.domain.case_commands import Consultation
+from services.assessment.domain.catch_all import Requirement
 from services.assessment.domain.dossier import Dossier
-from services.assessment.handlers.projection import case_row, licence_row, notification_row
-from shared.contracts.assessment import AmendedLicence, Amendment
+from services.assessment.domain.investigation import Investigation
+from services.assessment.handlers.projection import (
+    case_row,
+    investigation_row,
+    licence_row,
+    notification_row,
+    requirement_row,
+)
+from shared.contracts.assessment import AmendedLicence, Amendment, ParliamentLetterSent
 from shared.envelope import canonical_json
 from shared.eventstore import EventStore
 
@@ -52,6 +63,43 @@ async def project(session: AsyncSession, before: Dossier, after: Dossier, versio
         else:
             await session.execute(update(parliament_notifications).where(
                 parliament_notifications.c.id == values["id"]).values(**values))
+
+
+async def _upsert(session: AsyncSession, table: Any, values: dict[str, Any]) -> None:
+    """Update a row by its id, or insert it (a stream's first event)."""
+    exists = (await session.execute(select(table.c.id).where(table.c.id == values["id"]))
+              ).first()
+    if exists is None:
+        await session.execute(insert(table).values(**values))
+    else:
+        await session.execute(update(table).where(table.c.id == values["id"]).values(**values))
+
+
+async def save_requirement(session: AsyncSession, requirement: Requirement) -> None:
+    """Write a catch-all requirement's row from its state."""
+    await _upsert(session, catch_all_requirements, requirement_row(requirement))
+
+
+async def save_investigation(session: AsyncSession, investigation: Investigation) -> None:
+    """Write an investigation's row from its state."""
+    await _upsert(session, investigations, investigation_row(investigation))
+
+
+async def save_letter(session: AsyncSession, letter: ParliamentLetterSent, *,
+                      reported: list[str], recorded_at: dt.datetime) -> None:
+    """Keep a letter to parliament, with the licences whose notices it sent."""
+    await session.execute(insert(parliament_letters).values(
+        id=letter.id, reference=letter.reference, sent_on=letter.sent_on,
+        destination=letter.destination, document=canonical_json({
+            **letter.model_dump(mode="json"), "reported": reported,
+            "recorded_at": recorded_at.isoformat()})))
+
+
+async def requirements_on(session: AsyncSession, eori: str) -> list[str]:
+    """The catch-all requirements ever imposed on an exporter."""
+    found = await session.execute(select(catch_all_requirements.c.id).where(
+        catch_all_requirements.c.exporter_eori == eori).order_by(catch_all_requirements.c.id))
+    return [str(r) for r in found.scalars()]
 
 
 async def next_sequence(session: AsyncSession, prefix: str) -> int:

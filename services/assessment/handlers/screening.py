@@ -39,7 +39,8 @@ async def pending(ctx: Context, case_id: str) -> PendingScreening | None:
 
 
 async def complete(ctx: Context, asked: PendingScreening, *,
-                   denial_matches: Sequence[DenialMatch], registry_version: str | None) -> bool:
+                   denial_matches: Sequence[DenialMatch], registry_version: str | None,
+                   matcher_version: str | None = None) -> bool:
     """Record a screening that ran (denial matches included); False if it was not pending."""
     async with ctx.runtime.transaction() as session:
         loaded = await streams.load_case(ctx, session, asked.case_id)
@@ -47,6 +48,7 @@ async def complete(ctx: Context, asked: PendingScreening, *,
             ctx, session, asked.case_id, loaded,
             rules.complete_screening(loaded.state.case, denial_matches=denial_matches,
                                      registry_version=registry_version,
+                                     matcher_version=matcher_version,
                                      reference_version=ctx.ref.version),
             actor=SYSTEM, correlation_id=asked.correlation_id, causation_id=asked.event_id)
     return bool(done.recorded)

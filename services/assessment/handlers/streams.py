@@ -25,7 +25,7 @@ def recorded(envelope: Envelope) -> Recorded[Payload]:
     """An envelope as the fold sees it: its payload read through its contract, who and when."""
     return Recorded(REGISTRY.parse(envelope).payload, recorded_at=envelope.recorded_at,
                     occurred_at=envelope.occurred_at, by=envelope.actor.sub,
-                    caused_by=envelope.causation_id)
+                    caused_by=envelope.causation_id, event_id=envelope.event_id)
 
 
 async def read(ctx: Context, session: AsyncSession, stream_id: str

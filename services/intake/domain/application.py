@@ -12,7 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from services.intake.domain.application_rules import application_errors, goods_value
+from services.intake.domain.application_rules import (
+    application_errors,
+    goods_value,
+    registers_used,
+)
+from services.intake.domain.prerequisites import Registers, compliance_programme
+from shared.clock import business_date
 from shared.contracts import Payload
 from shared.contracts.assessment import CaseDecided, CaseOpened, CaseRouted, LicenceIssued
 from shared.contracts.intake import ApplicationSubmitted, ApplicationWithdrawn
@@ -68,10 +74,12 @@ class WithdrawApplication:
 
 
 def decide_submit(app: Application, cmd: SubmitApplication, ref: ReferenceData, *,
-                  now: dt.datetime, amended_licence_known: bool = True) -> list[Payload]:
+                  now: dt.datetime, registers: Registers, amended_licence_known: bool = True
+                  ) -> list[Payload]:
     """The application as accepted, or Invalid naming every rule it breaks.
 
-    `amended_licence_known` says whether intake knows the licence an amendment names.
+    `registers` hold the prerequisites' registers; `amended_licence_known` says whether intake
+    knows the licence an amendment names.
     """
     if app.submitted is not None:
         raise Conflict(f"application {cmd.application_id} exists already")
@@ -79,12 +87,15 @@ def decide_submit(app: Application, cmd: SubmitApplication, ref: ReferenceData, 
         **cmd.fields, "id": cmd.application_id, "received_at": cmd.received_at,
         "value_eur": goods_value(cmd.fields["goods"])})
     errors = application_errors(draft, ref, now=now)
+    prerequisite, consulted = compliance_programme(
+        draft, registers, on=business_date(min(draft.received_at, now)))
+    errors += prerequisite
     if draft.amends is not None and not amended_licence_known:
         errors.append(FieldError(("body", "amends", "licence_number"),
                                  f"no licence {draft.amends.licence_number} is known"))
     if errors:
         raise Invalid(errors=errors)
-    return [draft]
+    return [draft.model_copy(update={"registers": [*registers_used(draft, ref), *consulted]})]
 
 
 def decide_withdraw(app: Application, cmd: WithdrawApplication) -> list[Payload]:

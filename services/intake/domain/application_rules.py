@@ -22,6 +22,7 @@ from services.intake.domain.values import (
 )
 from shared.clock import business_date
 from shared.contracts.intake import ApplicationSubmitted
+from shared.contracts.types import RegisterUsed
 from shared.errors import FieldError
 from shared.reference import (
     ReferenceData,
@@ -31,6 +32,14 @@ from shared.reference import (
 )
 
 
+def registers_used(app: ApplicationSubmitted, ref: ReferenceData) -> list[RegisterUsed]:
+    """The versions of the lists an accepted application was judged on, beyond the usual."""
+    if app.regime == "national":
+        return [RegisterUsed(name="national_measures",
+                             version=ref.sources["national_measures"].version)]
+    return []
+
+
 def goods_value(goods: Iterable[Mapping[str, Any]]) -> Decimal:
     """The value of an application: the sum of its goods lines."""
     return sum((money(str(line["value_eur"])) for line in goods), Decimal(0))
@@ -38,7 +47,10 @@ def goods_value(goods: Iterable[Mapping[str, Any]]) -> Decimal:
 
 def application_errors(app: ApplicationSubmitted, ref: ReferenceData, *, now: dt.datetime
                        ) -> list[FieldError]:
-    """Every way an application (already well formed) breaks the rules; empty when fine."""
+    """Every way an application (already well formed) breaks the rules; empty when fine.
+
+    Ratings are judged on the lists valid on the day the application was received.
+    """
     errors: list[FieldError] = []
     if app.received_at > now + CLOCK_SKEW:
         errors.append(FieldError(("body", "received_at"), "lies in the future"))
@@ -46,7 +58,8 @@ def application_errors(app: ApplicationSubmitted, ref: ReferenceData, *, now: dt
     errors += _check_parties(app, ref)
     errors += _check_destinations(app, ref, on)
     errors += _check_origins(app, ref)
-    errors += _check_goods(app)
+    errors += _check_transaction(app)
+    errors += _check_goods(app, ref, on)
     errors += _check_values(app)
     if app.amends is not None and app.procedure == "sondage":
         errors.append(FieldError(("body", "amends"),
@@ -111,7 +124,23 @@ def _check_origins(app: ApplicationSubmitted, ref: ReferenceData) -> list[FieldE
     return errors
 
 
-def _check_goods(app: ApplicationSubmitted) -> list[FieldError]:
+# Technical assistance is licensed for these regimes; import only for anti-torture goods.
+TECHNICAL_ASSISTANCE = ("military", "dual_use", "anti_torture")
+
+
+def _check_transaction(app: ApplicationSubmitted) -> list[FieldError]:
+    if app.transaction == "technical_assistance" and app.regime not in TECHNICAL_ASSISTANCE:
+        return [FieldError(("body", "transaction"),
+                           "technical assistance is licensed for military, dual-use and "
+                           "anti-torture goods, not under the national measures")]
+    if app.transaction == "import" and app.regime != "anti_torture":
+        return [FieldError(("body", "transaction"),
+                           "import is licensed only for anti-torture goods")]
+    return []
+
+
+def _check_goods(app: ApplicationSubmitted, ref: ReferenceData, on: dt.date
+                 ) -> list[FieldError]:
     errors = []
     museum = "museum" in app.end_use.lower()
     for i, line in enumerate(app.goods):
@@ -131,13 +160,20 @@ def _check_goods(app: ApplicationSubmitted) -> list[FieldError]:
                 errors.append(FieldError((*at, "rating"),
                                          "required; it may be null only with catch_all"))
             continue
-        message = _rating_problem(app.regime, line.rating, line.annex)
+        message = _rating_problem(app.regime, line.rating, line.annex, ref, on)
         if message:
             errors.append(FieldError((*at, "rating"), message))
     return errors
 
 
-def _rating_problem(regime: str, rating: str, annex: str | None) -> str | None:
+def _rating_problem(regime: str, rating: str, annex: str | None, ref: ReferenceData,
+                    on: dt.date) -> str | None:
+    if regime == "national":
+        if ref.national_entry(rating, on) is None:
+            version = ref.sources["national_measures"].version
+            return (f"{rating!r} is not an item of a Dutch national control list valid on "
+                    f"{on} (national measures {version}; x9xx entries, e.g. 3B901)")
+        return None
     if regime == "military" and not valid_military_rating(rating):
         return (f"{rating!r} is not a Common Military List rating "
                 "(ML1..ML22 with sub-items, e.g. ML10c)")

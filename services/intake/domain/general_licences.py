@@ -38,41 +38,56 @@ def general_licence(ref: ReferenceData, code: str) -> GeneralLicence:
 
 
 def check(ref: ReferenceData, licence: GeneralLicence, *, direction: str, country: str,
-          destination: str | None, ratings: Sequence[str], on: dt.date) -> list[Flag]:
-    """The flags of a use of `licence` outside its conditions on `on`; empty when within.
+          destination: str | None, origin: str | None, ratings: Sequence[str], on: dt.date
+          ) -> list[Flag]:
+    """The flags of a use of `licence` outside its own conditions on `on`; empty when within.
 
-    `country` is the destination, or the origin for transit licences whose country role is
-    ``origin`` (NL007, NL008); `destination` is the final destination.
+    `country` is the destination, or the origin for a licence whose country role is ``origin``
+    (NL008, reported by origin); `destination` is the final destination, judged where given;
+    `origin` is where the goods come from, judged where given against a licence's origin
+    condition (NL007).
     """
     flags: list[Flag] = []
     code = licence.code
+    if not licence.valid_on(on):
+        period = " ".join(part for part in (
+            f"from {licence.valid_from}" if licence.valid_from else "",
+            f"to {licence.valid_until}" if licence.valid_until else "") if part)
+        flags.append(Flag(code="licence-not-valid-on-date",
+                          text=f"{code} is valid {period}, not on {on}"))
     if direction not in licence.directions:
         flags.append(Flag(code="direction-not-covered",
                           text=f"{code} does not cover {direction} "
                                f"(only {', '.join(licence.directions)})"))
+    judged: list[tuple[CountrySet, str, Role]] = []
     if licence.country_role == "origin":
         if licence.origins is not None:
-            flags += _country_flags(ref, licence, licence.origins, country,
-                                    "goods coming from", on)
-        if destination is None:
-            flags.append(Flag(code="final-destination-missing",
-                              text=f"{code} is judged on the final destination, which is "
-                                   "missing"))
-        else:
-            flags += _country_flags(ref, licence, licence.destinations, destination,
-                                    "final destination", on)
+            judged.append((licence.origins, country, "goods coming from"))
+        if destination is not None:
+            judged.append((licence.destinations, destination, "final destination"))
     else:
         # Both must be covered when the final destination differs from the country of delivery.
-        for target in dict.fromkeys(c for c in (country, destination) if c is not None):
-            flags += _country_flags(ref, licence, licence.destinations, target, "destination",
-                                    on)
+        judged += [(licence.destinations, target, "destination")
+                   for target in dict.fromkeys(c for c in (country, destination) if c)]
+        if origin is not None and licence.origins is not None:
+            judged.append((licence.origins, origin, "goods coming from"))
+    for allowed, target, role in judged:
+        flags += _country_flags(ref, licence, allowed, target, role, direction, on)
     for rating in ratings:
         flags += _rating_flags(ref, licence, rating)
     return flags
 
 
+def destinations_of(licence: GeneralLicence, *, country: str, destination: str | None
+                    ) -> list[str]:
+    """Where the goods of a use go: `country` (unless it is the origin) and the final
+    destination where given."""
+    targets = [] if licence.country_role == "origin" else [country]
+    return list(dict.fromkeys([*targets, *([destination] if destination else [])]))
+
+
 def _country_flags(ref: ReferenceData, licence: GeneralLicence, allowed: CountrySet,
-                   country: str, role: Role, on: dt.date) -> list[Flag]:
+                   country: str, role: Role, direction: str, on: dt.date) -> list[Flag]:
     """A flag when `country` is outside the country set `allowed` on `on`."""
     name = licence.code
     outside = "origin-not-covered" if role == "goods coming from" else "destination-not-covered"
@@ -95,7 +110,8 @@ def _country_flags(ref: ReferenceData, licence: GeneralLicence, allowed: Country
         return []
     if any(ref.in_group(group, country, on) for group in allowed.groups):
         return []
-    if any(entry.code == country and entry.active(on) for entry in allowed.countries):
+    entries = (*allowed.countries, *allowed.for_directions.get(direction, ()))
+    if any(entry.code == country and entry.active(on) for entry in entries):
         return []
     return [Flag(code=outside,
                  text=f"{name} does not cover {role} {country} (covers: {allowed.description})")]
@@ -119,8 +135,11 @@ def _rating_problem(ref: ReferenceData, licence: GeneralLicence, rating: str) ->
     if not valid_dual_use_entry(rating):
         return f"{name} is a {kind} licence; {rating} is not a dual-use entry"
     family = dual_use_family(rating)
-    if licence.regime == "dual_use" and family[2] == ref.regime_rule.national_digit:
+    national = family[2] == ref.regime_rule.national_digit
+    if licence.regime == "dual_use" and national:
         return f"{name} covers Annex I items; {rating} is a national entry"
+    if licence.regime == "national" and not national:
+        return f"{name} covers national entries (x9xx); {rating} is an Annex I item"
     if licence.excludes_annex_iv and ref.is_annex_iv_dual_use(rating):
         return f"{name} does not cover {rating} (Annex IV item)"
     if licence.entries and not any(entry_matches(rating, item) for item in licence.entries):

@@ -60,6 +60,9 @@ class Licence:
     superseded_by: str | None = None
     superseded_on: dt.date | None = None
     terms: Mapping[str, Any] = field(default_factory=dict)
+    # The exporter (LicenceIssued.applicant), when assessment named it: catch-all requirements
+    # on the exporter cover shipments under its licences.
+    exporter_eori: str | None = None
 
     @property
     def left_eur(self) -> Decimal:
@@ -100,7 +103,8 @@ def issue(event: LicenceIssued, *, taken_over: Licence | None = None) -> Licence
         destination_group=event.destination_group, value_eur=event.value_eur,
         valid_from=event.valid_from, valid_until=event.valid_until,
         used_eur=taken_over.used_eur if taken_over is not None else Decimal("0.00"),
-        terms={name: data[name] for name in TERMS})
+        terms={name: data[name] for name in TERMS},
+        exporter_eori=event.applicant.eori if event.applicant is not None else None)
 
 
 def evolve(licence: Licence, event: Payload, *, on: dt.date) -> Licence:

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.intake.domain.general_licences import check, general_licence
+from services.intake.domain.catch_all import Requirement, requirement_flags
+from services.intake.domain.general_licences import check, destinations_of, general_licence
+from services.intake.domain.prerequisites import Registers, recipient_flags
+from services.intake.domain.registrations import Registration, registered
+from services.intake.domain.sanctions import sanction_flags, sanctions_used
 from services.intake.domain.values import EORI
-from shared.contracts.intake import RealisationReported
-from shared.contracts.types import Company
+from shared.contracts.intake import Flag, RealisationReported
+from shared.contracts.types import Company, Consignee, RegisterUsed
 from shared.errors import FieldError, Invalid
 from shared.reference import ReferenceData, valid_dual_use_entry, valid_military_rating
+from shared.reference.sanctions import GoodsSanctions
 
 PERIOD = re.compile(r"^(?P<year>\d{4})(?:-Q(?P<quarter>[1-4]))?$")
 
@@ -31,6 +37,9 @@ class ReportRealisation:
     destination: str | None
     value_eur: Decimal
     ratings: tuple[str, ...]
+    used_on: dt.date | None = None
+    origin: str | None = None
+    recipient: Consignee | None = None
 
 
 def period_bounds(period: str) -> tuple[dt.date, dt.date]:
@@ -47,14 +56,18 @@ def period_bounds(period: str) -> tuple[dt.date, dt.date]:
     return first, after - dt.timedelta(days=1)
 
 
-def realisation_check_date(period: str, today: dt.date) -> dt.date:
-    """The day a realisation is judged on: the period's last day, or today if that is earlier.
+def realisation_check_date(period: str, today: dt.date, used_on: dt.date | None = None
+                           ) -> dt.date:
+    """The day a realisation is judged on: its day of use when given, else the period's last
+    day, or today if that is earlier.
 
-    The use may have happened on any day of the period; the last day is the latest condition
-    the exporter was bound by (a destination dropped during the period is flagged for review,
-    as NL009 towards Israel after 12 February 2024), and conditions of days not yet come are
-    not known.
+    Without a day of use, the use may have happened on any day of the period; the last day is
+    the latest condition the exporter was bound by (a destination dropped during the period is
+    flagged for review, as NL009 towards Israel after 12 February 2024), and conditions of days
+    not yet come are not known.
     """
+    if used_on is not None:
+        return used_on
     return min(period_bounds(period)[1], today)
 
 
@@ -62,18 +75,29 @@ def realisation_errors(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.
                        ) -> list[FieldError]:
     """Every way a realisation report is malformed beyond its shape (not its conditions)."""
     errors = []
-    first, _last = period_bounds(cmd.period)
+    first, last = period_bounds(cmd.period)
     if first > today:
         errors.append(FieldError(("body", "period"), "lies in the future"))
     if first.year < 2000:
         errors.append(FieldError(("body", "period"), "lies before 2000"))
+    if cmd.used_on is not None:
+        if not first <= cmd.used_on <= last:
+            errors.append(FieldError(("body", "used_on"),
+                                     f"lies outside the period {cmd.period} ({first} to {last})"))
+        elif cmd.used_on > today:
+            errors.append(FieldError(("body", "used_on"), "lies in the future"))
     eori = EORI.match(cmd.exporter.eori)
     if eori is None or not ref.is_country(eori["country"]):
         errors.append(FieldError(("body", "exporter", "eori"),
                                  "not an EORI number (e.g. NL123456789)"))
-    for name, code in (("country", cmd.country), ("destination", cmd.destination)):
+    places: list[tuple[tuple[str, ...], str | None]] = [
+        (("country",), cmd.country), (("destination",), cmd.destination),
+        (("origin",), cmd.origin),
+        (("recipient", "country"), cmd.recipient.country if cmd.recipient else None)]
+    for where, code in places:
         if code is not None and not ref.is_country(code):
-            errors.append(FieldError(("body", name), f"{code} is not an ISO 3166-1 country code"))
+            errors.append(FieldError(("body", *where),
+                                     f"{code} is not an ISO 3166-1 country code"))
     for i, rating in enumerate(cmd.ratings):
         if not (valid_military_rating(rating) or valid_dual_use_entry(rating)):
             errors.append(FieldError(("body", "ratings", i),
@@ -82,19 +106,41 @@ def realisation_errors(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.
     return errors
 
 
-def decide_report(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.date
+def decide_report(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.date,
+                  registrations: Sequence[Registration], registers: Registers,
+                  sanctions: GoodsSanctions, requirements: Sequence[Requirement] = ()
                   ) -> RealisationReported:
-    """The realisation as recorded, with its flags; NotFound or Invalid when it cannot be."""
+    """The realisation as recorded, with its flags; NotFound or Invalid when it cannot be.
+
+    `registrations` are the exporter's registrations for the licence; `registers` the
+    prerequisites' registers; `sanctions` the goods sanctions; `requirements` the catch-all
+    requirements on the exporter.
+    """
     licence = general_licence(ref, cmd.code)
     errors = realisation_errors(cmd, ref, today=today)
     if errors:
         raise Invalid(errors=errors)
-    on = realisation_check_date(cmd.period, today)
-    flags = check(ref, licence, direction=cmd.direction, country=cmd.country,
-                  destination=cmd.destination, ratings=cmd.ratings, on=on)
+    on = realisation_check_date(cmd.period, today, cmd.used_on)
+    flags = []
+    if not registered(registrations, on):
+        flags.append(Flag(code="not-registered",
+                          text=f"exporter {cmd.exporter.eori} is not registered for {cmd.code} "
+                               f"on {on}"))
+    flags += check(ref, licence, direction=cmd.direction, country=cmd.country,
+                   destination=cmd.destination, origin=cmd.origin, ratings=cmd.ratings, on=on)
+    recipient, consulted = recipient_flags(licence, cmd.recipient, registers, on=on)
+    flags += recipient
+    destinations = destinations_of(licence, country=cmd.country, destination=cmd.destination)
+    flags += requirement_flags(requirements, eori=cmd.exporter.eori, destinations=destinations,
+                               on=on)
+    flags += sanction_flags(sanctions, ratings=cmd.ratings, destinations=destinations, on=on)
+    conditions = RegisterUsed(name="general_licences",
+                              version=ref.sources["general_licences"].version)
     return RealisationReported.model_validate({
         "id": cmd.realisation_id, "code": cmd.code, "regime": licence.regime,
         "exporter": cmd.exporter, "period": cmd.period, "direction": cmd.direction,
         "country": cmd.country, "destination": cmd.destination, "value_eur": cmd.value_eur,
         "ratings": list(cmd.ratings), "flagged": bool(flags), "flags": flags,
-        "checked_on": on})
+        "checked_on": on, "used_on": cmd.used_on, "origin": cmd.origin,
+        "recipient": cmd.recipient,
+        "registers": [conditions, sanctions_used(sanctions), *consulted]})

@@ -25,6 +25,7 @@ from services.intake.domain.application import (
     evolve,
     fold,
 )
+from services.intake.domain.prerequisites import Registers
 from services.intake.handlers import db
 from services.intake.handlers.common import body_hash, key_reused, rows_after_conflict
 from services.intake.schemas import ApplicationIn
@@ -45,7 +46,8 @@ ATTEMPTS = 3
 
 
 async def submit_application(
-    runtime: Runtime, ref: ReferenceData, *, body: ApplicationIn, key: str, who: Principal,
+    runtime: Runtime, ref: ReferenceData, registers: Registers, *, body: ApplicationIn, key: str,
+    who: Principal,
 ) -> tuple[Application, bool]:
     """Record a new application once per idempotency key; returns (application, created)."""
     fingerprint = body_hash(body.model_dump(mode="json"))
@@ -55,7 +57,7 @@ async def submit_application(
     # the insert, and the unique constraints on both tell a repeat or a taken reference.
     if body.amends is None:
         try:
-            events = decide_submit(NEW, cmd, ref, now=now)
+            events = decide_submit(NEW, cmd, ref, now=now, registers=registers)
         except Invalid:
             # A repeat of a request accepted earlier answers as then, whatever the rules say now.
             async with runtime.sessions() as session:
@@ -68,7 +70,8 @@ async def submit_application(
         async with runtime.transaction() as session:
             if body.amends is not None:
                 known = await db.licence_known(session, body.amends.licence_number)
-                events = decide_submit(NEW, cmd, ref, now=now, amended_licence_known=known)
+                events = decide_submit(NEW, cmd, ref, now=now, registers=registers,
+                                       amended_licence_known=known)
             app = fold(events)
             await db.insert_application(session, app, key=key, body_hash=fingerprint)
             await runtime.store.append(

@@ -16,10 +16,19 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Row, Select, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.db import applications, classification_requests, licences, realisations
+from services.intake.db import (
+    applications,
+    catch_all_requirements,
+    classification_requests,
+    licences,
+    realisations,
+    registrations,
+)
 from services.intake.db import shipments as shipments_table
 from services.intake.domain.application import Application, Decision
+from services.intake.domain.catch_all import Requirement
 from services.intake.domain.licences import Licence, Suspension
+from services.intake.domain.registrations import Registration
 from shared.aggregate import Loaded
 from shared.contracts.intake import (
     ApplicationSubmitted,
@@ -28,7 +37,7 @@ from shared.contracts.intake import (
     ShipmentRecorded,
     ShipmentRefused,
 )
-from shared.contracts.types import money_text
+from shared.contracts.types import Company, money_text
 from shared.envelope import canonical_json
 from shared.errors import VersionConflict
 
@@ -106,7 +115,7 @@ def licence_of(row: Row[Any]) -> Licence:
                                      dt.date.fromisoformat(end) if end else None)
                           for start, end in json.loads(row.suspensions)),
         superseded_by=row.superseded_by, superseded_on=row.superseded_on,
-        terms=json.loads(row.document))
+        terms=json.loads(row.document), exporter_eori=row.exporter_eori)
 
 
 def _licence_values(licence: Licence) -> dict[str, Any]:
@@ -121,6 +130,7 @@ def _licence_values(licence: Licence) -> dict[str, Any]:
         "suspensions": json.dumps([[s.start.isoformat(), s.end.isoformat() if s.end else None]
                                    for s in licence.suspensions]),
         "document": canonical_json(dict(licence.terms)),
+        "exporter_eori": licence.exporter_eori,
     }
 
 
@@ -201,7 +211,7 @@ def realisation_with_key(key: str) -> Select[Any]:
 
 def realisation_document(event: RealisationReported) -> dict[str, Any]:
     """A realisation as customs reads it: its flags' sentences, and their codes beside them."""
-    data = event.model_dump(mode="json", exclude={"used_on", "origin"})
+    data = event.model_dump(mode="json")
     return {**data, "flags": [flag.text for flag in event.flags],
             "flag_codes": [flag.code for flag in event.flags]}
 
@@ -257,6 +267,76 @@ async def classification(session: AsyncSession, rid: str) -> dict[str, Any] | No
     row = (await session.execute(select(classification_requests).where(
         classification_requests.c.id == rid))).first()
     return None if row is None else classification_document(row)
+
+
+# -- registrations for general licences -------------------------------------------------------
+
+
+def registration_of(row: Row[Any]) -> Registration:
+    """The registration a row holds."""
+    return Registration(id=row.id, code=row.code,
+                        exporter=Company(name=row.exporter_name, eori=row.exporter_eori),
+                        registered_on=row.registered_on, ended_on=row.ended_on,
+                        end_reason=row.end_reason)
+
+
+async def registrations_of(session: AsyncSession, *, code: str, eori: str
+                           ) -> list[Registration]:
+    """An exporter's registrations for one general licence."""
+    rows = await session.execute(select(registrations).where(
+        registrations.c.code == code, registrations.c.exporter_eori == eori))
+    return [registration_of(row) for row in rows]
+
+
+async def write_registration(session: AsyncSession, registration: Registration, *, new: bool
+                             ) -> None:
+    """The row of a registration as its stream now folds (the running one is unique)."""
+    exporter = registration.exporter
+    assert registration.id is not None and exporter is not None
+    values = {"code": registration.code, "exporter_eori": exporter.eori,
+              "exporter_name": exporter.name, "registered_on": registration.registered_on,
+              "ended_on": registration.ended_on, "end_reason": registration.end_reason}
+    if new:
+        await session.execute(insert(registrations).values(id=registration.id, **values))
+    else:
+        await session.execute(update(registrations).where(
+            registrations.c.id == registration.id).values(**values))
+
+
+# -- catch-all requirements --------------------------------------------------------------------
+
+
+def _requirement_of(row: Row[Any]) -> Requirement:
+    return Requirement(id=row.id, exporter_eori=row.exporter_eori, destination=row.destination,
+                       ground=row.ground, imposed_on=row.imposed_on, lifted_on=row.lifted_on)
+
+
+async def requirements_on(session: AsyncSession, eori: str) -> list[Requirement]:
+    """The catch-all requirements ever imposed on an exporter."""
+    rows = await session.execute(select(catch_all_requirements).where(
+        catch_all_requirements.c.exporter_eori == eori))
+    return [_requirement_of(row) for row in rows]
+
+
+async def load_requirement(session: AsyncSession, rid: str) -> Requirement | None:
+    """One catch-all requirement, or None when intake has not seen it imposed."""
+    row = (await session.execute(select(catch_all_requirements).where(
+        catch_all_requirements.c.id == rid))).first()
+    return None if row is None else _requirement_of(row)
+
+
+async def write_requirement(session: AsyncSession, requirement: Requirement, *, new: bool
+                            ) -> None:
+    """The row of a catch-all requirement as its events fold."""
+    values = {"exporter_eori": requirement.exporter_eori,
+              "destination": requirement.destination, "ground": requirement.ground,
+              "imposed_on": requirement.imposed_on, "lifted_on": requirement.lifted_on}
+    if new:
+        await session.execute(insert(catch_all_requirements).values(id=requirement.id,
+                                                                    **values))
+    else:
+        await session.execute(update(catch_all_requirements).where(
+            catch_all_requirements.c.id == requirement.id).values(**values))
 
 
 def _changed(result: Any) -> int:

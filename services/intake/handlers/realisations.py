@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy.exc import IntegrityError
 
 from services.intake.domain.general_licences import general_licence
+from services.intake.domain.prerequisites import Registers
 from services.intake.domain.realisations import ReportRealisation, decide_report
 from services.intake.domain.values import money
 from services.intake.handlers import db
@@ -16,18 +17,19 @@ from services.intake.handlers.common import body_hash, key_reused, rows_after_co
 from services.intake.schemas import RealisationIn
 from shared.auth import Principal
 from shared.clock import today
-from shared.contracts.types import Company
+from shared.contracts.types import Company, Consignee
 from shared.reference import ReferenceData
+from shared.reference.sanctions import GoodsSanctions
 from shared.service import Runtime
 
 
 async def report_realisation(
-    runtime: Runtime, ref: ReferenceData, *, code: str, body: RealisationIn, key: str,
-    who: Principal,
+    runtime: Runtime, ref: ReferenceData, registers: Registers, sanctions: GoodsSanctions, *,
+    code: str, body: RealisationIn, key: str, who: Principal,
 ) -> tuple[dict[str, Any], bool]:
     """Record a realisation once per idempotency key; returns (document, created)."""
     general_licence(ref, code)  # an unknown code is not found, whatever the body says
-    fingerprint = body_hash({**body.model_dump(mode="json"), "code": code})
+    fingerprint = body_hash({**body.fingerprint_fields(), "code": code})
     async with runtime.sessions() as session:
         existing = (await session.execute(db.realisation_with_key(key))).first()
     if existing is not None:
@@ -36,8 +38,16 @@ async def report_realisation(
         realisation_id=str(uuid.uuid4()), code=code,
         exporter=Company(name=body.exporter.name, eori=body.exporter.eori), period=body.period,
         direction=body.direction, country=body.country, destination=body.destination,
-        value_eur=money(body.value_eur), ratings=tuple(body.ratings))
-    event = decide_report(cmd, ref, today=today())
+        value_eur=money(body.value_eur), ratings=tuple(body.ratings), used_on=body.used_on,
+        origin=body.origin,
+        recipient=Consignee(name=body.recipient.name, country=body.recipient.country)
+        if body.recipient else None)
+    async with runtime.sessions() as session:
+        registrations = await db.registrations_of(session, code=code, eori=cmd.exporter.eori)
+        requirements = await db.requirements_on(session, cmd.exporter.eori)
+    event = decide_report(cmd, ref, today=today(), registrations=registrations,
+                          registers=registers, sanctions=sanctions,
+                          requirements=requirements)
     try:
         async with runtime.transaction() as session:
             await db.insert_realisation(session, event, key=key, body_hash=fingerprint)

@@ -19,6 +19,7 @@ from shared.clock import noon, today
 from shared.contracts.intake import ShipmentRecorded, ShipmentRefused
 from shared.errors import Conflict, NotFound, Unavailable, VersionConflict
 from shared.reference import ReferenceData
+from shared.reference.sanctions import GoodsSanctions
 from shared.service import Runtime
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,8 @@ class ShipmentOutcome:
 
 
 async def record_shipment(
-    runtime: Runtime, ref: ReferenceData, *, licence_number: str, body: ShipmentIn,
-    who: Principal,
+    runtime: Runtime, ref: ReferenceData, sanctions: GoodsSanctions, *, licence_number: str,
+    body: ShipmentIn, who: Principal,
 ) -> ShipmentOutcome:
     """Count a shipment against its licence once per declaration_ref, or record its refusal."""
     fingerprint = body_hash({**body.model_dump(mode="json"), "licence_number": licence_number})
@@ -46,7 +47,7 @@ async def record_shipment(
     check_day(cmd, today=today())
     for _attempt in range(ATTEMPTS):
         try:
-            return await _record(runtime, ref, cmd, fingerprint, who)
+            return await _record(runtime, ref, sanctions, cmd, fingerprint, who)
         except (VersionConflict, IntegrityError, OperationalError) as exc:
             # Another shipment on this licence (or a twin of this one) committed first.
             log.info("shipment %s on %s raced (%s); judging again", cmd.declaration_ref,
@@ -55,8 +56,8 @@ async def record_shipment(
                       "the same request", code="busy", retry_after=1)
 
 
-async def _record(runtime: Runtime, ref: ReferenceData, cmd: RecordShipment, fingerprint: str,
-                  who: Principal) -> ShipmentOutcome:
+async def _record(runtime: Runtime, ref: ReferenceData, sanctions: GoodsSanctions,
+                  cmd: RecordShipment, fingerprint: str, who: Principal) -> ShipmentOutcome:
     async with runtime.transaction() as session:
         existing = await db.shipment_row(session, cmd.declaration_ref)
         if existing is not None and (existing.outcome == "recorded"
@@ -66,7 +67,10 @@ async def _record(runtime: Runtime, ref: ReferenceData, cmd: RecordShipment, fin
         if loaded is None:
             raise NotFound(f"no licence {cmd.licence_number} is known to intake",
                            code="unknown-licence")
-        event = decide_shipment(loaded.state, cmd, ref)
+        exporter = loaded.state.exporter_eori
+        requirements = await db.requirements_on(session, exporter) if exporter else []
+        event = decide_shipment(loaded.state, cmd, ref, sanctions=sanctions,
+                                requirements=requirements)
         if isinstance(event, ShipmentRecorded):
             await db.save_licence(session, evolve(loaded.state, event, on=cmd.shipped_on),
                                   version=loaded.version)

@@ -69,6 +69,9 @@ class Decided:
     consignee: dict[str, Any] | None
     end_user: dict[str, Any] | None
     end_use: str
+    grounds: list[str] = field(default_factory=list)
+    # Withheld from public reports until this day (LicenceMarkedConfidential), if marked.
+    release_on: dt.date | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -101,6 +104,19 @@ def _data(fact: dict[str, Any], part: str) -> dict[str, Any]:
     return dict(stamped["data"]) if stamped else {}
 
 
+def _day(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def withheld(app: Decided, on: dt.date | None) -> bool:
+    """Whether a confidential licence is still withheld from public reports on `on` (with no
+    day given, a marked licence is withheld)."""
+    return app.release_on is not None and (on is None or on < app.release_on)
+
+
 def decided_applications(facts: Facts) -> list[Decided]:
     """Every decided application in the facts, in a stable order (by id)."""
     out = []
@@ -111,6 +127,7 @@ def decided_applications(facts: Facts) -> list[Decided]:
             continue
         day = business_day(decided.get("decided_at"))
         sub, lic, opened = _data(fact, "submitted"), _data(fact, "licence"), _data(fact, "opened")
+        confidential = _data(fact, "confidential")
 
         def get(name: str, default: Any = None, *, sub: dict[str, Any] = sub,
                 lic: dict[str, Any] = lic, opened: dict[str, Any] = opened) -> Any:
@@ -129,9 +146,14 @@ def decided_applications(facts: Facts) -> list[Decided]:
             app_id=key, regime=str(regime), procedure=str(get("procedure", "licence")),
             transaction=str(get("transaction", "export")),
             licence_type=str(get("licence_type", "individual")),
-            purpose=str(get("purpose", "definitive")), catch_all=bool(get("catch_all", False)),
+            purpose=str(get("purpose", "definitive")),
+            # A catch-all case may be known as one only to assessment (a requirement imposed on
+            # the exporter): its decision and licence say so even when the application did not.
+            catch_all=any(bool(part.get("catch_all")) for part in (lic, decided, sub)),
             outcome=str(decided.get("outcome")), decided_on=day,
             criteria=list(decided.get("criteria") or []),
+            grounds=[str(g) for g in decided.get("grounds") or []],
+            release_on=_day(confidential.get("release_on")),
             destinations=[str(c) for c in get("destinations", []) or []],
             destination_group=get("destination_group"),
             origins=[str(c) for c in get("origins", []) or []],

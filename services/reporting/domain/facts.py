@@ -19,6 +19,12 @@ from shared.contracts import REGISTRY
 
 # (kind, key) -> {part name: {"at": recorded_at, "id": event_id, "data": {...}}}
 Facts = dict[tuple[str, str], dict[str, Any]]
+
+# What the facts hold: raised whenever `fact_updates` reads more of the events (a new type, a
+# new field), so that facts kept by older code are rebuilt from the log once (see
+# handlers.rebuild). 2: grounds, catch-all decisions, notice kinds, letters, confidential
+# licences and investigations.
+FACTS_VERSION = 2
 Update = tuple[str, str, str, dict[str, Any]]
 
 _APPLICATION_FIELDS = (
@@ -53,9 +59,12 @@ _UPDATERS: dict[str, _Updater] = {
         ("app", sid, "opened", _pick(p, ("reference", "regime", "procedure")))],
     "CaseDecided": lambda env, p, sid: [
         ("app", sid, "decided", _with_occurred(env, _pick(p, (
-            "outcome", "criteria", "decided_at", "queue", "reference")), "decided_at"))],
+            "outcome", "criteria", "grounds", "catch_all", "decided_at", "queue", "reference")),
+            "decided_at"))],
     "LicenceIssued": lambda env, p, sid: [
         ("app", sid, "licence", _with_occurred(env, _pick(p, _LICENCE_FIELDS), "decided_at"))],
+    "LicenceMarkedConfidential": lambda env, p, sid: [
+        ("app", sid, "confidential", _pick(p, ("licence_number", "release_on", "reason")))],
     "ShipmentRecorded": lambda env, p, sid: [
         ("shipment", f"{sid}:{p.get('declaration_ref')}", "recorded", _pick(p, (
             "licence_number", "application_id", "declaration_ref", "shipped_on", "country",
@@ -66,15 +75,24 @@ _UPDATERS: dict[str, _Updater] = {
             "ratings", "flagged", "flags")))],
     "ParliamentNotificationDue": lambda env, p, sid: [
         ("notification", str(p.get("id") or sid), "due", _pick(p, (
-            "licence_number", "destination", "description", "value_eur", "decided_on",
+            "licence_number", "kind", "destination", "description", "value_eur", "decided_on",
             "due_by")))],
     "ParliamentNotificationSent": lambda env, p, sid: [
         ("notification", str(p.get("id") or sid), "sent", _pick(p, (
-            "licence_number", "sent_on")))],
+            "licence_number", "sent_on", "explanation", "letter_reference")))],
+    "ParliamentLetterSent": lambda env, p, sid: [
+        ("letter", str(p.get("id") or sid), "sent", _pick(p, (
+            "reference", "sent_on", "destination", "licence_numbers", "note")))],
     "ConsultationOpened": lambda env, p, sid: [
         ("consultation", str(p.get("id") or sid), "opened", _with_occurred(env, _pick(p, (
             "denial_id", "consulting_state", "denying_state", "application_ref", "due_by",
             "opened_at")), "opened_at"))],
+    "InvestigationReferred": lambda env, p, sid: [
+        ("investigation", str(p.get("id") or sid), "referred", _pick(p, (
+            "subject_kind", "subject_id", "referred_on", "authority")))],
+    "InvestigationConcluded": lambda env, p, sid: [
+        ("investigation", str(p.get("id") or sid), "concluded", _pick(p, (
+            "outcome", "concluded_on")))],
 }
 
 # The event types that set a fact part; `fact_updates` of any other type is empty, so a rebuild
@@ -146,3 +164,9 @@ def merge_facts(into: Facts, other: Facts) -> None:
         target = into.setdefault(key, {})
         for part, stamped in fact.items():
             merge_part(target, part, stamped)
+
+
+def parts(facts: Facts, kind: str, part: str) -> list[dict[str, Any]]:
+    """The data of one part of every fact of a kind, in key order."""
+    return [fact[part]["data"] for (k, _key), fact in sorted(facts.items())
+            if k == kind and part in fact]

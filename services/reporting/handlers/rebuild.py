@@ -20,11 +20,18 @@ from typing import Any
 
 import orjson
 from nats.aio.msg import Msg
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from services.reporting.db import facts as facts_table
 from services.reporting.db import projection_state
-from services.reporting.domain.facts import REPORTED_TYPES, Facts, fact_updates, merge_part, stamp
+from services.reporting.domain.facts import (
+    FACTS_VERSION,
+    REPORTED_TYPES,
+    Facts,
+    fact_updates,
+    merge_part,
+    stamp,
+)
 from services.reporting.domain.reading import read_envelope
 from services.reporting.handlers.projection import parse, state_row, write_facts
 from shared.clock import utcnow
@@ -108,6 +115,31 @@ class Rebuilder:
                 await session.execute(update(projection_state)
                                       .where(projection_state.c.id == 1).values(building=None))
 
+    async def rebuild_if_stale(self) -> None:
+        """Rebuild once when the facts were kept by code that read less of the events (an older
+        FACTS_VERSION): as soon as NATS is reachable. Facts that are not there yet need none:
+        the live consumer folds the whole log with this code."""
+        async with self.runtime.transaction() as session:
+            state = await state_row(session, lock=True)
+            if state.facts_version == FACTS_VERSION:
+                return
+            held = (await session.execute(
+                select(facts_table.c.key).where(facts_table.c.generation == state.active)
+                .limit(1))).first()
+            if held is None:
+                await session.execute(update(projection_state).where(projection_state.c.id == 1)
+                                      .values(facts_version=FACTS_VERSION))
+                return
+        log.info("facts were kept at version %s, this code keeps version %d: rebuilding",
+                 state.facts_version, FACTS_VERSION)
+        while True:
+            await self.runtime.bus.wait_connected()
+            try:
+                self.start_rebuild()
+                return
+            except Unavailable:  # connected, then lost again: wait for the next connection
+                await asyncio.sleep(1.0)
+
     @property
     def rebuilding(self) -> bool:
         """Whether a rebuild runs in this process now."""
@@ -162,7 +194,8 @@ class Rebuilder:
             state = await state_row(session, lock=True)
             written += await write_facts(session, new, facts)
             await session.execute(update(projection_state).where(projection_state.c.id == 1)
-                                  .values(active=new, building=None, rebuilt_at=utcnow()))
+                                  .values(active=new, building=None, rebuilt_at=utcnow(),
+                                          facts_version=FACTS_VERSION))
             await session.execute(delete(facts_table)
                                   .where(facts_table.c.generation == state.active))
         self._finished(new, events=max(log_events, count), read=count, facts=written,

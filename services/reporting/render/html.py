@@ -256,6 +256,9 @@ def to_html(doc: dict[str, Any], tables: dict[str, list[dict[str, Any]]], *,
         f"<title>{_esc(title)}</title><style>{CSS}</style></head><body>",
         f'<header><h1>{_esc(title)}</h1><p class="subtitle">{_esc(loc.t("subtitle"))}</p>',
         f'<p class="meta">{_esc(stand)} {_esc(loc.t("meta.amounts"))}</p>',
+        (f'<p class="note withheld">'
+         f'{_esc(loc.t("meta.withheld", count=doc["withheld_confidential"]))}</p>'
+         if doc.get("withheld_confidential") else ""),
         _cards(loc, tables["military.summary"][0]), "</header>",
         _contents(loc, [*parts, method]),
         *(_part_html(p) for p in parts), _part_html(method), "</body></html>",

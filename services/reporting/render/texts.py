@@ -13,6 +13,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                   "Built from the event log, with every correction to date."),
     "meta.as_of": ("Opgesteld uit het gebeurtenissenlogboek, zoals het rapport was op {moment}.",
                    "Built from the event log, as the report stood at {moment}."),
+    "meta.withheld": ("{count} vertrouwelijke vergunning(en) van dit jaar zijn weggelaten tot "
+                      "het einde van hun vertrouwelijkheid.",
+                      "{count} confidential licence(s) of this year are withheld until their "
+                      "confidentiality ends."),
     "meta.amounts": ("Bedragen in euro; de waarde van een vergunning is de vergunningswaarde.",
                      "Amounts in euros; the value of a licence is its licence value."),
     "contents": ("Inhoud", "Contents"),
@@ -80,8 +84,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                               "is gemarkeerd, met de reden.",
                               "A realisation outside the conditions of its general licence is "
                               "flagged, with the reason."),
-    "note.history": ("De reeks loopt vanaf het eerste jaar in het gebeurtenissenlogboek.",
-                     "The series starts with the first year held in the event log."),
+    "note.history": ("De jaren vóór het gebeurtenissenlogboek zijn de gepubliceerde cijfers "
+                     "(met hun bron); de jaren in het logboek worden daaruit berekend.",
+                     "The years before the event log are the published figures (with their "
+                     "source); the years the log holds are computed from it."),
     # Key figures
     "summary.applications": ("Behandelde aanvragen (vergunningen en sondages)",
                              "Applications decided (licences and sondages)"),
