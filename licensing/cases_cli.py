@@ -5,25 +5,46 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from licensing.client import DEFAULT_URL, ApiError, AssessmentClient, Outcome
+from licensing.client import ApiError, AssessmentClient, Outcome
+from licensing.settings import cli_settings
+from licensing.tokens import Need, TokenError, choose_token, refusal_hint
+from shared.auth import Role
+
+# Assessors work CDIU cases, the MFA its own: a minted token carries both, so one command
+# works either queue; a given token is used as it is when it carries either.
+CASES = Need("`licensing cases`", (Role.ASSESSOR, Role.MFA), (Role.ASSESSOR, Role.MFA))
+NOTIFICATIONS = Need("`licensing notifications`", (Role.ASSESSOR, Role.MFA),
+                     (Role.ASSESSOR, Role.MFA))
+SENT = Need("`licensing notifications sent`", (Role.MFA,))
 
 
 def _client(args: argparse.Namespace) -> AssessmentClient:
-    return AssessmentClient(args.url, args.token)
+    chosen = choose_token(args.need, given=args.token, data_dir=args.data_dir,
+                          settings=cli_settings())
+    if chosen.notice:
+        print(chosen.notice, file=sys.stderr)
+    args.sent_token = chosen.token
+    return AssessmentClient(args.url, chosen.token)
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _common(p: argparse.ArgumentParser, need: Need) -> None:
     p.add_argument("--url", default=None,
-                   help=f"assessment service URL (LICENSING_ASSESSMENT_URL, default {DEFAULT_URL})")
-    p.add_argument("--token", default=None, help="bearer token (default: LICENSING_TOKEN)")
+                   help="assessment's URL (default: LICENSING_ASSESSMENT_URL, else "
+                        "http://127.0.0.1:LICENSING_ASSESSMENT_PORT, port 8002)")
+    p.add_argument("--token", default=None, help="a bearer token (default: LICENSING_TOKEN)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="mint a token with this data dir's key (default: LICENSING_DATA_DIR, "
+                        "else ./var)")
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
+    p.epilog = need.help()
+    p.set_defaults(need=need)
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
@@ -177,21 +198,28 @@ def cmd_sent(args: argparse.Namespace) -> int:
     return 0
 
 
-def _guarded(func: Any) -> Any:
-    """Turn API and connection errors into a message and a non-zero exit."""
+def _guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Turn token, API and connection errors into a message and a non-zero exit."""
 
     def run(args: argparse.Namespace) -> int:
         try:
             return int(func(args))
+        except TokenError as exc:
+            print(exc, file=sys.stderr)
+            return 2
         except ApiError as exc:
             if getattr(args, "json", False):
                 print(json.dumps(exc.problem, indent=2), file=sys.stderr)
             else:
                 print(f"error {exc}", file=sys.stderr)
+            hint = refusal_hint(exc.status, getattr(args, "sent_token", None), args.need)
+            if hint:
+                print(hint, file=sys.stderr)
             return 1
         except httpx.HTTPError as exc:
-            url = args.url or os.environ.get("LICENSING_ASSESSMENT_URL") or DEFAULT_URL
-            print(f"cannot reach the assessment service at {url}: {exc}", file=sys.stderr)
+            url = args.url or cli_settings().url("assessment")
+            print(f"cannot reach the assessment service at {url}: {exc}; is `licensing up` "
+                  f"running, with the same LICENSING_ASSESSMENT_PORT?", file=sys.stderr)
             return 1
 
     return run
@@ -203,36 +231,44 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                            description="List, show and decide assessment cases, dismiss "
                                        "denial matches, re-run failed screenings.")
     csub = cases.add_subparsers(dest="cases_command", required=True)
-    p = csub.add_parser("list", help="list cases")
-    _common(p)
-    p.add_argument("--queue", choices=("cdiu", "mfa"))
-    p.add_argument("--status", choices=("open", "decided", "withdrawn"))
-    p.add_argument("--screening", choices=("pending", "completed", "failed"))
+    cases.epilog = CASES.help()
+    p = csub.add_parser("list", help="list cases", description="List cases, oldest first.")
+    _common(p, CASES)
+    p.add_argument("--queue", choices=("cdiu", "mfa"), help="one queue (default: both)")
+    p.add_argument("--status", choices=("open", "decided", "withdrawn"),
+                   help="cases in this status (default: any)")
+    p.add_argument("--screening", choices=("pending", "completed", "failed"),
+                   help="cases whose screening is in this state (default: any)")
     p.set_defaults(func=_guarded(cmd_list))
-    p = csub.add_parser("show", help="show one case")
-    _common(p)
-    p.add_argument("id")
+    p = csub.add_parser("show", help="show one case",
+                        description="Show one case: routing, screening, findings, decision.")
+    _common(p, CASES)
+    p.add_argument("id", help="the case id (its application's id)")
     p.set_defaults(func=_guarded(cmd_show))
-    p = csub.add_parser("decide", help="approve or deny a case")
-    _common(p)
-    p.add_argument("id")
+    p = csub.add_parser("decide", help="approve or deny a case",
+                        description="Approve or deny a case. A CDIU case is decided by role "
+                                    "assessor, an MFA case by role mfa.")
+    _common(p, CASES)
+    p.add_argument("id", help="the case id (its application's id)")
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--approve", action="store_true")
-    which.add_argument("--deny", action="store_true")
+    which.add_argument("--approve", action="store_true", help="grant the licence")
+    which.add_argument("--deny", action="store_true", help="refuse it (needs --criteria)")
     p.add_argument("--criteria", type=_criteria, help="criteria a denial rests on, e.g. 2,4,7")
-    p.add_argument("--note")
-    p.add_argument("--decided-at", help="business time of the decision (ISO 8601 with a zone)")
-    p.add_argument("--if-match", type=int, help="the case version the decision is based on")
+    p.add_argument("--note", help="the assessor's note")
+    p.add_argument("--decided-at", help="business time of the decision, ISO 8601 with a zone, "
+                                        "e.g. 2024-03-12T10:00:00+01:00 (default: now)")
+    p.add_argument("--if-match", type=int,
+                   help="the case version the decision is based on (default: whatever it is)")
     p.set_defaults(func=_guarded(cmd_decide))
     p = csub.add_parser("dismiss", help="dismiss a denial match as not essentially identical")
-    _common(p)
-    p.add_argument("id")
+    _common(p, CASES)
+    p.add_argument("id", help="the case id (its application's id)")
     p.add_argument("--denial", required=True, help="the matched denial's id")
     p.add_argument("--reason", required=True, help="why the transactions differ")
     p.set_defaults(func=_guarded(cmd_dismiss))
     p = csub.add_parser("retry-screening",
                         help="re-run failed screenings once their cause is fixed")
-    _common(p)
+    _common(p, CASES)
     p.add_argument("ids", nargs="*", metavar="ID")
     p.add_argument("--failed", action="store_true", help="every open case whose screening failed")
     p.set_defaults(func=_guarded(cmd_retry_screening))
@@ -240,12 +276,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     notes = sub.add_parser("notifications", help="fast-track notifications to parliament",
                            description="Fast-track notifications to parliament.")
     nsub = notes.add_subparsers(dest="notifications_command", required=True)
-    p = nsub.add_parser("list", help="list notifications")
-    _common(p)
-    p.add_argument("--status", choices=("due", "overdue", "sent"))
+    notes.epilog = NOTIFICATIONS.help()
+    p = nsub.add_parser("list", help="list notifications",
+                        description="Fast-track notifications to parliament, by due date.")
+    _common(p, NOTIFICATIONS)
+    p.add_argument("--status", choices=("due", "overdue", "sent"),
+                   help="only these (default: all)")
     p.set_defaults(func=_guarded(cmd_notifications))
-    p = nsub.add_parser("sent", help="record that parliament was informed (role mfa)")
-    _common(p)
-    p.add_argument("id")
+    p = nsub.add_parser("sent", help="record that parliament was informed (role mfa)",
+                        description="Record that parliament was informed (role mfa).")
+    _common(p, SENT)
+    p.add_argument("id", help="the case id (its application's id)")
     p.add_argument("--sent-on", help="YYYY-MM-DD (default today)")
     p.set_defaults(func=_guarded(cmd_sent))

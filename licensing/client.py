@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from types import TracebackType
 from typing import Any, Literal, TypedDict
 
 import httpx
 
-DEFAULT_URL = "http://127.0.0.1:8002"
+from licensing.settings import cli_settings
 
 Queue = Literal["cdiu", "mfa"]
 Outcome = Literal["approve", "deny"]
@@ -59,13 +58,14 @@ class ApiError(Exception):
 
 
 class AssessmentClient:
-    """The assessment API over httpx; URL and token default to the environment."""
+    """The assessment API over httpx; URL and token default to the settings (LICENSING_*)."""
 
     def __init__(self, base_url: str | None = None, token: str | None = None, *,
                  timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> None:
-        self.base_url = base_url or os.environ.get("LICENSING_ASSESSMENT_URL") or DEFAULT_URL
-        token = token or os.environ.get("LICENSING_TOKEN")
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        settings = cli_settings()
+        self.base_url = base_url or settings.url("assessment")
+        self.token = token or settings.token
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         self.http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout,
                                  transport=transport)
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import nats
 from nats.js.api import PeerInfo
 
-from shared.topology import NATS_DEFAULT_PORT, NATS_STREAM
+from licensing.settings import cli_settings
 
 
 @dataclass
@@ -48,14 +47,15 @@ class StreamState:
 
 
 def nats_urls() -> list[str]:
-    """The servers named by LICENSING_NATS_URL (comma-separated), or the local default."""
-    raw = os.environ.get("LICENSING_NATS_URL") or f"nats://127.0.0.1:{NATS_DEFAULT_PORT}"
+    """The servers named by LICENSING_NATS_URL (comma-separated), else this host on
+    LICENSING_NATS_PORT: the topology `licensing up` uses."""
+    raw = cli_settings().nats()
     return [u.strip() for u in raw.split(",") if u.strip()]
 
 
 def stream_name() -> str:
     """LICENSING_NATS_STREAM, or the default stream."""
-    return os.environ.get("LICENSING_NATS_STREAM") or NATS_STREAM
+    return cli_settings().nats_stream
 
 
 async def probe(url: str, stream: str, *, timeout: float = 3.0

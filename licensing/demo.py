@@ -23,10 +23,10 @@ from typing import Any
 
 import httpx
 
+from licensing.settings import cli_settings
 from shared.auth import ensure_key, issue_token
+from shared.topology import SERVICES, Topology
 
-SERVICES = ("intake", "assessment", "denials", "reporting")
-DEFAULT_PORTS = {"intake": 8001, "assessment": 8002, "denials": 8003, "reporting": 8004}
 MILITARY = ("ML1", "ML2", "ML3a", "ML4b", "ML5", "ML6", "ML10c", "ML11", "ML13", "ML15", "ML22")
 DUAL_USE = ("3A001", "5A002.a", "1C350", "9A101", "6A003")
 ALLIES = ("US", "DE", "FR", "GB", "NO", "BE", "PL", "CA", "JP", "AU", "ES", "IT", "SE")
@@ -377,8 +377,8 @@ class Driver:
 
 
 def _urls() -> dict[str, str]:
-    return {s: os.environ.get(f"LICENSING_{s.upper()}_URL",
-                              f"http://127.0.0.1:{DEFAULT_PORTS[s]}") for s in SERVICES}
+    topology = cli_settings()
+    return {s: topology.url(s) for s in SERVICES}
 
 
 def _running(urls: dict[str, str]) -> bool:
@@ -392,14 +392,17 @@ def _running(urls: dict[str, str]) -> bool:
 def _start_system(data_dir: Path) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
     from licensing.nats_server import free_port
 
+    # The child is `licensing up` with its own settings: this process's environment, with
+    # every port moved to a free one and no URL pointing at another system.
     env = {**os.environ, "LICENSING_DATA_DIR": str(data_dir)}
     env.pop("LICENSING_NATS_URL", None)
     env["LICENSING_NATS_PORT"] = str(free_port())
-    urls = {}
     for service in SERVICES:
-        port = free_port()
-        env[f"LICENSING_{service.upper()}_PORT"] = str(port)
-        env[f"LICENSING_{service.upper()}_URL"] = urls[service] = f"http://127.0.0.1:{port}"
+        env.pop(Topology.setting(service, "url"), None)
+        env[Topology.setting(service)] = str(free_port())
+    ports: dict[str, Any] = {f"{s}_port": int(env[Topology.setting(s)]) for s in SERVICES}
+    topology = Topology(**ports)
+    urls = {s: topology.url(s) for s in SERVICES}
     proc = subprocess.Popen([sys.executable, "-m", "licensing", "up", "--data-dir", str(data_dir)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.stdout is not None
@@ -416,8 +419,17 @@ def run_demo(data_dir: Path | None, *, applications: int = 300, seed: int = 2024
     year = year or dt.date.today().year
     urls = _urls()
     proc = None
-    if _running(urls) and data_dir is None:
-        data_dir = Path(os.environ.get("LICENSING_DATA_DIR", "var"))
+    secret: str | None = None
+    if data_dir is None and _running(urls):
+        settings = cli_settings()
+        data_dir = settings.data_dir
+        secret = settings.signing_secret()
+        if secret is None:
+            print(f"a system runs at {urls['intake']}, but there is no key at "
+                  f"{settings.key_file().resolve()} to sign the demo's tokens: run the demo "
+                  "where `licensing up` keeps its data dir (LICENSING_DATA_DIR), or give it "
+                  "LICENSING_JWT_SECRET", file=sys.stderr)
+            return 2
         print(f"using the running system at {urls['intake']} ...", flush=True)
     else:
         data_dir = (data_dir or Path(tempfile.mkdtemp(prefix="licensing-demo-"))).resolve()
@@ -428,7 +440,7 @@ def run_demo(data_dir: Path | None, *, applications: int = 300, seed: int = 2024
         print(f"starting a system in {data_dir} ...", flush=True)
         proc, urls = _start_system(data_dir)
     try:
-        secret = os.environ.get("LICENSING_JWT_SECRET") or ensure_key(data_dir)
+        secret = secret or cli_settings().jwt_secret or ensure_key(data_dir)
         driver = Driver(urls, secret, year=year, seed=seed)
         print(f"driving {applications} applications through {year} ...", flush=True)
         started = time.monotonic()
@@ -443,7 +455,7 @@ def run_demo(data_dir: Path | None, *, applications: int = 300, seed: int = 2024
             print(f"the report could not be built: {report.status_code} {report.text[:300]}",
                   file=sys.stderr)
             return 1
-        out = data_dir / "report.html"
+        out = data_dir.resolve() / "report.html"
         out.write_text(report.text, encoding="utf-8")
         (data_dir / "report.json").write_bytes(
             driver.reporter.get(f"/v1/reports/annual/{year}").content)

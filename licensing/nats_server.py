@@ -51,14 +51,20 @@ def wait_for_port(port: int, *, timeout: float = 10.0, host: str = "127.0.0.1") 
     return False
 
 
-def start_nats(store_dir: Path, port: int, *, log_file: Path | None = None,
-               **popen: object) -> subprocess.Popen[bytes]:
-    """Start nats-server with JetStream storing under `store_dir`, listening on 127.0.0.1:port."""
-    store_dir.mkdir(parents=True, exist_ok=True)
+def nats_args(store_dir: Path, port: int, *, log_file: Path | None = None) -> list[str]:
+    """The command line of a nats-server with JetStream under `store_dir` on 127.0.0.1:port."""
     args = [str(nats_server_binary()), "-a", "127.0.0.1", "-p", str(port), "-js",
             "-sd", str(store_dir)]
     if log_file is not None:
         args += ["-l", str(log_file)]
+    return args
+
+
+def start_nats(store_dir: Path, port: int, *, log_file: Path | None = None,
+               **popen: object) -> subprocess.Popen[bytes]:
+    """Start nats-server with JetStream storing under `store_dir`, listening on 127.0.0.1:port."""
+    store_dir.mkdir(parents=True, exist_ok=True)
+    args = nats_args(store_dir, port, log_file=log_file)
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             **popen)  # type: ignore[call-overload]
     if not wait_for_port(port):

@@ -100,7 +100,7 @@ class OutboxRelay:
             return 0
         js = self.bus.js
         assert js is not None
-        done: list[int] = []
+        done: list[tuple[int, str]] = []
         try:
             # Pipelined on one connection, so the server receives them in order; a failure
             # stops the batch at the first unacknowledged row, and the retry starts there.
@@ -111,7 +111,7 @@ class OutboxRelay:
                 )
                 for (_id, event_id, subject, body) in rows
             ]
-            for (row_id, *_), future in zip(rows, futures, strict=True):
+            for (row_id, event_id, *_), future in zip(rows, futures, strict=True):
                 try:
                     await future
                 except Exception:
@@ -119,14 +119,17 @@ class OutboxRelay:
                         rest.cancel()
                     await asyncio.gather(*futures, return_exceptions=True)
                     raise
-                done.append(row_id)
+                done.append((row_id, event_id))
         finally:
             if done:
                 # Exactly the rows published, never `id <= last`: on PostgreSQL an id is taken
-                # at insert, so a lower id may commit after this batch was read, and a range
-                # delete would remove it unpublished.
+                # at insert, so a lower id may commit after this batch was read; SQLite reuses
+                # the ids of an emptied table, so with a replica's relay on the same database an
+                # id read earlier may name a newer row. Both would be deleted unpublished.
                 async with self.transaction() as session:
-                    await session.execute(delete(self.outbox).where(self.outbox.c.id.in_(done)))
+                    await session.execute(delete(self.outbox).where(
+                        self.outbox.c.id.in_([row_id for row_id, _ in done])
+                        & self.outbox.c.event_id.in_([event_id for _, event_id in done])))
                 self.published += len(done)
                 self.traces.forget(event_id for _id, event_id, *_ in rows[:len(done)])
         return len(done)
