@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test test-quick test-postgres demo bench lint typecheck verify clean
+.PHONY: up test test-quick test-postgres check events demo bench lint typecheck verify clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -32,11 +32,18 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# What CI checks before the tests: lint, format and strict types on shared/ and services/.
+check: lint typecheck
+
 lint: $(STAMP)
 	$(BIN)/ruff check shared services licensing tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy shared services licensing
+	$(BIN)/mypy --strict shared services licensing
+
+# EVENTS.md is written from the event contracts (a test fails when it is stale).
+events: $(STAMP)
+	$(BIN)/python -m shared.contracts.catalogue > EVENTS.md
 
 verify: $(STAMP)
 	$(BIN)/licensing verify

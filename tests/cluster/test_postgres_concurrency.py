@@ -22,11 +22,12 @@ from sqlalchemy import MetaData, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.bus import Bus
+from shared.contracts.intake import ApplicationWithdrawn
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.store_tables import add_store_tables, append_only_statements
 from shared.envelope import SYSTEM, Envelope
 from shared.eventlog import read_subject
-from shared.eventstore import ConcurrencyConflict, EventStore, NewEvent
+from shared.eventstore import ConcurrencyConflict, EventStore
 from shared.relay import OutboxRelay
 from shared.settings import async_db_url
 from tests.support.system import NatsCluster, postgres_databases, postgres_url, wait_for
@@ -34,13 +35,9 @@ from tests.support.system import NatsCluster, postgres_databases, postgres_url, 
 pytestmark = pytest.mark.postgres
 
 
-# Intake's event with the smallest payload: the store is what is under test, not the event.
-EVENT = "ApplicationWithdrawn"
-
-
-def event(note: str) -> NewEvent:
-    """An event that intake's contract accepts."""
-    return NewEvent(EVENT, {"application_id": "a-1", "reason": note})
+def event(note: str) -> ApplicationWithdrawn:
+    """Intake's event with the smallest payload: the store is under test, not the event."""
+    return ApplicationWithdrawn(application_id="a-1", reason=note)
 
 
 @dataclass

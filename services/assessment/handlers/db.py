@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.assessment.db import (
@@ -104,15 +106,14 @@ async def requirements_on(session: AsyncSession, eori: str) -> list[str]:
 
 async def next_sequence(session: AsyncSession, prefix: str) -> int:
     """The next number of a licence prefix, from a counter row in the caller's transaction."""
-    # UPDATE first: on PostgreSQL the row lock serialises concurrent approvals.
-    result = await session.execute(
-        update(licence_counters).where(licence_counters.c.prefix == prefix)
-        .values(last=licence_counters.c.last + 1).returning(licence_counters.c.last))
-    row = result.first()
-    if row is not None:
-        return int(row[0])
-    await session.execute(insert(licence_counters).values(prefix=prefix, last=1))
-    return 1
+    # One upsert: two processes issuing the first licence of a prefix at once (replicas) must
+    # not both insert its row; the row lock then serialises concurrent approvals.
+    upsert = (postgresql_insert if session.get_bind().dialect.name == "postgresql"
+              else sqlite_insert)(licence_counters).values(prefix=prefix, last=1)
+    result = await session.execute(upsert.on_conflict_do_update(
+        index_elements=[licence_counters.c.prefix],
+        set_={"last": licence_counters.c.last + 1}).returning(licence_counters.c.last))
+    return int(result.scalar_one())
 
 
 # -- lookups -------------------------------------------------------------------------------------

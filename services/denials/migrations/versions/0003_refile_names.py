@@ -12,6 +12,7 @@ Revises: 0002
 """
 
 import json
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -37,7 +38,7 @@ _registry = sa.table("registry", sa.column("id", sa.Integer),
                      sa.column("name_index", sa.String))
 
 
-def _again(cached: dict | None) -> PreparedName | None:
+def _again(cached: dict[str, Any] | None) -> PreparedName | None:
     # From the raw name, whatever the cached form's version: the tables may have changed.
     return None if not cached else prepare(str(cached.get("raw", "")))
 
