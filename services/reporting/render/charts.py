@@ -97,6 +97,30 @@ def ranked_bars(loc: Locale, name: str, labels: list[str], values: list[Any],
                 height=max(1.9, 0.42 * len(labels) + 1.2))
 
 
+def count_bars(loc: Locale, name: str, labels: list[str], counts: list[int],
+               notes: list[str], *, colour: str = _BLUE) -> str:
+    """Horizontal bars of a number of licences, first label on top, each with a note at its
+    end (its value); whole numbers on the axis."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    def draw(ax: Any) -> None:
+        positions = list(range(len(labels)))[::-1]
+        ax.barh(positions, counts, color=colour, height=0.6)
+        ax.set_yticks(positions, labels)
+        for y, count, note in zip(positions, counts, notes, strict=True):
+            ax.annotate(note, (count, y), xytext=(4, 0), textcoords="offset points",
+                        va="center", fontsize=9, color="#3d4a57")
+        # Room at the right for the notes, which are wider than a short bar.
+        ax.set_xlim(0, (max(counts, default=0) or 1) * 1.35)
+        ax.set_ylim(-0.6, len(labels) - 0.4)
+        ax.set_xlabel(loc.t("axis.licences"))
+        ax.grid(axis="x", color="#e3e8ee")
+        ax.set_axisbelow(True)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: loc.integer(int(v))))
+    return _svg(draw, name=name, width=6.8, height=max(1.9, 0.36 * len(labels) + 1.2))
+
+
 def _year_axis(ax: Any, years: list[str], loc: Locale) -> list[int]:
     positions = list(range(len(years)))
     ax.set_xticks(positions, years, rotation=90 if len(years) > _LONG_SERIES else 0)

@@ -19,7 +19,8 @@ class Cell:
     """One cell: the text shown, how it aligns, and the JSON code behind a displayed name."""
 
     text: str
-    kind: str = "text"  # text | num | date | desc (long text) | party (a name) | head
+    # text | num | date | desc (long text) | party (a name) | ref (a reference) | head
+    kind: str = "text"
     code: str | None = None
     items: tuple[str, ...] = ()  # a list shown under the text (the reasons of a flag)
 
@@ -151,22 +152,40 @@ def _procedure(loc: Locale, procedure: str) -> Cell:
     return Cell(loc.t(f"procedure.{procedure}", procedure), code=procedure)
 
 
-def denials(loc: Locale, rows: list[dict[str, Any]]) -> Table:
-    """Denied applications per destination (alphabetically), then by date."""
+def _grounds(loc: Locale, codes: list[Any]) -> Cell:
+    """The refusal grounds of a denial in words (the codes behind them in `data-code`)."""
+    return Cell("; ".join(loc.ground(c) for c in codes), "desc",
+                code=",".join(str(c) for c in codes))
+
+
+def denials(loc: Locale, rows: list[dict[str, Any]], key: str = "military.denials", *,
+            criteria: bool | None = True, grounds: bool | None = None) -> Table:
+    """Denied applications per destination (alphabetically), then by date, with the criteria
+    of the Common Position and the regime's other grounds they rest on, in words. None: that
+    column only when a denial cites one (military denials rest on criteria, anti-torture ones
+    on their annex's ground)."""
     ordered = sorted(rows, key=lambda r: (loc.sort_key(loc.country(r["destination"])),
                                           str(r["decided_on"]), str(r["description"])))
-    body = [[_name(loc, r["destination"]), Cell(str(r["description"]), "desc"),
-             _int(loc, r["quantity"]), Cell(str(r["recipient"]), "party"),
-             Cell(str(r["end_user"]), "party"),
-             Cell(loc.date(r["decided_on"]), "date"),
-             Cell(", ".join(str(c) for c in r["criteria"])),
-             _procedure(loc, str(r.get("procedure", "licence")))] for r in ordered]
-    return Table("military.denials",
-                 [Column(loc.t("col.destination")), Column(loc.t("col.goods")),
-                  Column(loc.t("col.quantity"), "num"), Column(loc.t("col.recipient")),
-                  Column(loc.t("col.end_user")), Column(loc.t("col.date")),
-                  Column(loc.t("col.criteria")), Column(loc.t("col.procedure"))],
-                 body)
+    with_grounds = any(r.get("grounds") for r in rows) if grounds is None else grounds
+    criteria = any(r.get("criteria") for r in rows) if criteria is None else criteria
+    body = []
+    for r in ordered:
+        cells = [_name(loc, r["destination"]), Cell(str(r["description"]), "desc"),
+                 _int(loc, r["quantity"]), Cell(str(r["recipient"]), "party"),
+                 Cell(str(r["end_user"]), "party"), Cell(loc.date(r["decided_on"]), "date")]
+        if criteria:
+            cells.append(Cell(", ".join(str(c) for c in r["criteria"])))
+        if with_grounds:
+            cells.append(_grounds(loc, list(r.get("grounds") or [])))
+        body.append([*cells, _procedure(loc, str(r.get("procedure", "licence")))])
+    columns = [Column(loc.t("col.destination")), Column(loc.t("col.goods")),
+               Column(loc.t("col.quantity"), "num"), Column(loc.t("col.recipient")),
+               Column(loc.t("col.end_user")), Column(loc.t("col.date"))]
+    if criteria:
+        columns.append(Column(loc.t("col.criteria")))
+    if with_grounds:
+        columns.append(Column(loc.t("col.grounds")))
+    return Table(key, [*columns, Column(loc.t("col.procedure"))], body)
 
 
 def brokering(loc: Locale, rows: list[dict[str, Any]]) -> Table:
@@ -192,17 +211,19 @@ def _flag_cell(loc: Locale, row: dict[str, Any]) -> Cell:
     return Cell(loc.t("yes") if row.get("flagged") else loc.t("no"), items=reasons)
 
 
-def general_licence_totals(loc: Locale, rows: list[dict[str, Any]]) -> Table:
-    """One line per general licence: its total value, countries and flagged realisations."""
-    codes = sorted({str(r["licence"]) for r in rows})
+def general_licence_totals(loc: Locale, rows: list[dict[str, Any]],
+                           totals: list[dict[str, Any]]) -> Table:
+    """One line per general licence (`general_licences_totals`): its total value, with the
+    countries and flagged realisations of its rows."""
     body = []
-    for code in codes:
+    for entry in sorted(totals, key=lambda r: str(r["licence"])):
+        code = str(entry["licence"])
         mine = [r for r in rows if r["licence"] == code]
         body.append([Cell(code, code=code), Cell(loc.t(f"licence.{code}", ""), "desc"),
                      _int(loc, len({r["country"] for r in mine})),
                      _int(loc, sum(1 for r in mine if r.get("flagged"))),
-                     _money(loc, sum((to_decimal(r["value_eur"]) for r in mine), ZERO))])
-    total = sum((to_decimal(r["value_eur"]) for r in rows), ZERO)
+                     _money(loc, entry["value_eur"])])
+    total = sum((to_decimal(r["value_eur"]) for r in totals), ZERO)
     return Table("general_licences.totals",
                  [Column(loc.t("col.licence")), Column(loc.t("col.covers")),
                   Column(loc.t("col.countries"), "num"), Column(loc.t("col.flagged_rows"), "num"),
@@ -259,6 +280,48 @@ def dual_use_top(loc: Locale, rows: list[dict[str, Any]]) -> Table:
                   for i, r in enumerate(rows, 1)])
 
 
+def dual_use_by_destination(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """Individual dual-use licences per destination (the record's figure 6), alphabetically by
+    name, with the total."""
+    ordered = sorted(rows, key=lambda r: loc.sort_key(loc.country(r["destination"])))
+    body = [[_name(loc, r["destination"]), _int(loc, r["licences"]),
+             _money(loc, r["value_eur"])] for r in ordered]
+    return Table("dual_use.by_destination",
+                 [Column(loc.t("col.destination")), Column(loc.t("col.licences"), "num"),
+                  Column(loc.t("col.value"), "num")],
+                 body,
+                 [_total_label(loc), _int(loc, sum(int(r["licences"]) for r in rows)),
+                  _money(loc, sum((to_decimal(r["value_eur"]) for r in rows), ZERO))]
+                 if rows else None)
+
+
+def dual_use_by_category(loc: Locale, rows: list[dict[str, Any]], issued: int) -> Table:
+    """Individual dual-use licences per Annex I category (the record's figure 7) with the
+    category's name; the total counts each licence once (`issued`, however many categories its
+    goods are in)."""
+    body = [[Cell(loc.annex_i(r["category"]), code=str(r["category"])),
+             _int(loc, r["licences"]), _money(loc, r["value_eur"])] for r in rows]
+    return Table("dual_use.by_category",
+                 [Column(loc.t("col.annex_i_category")), Column(loc.t("col.licences"), "num"),
+                  Column(loc.t("col.value"), "num")],
+                 body,
+                 [_total_label(loc), _int(loc, issued),
+                  _money(loc, sum((to_decimal(r["value_eur"]) for r in rows), ZERO))]
+                 if rows else None)
+
+
+def national(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """Licences of the national measures issued and denied, counts and values."""
+    body = [[Cell(loc.t(f"regime.{r['regime']}", str(r["regime"])), code=str(r["regime"])),
+             _int(loc, r["issued"]), _money(loc, r["issued_value_eur"]), _int(loc, r["denied"]),
+             _money(loc, r["denied_value_eur"])] for r in rows]
+    return Table("national",
+                 [Column(loc.t("col.measures")), Column(loc.t("col.issued"), "num"),
+                  Column(loc.t("col.issued_value"), "num"), Column(loc.t("col.denied"), "num"),
+                  Column(loc.t("col.denied_value"), "num")],
+                 body)
+
+
 def anti_torture(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     """Anti-torture licences per annex: count, value, destinations, end uses; the total."""
     body = [[Cell(loc.t("annex", annex=r["annex"]), code=str(r["annex"])),
@@ -287,6 +350,53 @@ def fast_track(loc: Locale, rows: list[dict[str, Any]]) -> Table:
                   Column(loc.t("col.goods")), Column(loc.t("col.value"), "num"),
                   Column(loc.t("col.decided_on")), Column(loc.t("col.due_by")),
                   Column(loc.t("col.sent_on"))],
+                 body)
+
+
+def documents(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """The register of documents sent to parliament, in the order they were sent, each with
+    its kind in words."""
+    body = [[Cell(loc.date(r["sent_on"]), "date"),
+             Cell(loc.t(f"document.{r['kind']}", str(r["kind"])), code=str(r["kind"])),
+             Cell(str(r.get("reference") or ""), "ref"),
+             _name(loc, r["destination"]) if r.get("destination") else Cell(""),
+             Cell(", ".join(str(n) for n in r.get("licence_numbers") or [] if n)
+                  or loc.t("none_listed")),
+             Cell(str(r.get("explanation") or ""), "desc")]
+            for r in sorted(rows, key=lambda r: str(r["sent_on"]))]
+    return Table("parliament.documents",
+                 [Column(loc.t("col.sent_on")), Column(loc.t("col.document")),
+                  Column(loc.t("col.reference")), Column(loc.t("col.destination")),
+                  Column(loc.t("col.licence_numbers")), Column(loc.t("col.explanation"))],
+                 body)
+
+
+def enforcement(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """Investigations referred and concluded in the year, by outcome, and those still open."""
+    row = rows[0]
+    figures = ("referred", "concluded", "no_action", "warning", "fine", "prosecution",
+               "open_at_year_end")
+    return Table("enforcement", [Column(loc.t("col.investigations")),
+                                 Column(loc.t("col.count"), "num")],
+                 [[Cell(loc.t(f"enforcement.{k}"), "head", code=k), _int(loc, row[k])]
+                  for k in figures])
+
+
+def consultation_share(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """The Netherlands' consultations as a share of the EU's total, with the total's source."""
+    unknown = loc.t("unknown")
+    body = [[Cell(str(r["year"]), "num", code=str(r["year"])), _int(loc, r["started"]),
+             _int(loc, r["received"]), _int(loc, r["netherlands"]),
+             _int(loc, r["eu_total"]) if r.get("eu_total") is not None
+             else Cell(unknown, "num"),
+             Cell(loc.pct(r["share_pct"]), "num") if r.get("share_pct") is not None
+             else Cell(unknown, "num"),
+             Cell(str(r.get("source") or ""), "desc")] for r in rows]
+    return Table("consultations_share",
+                 [Column(loc.t("col.year"), "num"), Column(loc.t("col.started"), "num"),
+                  Column(loc.t("col.received"), "num"), Column(loc.t("col.netherlands"), "num"),
+                  Column(loc.t("col.eu_total"), "num"), Column(loc.t("col.nl_share"), "num"),
+                  Column(loc.t("col.source"))],
                  body)
 
 
