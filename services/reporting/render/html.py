@@ -117,6 +117,8 @@ class _Part:
     title: str
     sections: list[_Section] = field(default_factory=list)
     intro: str = ""
+    # A part of a table or two follows the previous part on its printed page.
+    compact: bool = False
 
 
 def _military(loc: Locale, doc: dict[str, Any], tables: dict[str, list[dict[str, Any]]]
@@ -204,11 +206,12 @@ def _individual_by_category(loc: Locale, rows: list[dict[str, Any]], issued: int
     """The record's figure 7: licences per Annex I category, table and chart."""
     if not issued:
         return f'<p class="empty">{_esc(loc.t("none"))}</p>'
-    figure = _figure(loc.t("chart.du_category"), charts.count_bars(
-        loc, "du_category", [loc.annex_i(r["category"], short=True) for r in rows],
-        [int(r["licences"]) for r in rows],
-        [loc.millions(r["value_eur"]) if int(r["licences"]) else "" for r in rows],
-        colour="#3a7d44"), [str(r["category"]) for r in rows])
+    # The bars carry the categories' numbers: their names are in the table beside.
+    figure = _figure(loc.t("chart.du_category"), charts.column_counts(
+        loc, "du_category", [str(r["category"]) if r["category"] != "unrated" else "–"
+                             for r in rows],
+        [int(r["licences"]) for r in rows], axis="axis.annex_i_category"),
+        [str(r["category"]) for r in rows])
     return (_pair(_block(loc, t.dual_use_by_category(loc, rows, issued)), figure)
             + _note(loc, "note.du_category"))
 
@@ -229,9 +232,10 @@ def _dual_use(loc: Locale, tables: dict[str, list[dict[str, Any]]]) -> _Part:
     ])
 
 
-def _multi(loc: Locale, part_key: str, sections: list[tuple[str, str]]) -> _Part:
+def _multi(loc: Locale, part_key: str, sections: list[tuple[str, str]], *,
+           compact: bool = False) -> _Part:
     """A part of the report: each section a table (or "none this year") under its title."""
-    part = _Part(part_key, loc.t(f"part.{part_key}"))
+    part = _Part(part_key, loc.t(f"part.{part_key}"), compact=compact)
     part.sections.extend(_Section(key, loc.t(key), body) for key, body in sections)
     return part
 
@@ -275,7 +279,8 @@ def _cards(loc: Locale, summary: dict[str, Any]) -> str:
 
 
 def _part_html(part: _Part) -> str:
-    out = [f'<section class="part" id="part-{_esc(part.key)}"><h2>{_esc(part.title)}</h2>',
+    classes = "part compact" if part.compact else "part"
+    out = [f'<section class="{classes}" id="part-{_esc(part.key)}"><h2>{_esc(part.title)}</h2>',
            part.intro]
     for section in part.sections:
         out.append(f'<section class="table" id="{_esc(section.key)}">'
@@ -309,7 +314,7 @@ def to_html(doc: dict[str, Any], tables: dict[str, list[dict[str, Any]]], *,
         _dual_use(loc, tables),
         _multi(loc, "national", [
             ("national", _block(loc, t.national(loc, tables["national"]))
-             + _note(loc, "note.national"))]),
+             + _note(loc, "note.national"))], compact=True),
         _multi(loc, "anti_torture", [
             ("anti_torture", _block(loc, t.anti_torture(loc, tables["anti_torture"]))),
             ("anti_torture_denials", _block(loc, t.denials(
@@ -324,9 +329,10 @@ def to_html(doc: dict[str, Any], tables: dict[str, list[dict[str, Any]]], *,
             ("consultations", _block(loc, t.consultations(loc, tables["consultations"]))),
             ("consultations_share",
              _block(loc, t.consultation_share(loc, tables["consultations_share"]))
-             + _note(loc, "note.consultations_share"))]),
+             + _note(loc, "note.consultations_share"))], compact=True),
         _multi(loc, "enforcement", [
-            ("enforcement", _block(loc, t.enforcement(loc, tables["enforcement"])))]),
+            ("enforcement", _block(loc, t.enforcement(loc, tables["enforcement"])))],
+            compact=True),
         _history(loc, tables["history"]),
     ]
     method = _Part("method", loc.t("part.method"),

@@ -165,15 +165,13 @@ class Locale:
         entry = _data("military_list.json")["categories"].get(str(code))
         return str(entry[self.lang]) if entry else ""
 
-    def annex_i(self, category: Any, *, short: bool = False) -> str:
+    def annex_i(self, category: Any) -> str:
         """An Annex I category of the dual-use regulation by its number and name: `Categorie 3:
-        Elektronica` (`3 Elektronica` when short, for a chart's labels)."""
+        Elektronica`."""
         code = str(category)
         if code == UNRATED:
             return self.t("annex_i.unrated")
         name = annex_i_names().get(code, {}).get(self.lang, "")
-        if short:
-            return f"{code} {name}".strip()
         return self.t("annex_i", number=code, name=name).rstrip(": ")
 
     def ground(self, code: Any) -> str:

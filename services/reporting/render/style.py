@@ -60,6 +60,7 @@ nav.contents,.screen-only{display:none}
 .print-only{display:block}
 section.part{break-before:page}
 section.part:first-of-type{break-before:auto}
+section.part.compact{break-before:auto;break-inside:avoid;padding-top:.6rem}
 h2,h3,caption{break-after:avoid}
 h2{margin-top:0}
 .cards,figure.chart,tr,table.keep{break-inside:avoid}

@@ -272,6 +272,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                           "Chart: individual licences per Annex I category"),
     "axis.millions": ("Waarde (mln €)", "Value (€ million)"),
     "axis.licences": ("Aantal vergunningen", "Number of licences"),
+    "axis.annex_i_category": ("Categorie van bijlage I", "Annex I category"),
     "axis.category": ("ML-categorie", "ML category"),
     "axis.year": ("Jaar", "Year"),
     "axis.rate": ("Percentage afwijzingen", "Denial rate"),
