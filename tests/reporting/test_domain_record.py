@@ -14,6 +14,7 @@ import pytest
 from services.reporting.domain import build_report, evolve
 from services.reporting.domain.consultations import EuConsultations, eu_totals
 from services.reporting.domain.facts import Facts
+from services.reporting.queries import render_csv
 from services.reporting.sources import EU_CONSULTATIONS_CSV, load_sources
 from shared.reference import load_reference
 from tests.reporting.generate import generate
@@ -147,3 +148,15 @@ def test_a_defence_surplus_notice_is_in_the_register_with_its_kind(ref: Any) -> 
         ("2024-05-21", "defence_surplus_notice", "Kamerbrief 2024-0002", [])]
     assert documents[1]["explanation"] == "sale of surplus howitzers"
     assert documents[1]["destination"] == "EE"
+
+
+def test_the_new_tables_come_as_csv_with_their_header(ref: Any) -> None:
+    h = History()
+    h.decide(h.submit(regime="dual_use", destinations=("CN",), goods=(("3A001", "10.00"),)))
+    doc = report(h, ref, eu_consultations=[EuConsultations(2024, 100, "EU report")])
+    assert render_csv(doc, "dual_use.by_destination").splitlines() == [
+        "destination,licences,value_eur", "CN,1,10.00"]
+    assert render_csv(doc, "dual_use.by_category").splitlines()[4] == "3,Electronics,1,10.00"
+    assert render_csv(doc, "consultations_share").splitlines() == [
+        "year,started,received,netherlands,eu_total,share_pct,source",
+        "2024,0,0,0,100,0.00,EU report"]
