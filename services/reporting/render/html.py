@@ -6,7 +6,9 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.reporting.domain.regimes import UNRATED
 from services.reporting.render import charts
+from services.reporting.render import other_tables as o
 from services.reporting.render import tables as t
 from services.reporting.render.i18n import DEFAULT_LANGUAGE, Locale, to_decimal
 from services.reporting.render.style import CSS
@@ -208,7 +210,7 @@ def _individual_by_category(loc: Locale, rows: list[dict[str, Any]], issued: int
         return f'<p class="empty">{_esc(loc.t("none"))}</p>'
     # The bars carry the categories' numbers: their names are in the table beside.
     figure = _figure(loc.t("chart.du_category"), charts.column_counts(
-        loc, "du_category", [str(r["category"]) if r["category"] != "unrated" else "–"
+        loc, "du_category", [str(r["category"]) if r["category"] != UNRATED else "–"
                              for r in rows],
         [int(r["licences"]) for r in rows], axis="axis.annex_i_category"),
         [str(r["category"]) for r in rows])
@@ -255,7 +257,7 @@ def _sources(loc: Locale, rows: list[dict[str, Any]]) -> str:
 
 
 def _history(loc: Locale, rows: list[dict[str, Any]]) -> _Part:
-    body = _block(loc, t.history(loc, rows))
+    body = _block(loc, o.history(loc, rows))
     if rows:
         body += (_note(loc, "note.history")
                  + f'<p class="note sources">'
@@ -322,16 +324,16 @@ def to_html(doc: dict[str, Any], tables: dict[str, list[dict[str, Any]]], *,
                 grounds=True)))]),
         _multi(loc, "parliament", [
             ("parliament_fast_track",
-             _block(loc, t.fast_track(loc, tables["parliament_fast_track"]))),
+             _block(loc, o.fast_track(loc, tables["parliament_fast_track"]))),
             ("parliament.documents",
-             _block(loc, t.documents(loc, tables["parliament.documents"])))]),
+             _block(loc, o.documents(loc, tables["parliament.documents"])))]),
         _multi(loc, "consultations", [
-            ("consultations", _block(loc, t.consultations(loc, tables["consultations"]))),
+            ("consultations", _block(loc, o.consultations(loc, tables["consultations"]))),
             ("consultations_share",
-             _block(loc, t.consultation_share(loc, tables["consultations_share"]))
+             _block(loc, o.consultation_share(loc, tables["consultations_share"]))
              + _note(loc, "note.consultations_share"))], compact=True),
         _multi(loc, "enforcement", [
-            ("enforcement", _block(loc, t.enforcement(loc, tables["enforcement"])))],
+            ("enforcement", _block(loc, o.enforcement(loc, tables["enforcement"])))],
             compact=True),
         _history(loc, tables["history"]),
     ]

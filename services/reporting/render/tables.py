@@ -57,31 +57,35 @@ class Table:
                      pick(self.total) if self.total else None, None, self.row_classes)
 
 
-def _money(loc: Locale, value: Any) -> Cell:
+def money_cell(loc: Locale, value: Any) -> Cell:
+    """An amount, right-aligned."""
     return Cell(loc.money(value), "num")
 
 
-def _int(loc: Locale, value: Any) -> Cell:
+def int_cell(loc: Locale, value: Any) -> Cell:
+    """A count, right-aligned."""
     return Cell(loc.integer(value), "num")
 
 
-def _name(loc: Locale, code: Any) -> Cell:
+def name_cell(loc: Locale, code: Any) -> Cell:
+    """A destination by its name, with its code behind it."""
     return Cell(loc.country(code), code=str(code))
 
 
-def _total_label(loc: Locale, label: str | None = None) -> Cell:
+def total_cell(loc: Locale, label: str | None = None) -> Cell:
+    """The label of a total row."""
     return Cell(label or loc.t("total"), "head")
 
 
 def summary(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     """Key figures of military goods, one figure a line as the record's first table."""
     s = rows[0]
-    figures = [("applications", _int(loc, s["applications"])),
-               ("approved", _int(loc, s["approved"])),
-               ("approved_nato_eu_plus", _int(loc, s["approved_nato_eu_plus"])),
-               ("denied", _int(loc, s["denied"])),
+    figures = [("applications", int_cell(loc, s["applications"])),
+               ("approved", int_cell(loc, s["approved"])),
+               ("approved_nato_eu_plus", int_cell(loc, s["approved_nato_eu_plus"])),
+               ("denied", int_cell(loc, s["denied"])),
                ("denial_rate_pct", Cell(loc.pct(s["denial_rate_pct"]), "num")),
-               ("total_value_eur", _money(loc, s["total_value_eur"]))]
+               ("total_value_eur", money_cell(loc, s["total_value_eur"]))]
     return Table("military.summary", [Column(loc.t("col.figure")), Column(loc.t("col.number"),
                                                                          "num")],
                  [[Cell(loc.t(f"summary.{k}"), "head", code=k), cell] for k, cell in figures])
@@ -91,13 +95,13 @@ def by_category(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     """Value per ML category, with each category's description and the total."""
     ordered = sorted(rows, key=lambda r: category_order(str(r["category"])))
     body = [[Cell(str(r["category"]), code=str(r["category"])),
-             Cell(loc.category(r["category"]), "desc"), _money(loc, r["value_eur"])]
+             Cell(loc.category(r["category"]), "desc"), money_cell(loc, r["value_eur"])]
             for r in ordered]
     total = sum((to_decimal(r["value_eur"]) for r in rows), ZERO)
     return Table("military.by_category",
                  [Column(loc.t("col.category")), Column(loc.t("col.description")),
                   Column(loc.t("col.value"), "num")],
-                 body, [_total_label(loc), Cell(""), _money(loc, total)] if rows else None)
+                 body, [total_cell(loc), Cell(""), money_cell(loc, total)] if rows else None)
 
 
 def per_destination(loc: Locale, key: str, rows: list[dict[str, Any]]) -> Table:
@@ -108,34 +112,34 @@ def per_destination(loc: Locale, key: str, rows: list[dict[str, Any]]) -> Table:
     body = []
     for row in ordered:
         values = row.get("values", {})
-        cells = [_name(loc, row["destination"])]
+        cells = [name_cell(loc, row["destination"])]
         for cat in categories:
             if cat in values:
                 column_totals[cat] += to_decimal(values[cat])
-                cells.append(_money(loc, values[cat]))
+                cells.append(money_cell(loc, values[cat]))
             else:
                 cells.append(Cell("", "num"))
-        body.append([*cells, _money(loc, row["total_eur"])])
+        body.append([*cells, money_cell(loc, row["total_eur"])])
     grand = sum((to_decimal(r["total_eur"]) for r in rows), ZERO)
     columns = [Column(loc.t("col.destination")),
                *(Column(c, "num", loc.category(c) or None) for c in categories),
                Column(loc.t("total"), "num")]
-    total = ([_total_label(loc), *(_money(loc, column_totals[c]) for c in categories),
-              _money(loc, grand)] if rows else None)
+    total = ([total_cell(loc), *(money_cell(loc, column_totals[c]) for c in categories),
+              money_cell(loc, grand)] if rows else None)
     return Table(key, columns, body, total, split_from=1)
 
 
 def by_region(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     """Value and share per region, regions in the record's order."""
     ordered = sorted(rows, key=lambda r: loc.region_rank(r["region"]))
-    body = [[Cell(loc.region(r["region"]), code=str(r["region"])), _money(loc, r["value_eur"]),
+    body = [[Cell(loc.region(r["region"]), code=str(r["region"])), money_cell(loc, r["value_eur"]),
              Cell(loc.pct(r["share_pct"]), "num")] for r in ordered]
     total = sum((to_decimal(r["value_eur"]) for r in rows), ZERO)
     return Table("military.by_region",
                  [Column(loc.t("col.region")), Column(loc.t("col.value"), "num"),
                   Column(loc.t("col.share"), "num")],
                  body,
-                 [_total_label(loc), _money(loc, total), Cell(loc.pct("100"), "num")]
+                 [total_cell(loc), money_cell(loc, total), Cell(loc.pct("100"), "num")]
                  if rows else None)
 
 
@@ -144,8 +148,9 @@ def top_destinations(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     return Table("military.top_destinations",
                  [Column(loc.t("col.rank"), "num"), Column(loc.t("col.country")),
                   Column(loc.t("col.value"), "num"), Column(loc.t("col.share"), "num")],
-                 [[_int(loc, i), _name(loc, r["destination"]), _money(loc, r["value_eur"]),
-                   Cell(loc.pct(r["share_pct"]), "num")] for i, r in enumerate(rows, 1)])
+                 [[int_cell(loc, i), name_cell(loc, r["destination"]),
+                   money_cell(loc, r["value_eur"]), Cell(loc.pct(r["share_pct"]), "num")]
+                  for i, r in enumerate(rows, 1)])
 
 
 def _procedure(loc: Locale, procedure: str) -> Cell:
@@ -170,8 +175,8 @@ def denials(loc: Locale, rows: list[dict[str, Any]], key: str = "military.denial
     criteria = any(r.get("criteria") for r in rows) if criteria is None else criteria
     body = []
     for r in ordered:
-        cells = [_name(loc, r["destination"]), Cell(str(r["description"]), "desc"),
-                 _int(loc, r["quantity"]), Cell(str(r["recipient"]), "party"),
+        cells = [name_cell(loc, r["destination"]), Cell(str(r["description"]), "desc"),
+                 int_cell(loc, r["quantity"]), Cell(str(r["recipient"]), "party"),
                  Cell(str(r["end_user"]), "party"), Cell(loc.date(r["decided_on"]), "date")]
         if criteria:
             cells.append(Cell(", ".join(str(c) for c in r["criteria"])))
@@ -193,16 +198,16 @@ def brokering(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     ordered = sorted(rows, key=lambda r: (loc.sort_key(loc.country(r["destination"])),
                                           loc.sort_key(loc.country(r["origin"])),
                                           str(r["description"])))
-    body = [[_name(loc, r["destination"]), _name(loc, r["origin"]),
+    body = [[name_cell(loc, r["destination"]), name_cell(loc, r["origin"]),
              Cell(", ".join(r["ratings"])), Cell(str(r["description"]), "desc"),
-             _money(loc, r["service_value_eur"])] for r in ordered]
+             money_cell(loc, r["service_value_eur"])] for r in ordered]
     total = sum((to_decimal(r["service_value_eur"]) for r in rows), ZERO)
     return Table("military.brokering",
                  [Column(loc.t("col.destination")), Column(loc.t("col.origin")),
                   Column(loc.t("col.ratings")), Column(loc.t("col.goods")),
                   Column(loc.t("col.service_value"), "num")],
                  body,
-                 [_total_label(loc), Cell(""), Cell(""), Cell(""), _money(loc, total)]
+                 [total_cell(loc), Cell(""), Cell(""), Cell(""), money_cell(loc, total)]
                  if rows else None)
 
 
@@ -220,17 +225,17 @@ def general_licence_totals(loc: Locale, rows: list[dict[str, Any]],
         code = str(entry["licence"])
         mine = [r for r in rows if r["licence"] == code]
         body.append([Cell(code, code=code), Cell(loc.t(f"licence.{code}", ""), "desc"),
-                     _int(loc, len({r["country"] for r in mine})),
-                     _int(loc, sum(1 for r in mine if r.get("flagged"))),
-                     _money(loc, entry["value_eur"])])
+                     int_cell(loc, len({r["country"] for r in mine})),
+                     int_cell(loc, sum(1 for r in mine if r.get("flagged"))),
+                     money_cell(loc, entry["value_eur"])])
     total = sum((to_decimal(r["value_eur"]) for r in totals), ZERO)
     return Table("general_licences.totals",
                  [Column(loc.t("col.licence")), Column(loc.t("col.covers")),
                   Column(loc.t("col.countries"), "num"), Column(loc.t("col.flagged_rows"), "num"),
                   Column(loc.t("col.value"), "num")],
                  body,
-                 [_total_label(loc), Cell(""), Cell(""),
-                  _int(loc, sum(1 for r in rows if r.get("flagged"))), _money(loc, total)]
+                 [total_cell(loc), Cell(""), Cell(""),
+                  int_cell(loc, sum(1 for r in rows if r.get("flagged"))), money_cell(loc, total)]
                  if rows else None)
 
 
@@ -239,10 +244,10 @@ def general_licence(loc: Locale, code: str, rows: list[dict[str, Any]]) -> Table
     mine = sorted((r for r in rows if r["licence"] == code),
                   key=lambda r: (loc.sort_key(loc.country(r["country"])), str(r["direction"])))
     role = "origin" if code in ("NL007", "NL008") else "destination"
-    body = [[_name(loc, r["country"]),
+    body = [[name_cell(loc, r["country"]),
              Cell(loc.t(f"direction.{r['direction']}", str(r["direction"])),
                   code=str(r["direction"])),
-             _money(loc, r["value_eur"]), Cell(", ".join(r.get("categories") or [])),
+             money_cell(loc, r["value_eur"]), Cell(", ".join(r.get("categories") or [])),
              _flag_cell(loc, r)] for r in mine]
     total = sum((to_decimal(r["value_eur"]) for r in mine), ZERO)
     return Table(f"general_licences.{code}",
@@ -250,7 +255,7 @@ def general_licence(loc: Locale, code: str, rows: list[dict[str, Any]]) -> Table
                   Column(loc.t("col.value"), "num"), Column(loc.t("col.categories")),
                   Column(loc.t("col.flagged"))],
                  body,
-                 [_total_label(loc, loc.t("total_of", name=code)), Cell(""), _money(loc, total),
+                 [total_cell(loc, loc.t("total_of", name=code)), Cell(""), money_cell(loc, total),
                   Cell(""), Cell("")],
                  row_classes=["flagged" if r.get("flagged") else "" for r in mine])
 
@@ -260,15 +265,16 @@ def dual_use_by_type(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     def total(name: str, cell: Callable[[Locale, Any], Cell]) -> Cell:
         return cell(loc, sum((to_decimal(r[name]) for r in rows), ZERO))
     body = [[Cell(loc.t(f"du.{r['type']}", str(r["type"])), code=str(r["type"])),
-             _int(loc, r["issued"]), _money(loc, r["issued_value_eur"]), _int(loc, r["denied"]),
-             _money(loc, r["denied_value_eur"])] for r in rows]
+             int_cell(loc, r["issued"]), money_cell(loc, r["issued_value_eur"]),
+             int_cell(loc, r["denied"]), money_cell(loc, r["denied_value_eur"])] for r in rows]
     return Table("dual_use.by_type",
                  [Column(loc.t("col.licence_type")), Column(loc.t("col.issued"), "num"),
                   Column(loc.t("col.issued_value"), "num"), Column(loc.t("col.denied"), "num"),
                   Column(loc.t("col.denied_value"), "num")],
                  body,
-                 [_total_label(loc), total("issued", _int), total("issued_value_eur", _money),
-                  total("denied", _int), total("denied_value_eur", _money)] if rows else None)
+                 [total_cell(loc), total("issued", int_cell),
+                  total("issued_value_eur", money_cell), total("denied", int_cell),
+                  total("denied_value_eur", money_cell)] if rows else None)
 
 
 def dual_use_top(loc: Locale, rows: list[dict[str, Any]]) -> Table:
@@ -276,7 +282,7 @@ def dual_use_top(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     return Table("dual_use.top_destinations",
                  [Column(loc.t("col.rank"), "num"), Column(loc.t("col.country")),
                   Column(loc.t("col.realised_value"), "num")],
-                 [[_int(loc, i), _name(loc, r["country"]), _money(loc, r["value_eur"])]
+                 [[int_cell(loc, i), name_cell(loc, r["country"]), money_cell(loc, r["value_eur"])]
                   for i, r in enumerate(rows, 1)])
 
 
@@ -284,14 +290,14 @@ def dual_use_by_destination(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     """Individual dual-use licences per destination (the record's figure 6), alphabetically by
     name, with the total."""
     ordered = sorted(rows, key=lambda r: loc.sort_key(loc.country(r["destination"])))
-    body = [[_name(loc, r["destination"]), _int(loc, r["licences"]),
-             _money(loc, r["value_eur"])] for r in ordered]
+    body = [[name_cell(loc, r["destination"]), int_cell(loc, r["licences"]),
+             money_cell(loc, r["value_eur"])] for r in ordered]
     return Table("dual_use.by_destination",
                  [Column(loc.t("col.destination")), Column(loc.t("col.licences"), "num"),
                   Column(loc.t("col.value"), "num")],
                  body,
-                 [_total_label(loc), _int(loc, sum(int(r["licences"]) for r in rows)),
-                  _money(loc, sum((to_decimal(r["value_eur"]) for r in rows), ZERO))]
+                 [total_cell(loc), int_cell(loc, sum(int(r["licences"]) for r in rows)),
+                  money_cell(loc, sum((to_decimal(r["value_eur"]) for r in rows), ZERO))]
                  if rows else None)
 
 
@@ -300,21 +306,21 @@ def dual_use_by_category(loc: Locale, rows: list[dict[str, Any]], issued: int) -
     category's name; the total counts each licence once (`issued`, however many categories its
     goods are in)."""
     body = [[Cell(loc.annex_i(r["category"]), code=str(r["category"])),
-             _int(loc, r["licences"]), _money(loc, r["value_eur"])] for r in rows]
+             int_cell(loc, r["licences"]), money_cell(loc, r["value_eur"])] for r in rows]
     return Table("dual_use.by_category",
                  [Column(loc.t("col.annex_i_category")), Column(loc.t("col.licences"), "num"),
                   Column(loc.t("col.value"), "num")],
                  body,
-                 [_total_label(loc), _int(loc, issued),
-                  _money(loc, sum((to_decimal(r["value_eur"]) for r in rows), ZERO))]
+                 [total_cell(loc), int_cell(loc, issued),
+                  money_cell(loc, sum((to_decimal(r["value_eur"]) for r in rows), ZERO))]
                  if rows else None)
 
 
 def national(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     """Licences of the national measures issued and denied, counts and values."""
     body = [[Cell(loc.t(f"regime.{r['regime']}", str(r["regime"])), code=str(r["regime"])),
-             _int(loc, r["issued"]), _money(loc, r["issued_value_eur"]), _int(loc, r["denied"]),
-             _money(loc, r["denied_value_eur"])] for r in rows]
+             int_cell(loc, r["issued"]), money_cell(loc, r["issued_value_eur"]),
+             int_cell(loc, r["denied"]), money_cell(loc, r["denied_value_eur"])] for r in rows]
     return Table("national",
                  [Column(loc.t("col.measures")), Column(loc.t("col.issued"), "num"),
                   Column(loc.t("col.issued_value"), "num"), Column(loc.t("col.denied"), "num"),
@@ -325,7 +331,7 @@ def national(loc: Locale, rows: list[dict[str, Any]]) -> Table:
 def anti_torture(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     """Anti-torture licences per annex: count, value, destinations, end uses; the total."""
     body = [[Cell(loc.t("annex", annex=r["annex"]), code=str(r["annex"])),
-             _int(loc, r["licences"]), _money(loc, r["value_eur"]),
+             int_cell(loc, r["licences"]), money_cell(loc, r["value_eur"]),
              Cell(loc.countries(r["destinations"]), "desc"),
              Cell("; ".join(str(e) for e in r["end_uses"]), "desc")] for r in rows]
     return Table("anti_torture",
@@ -333,98 +339,9 @@ def anti_torture(loc: Locale, rows: list[dict[str, Any]]) -> Table:
                   Column(loc.t("col.value"), "num"), Column(loc.t("col.destinations")),
                   Column(loc.t("col.end_use"))],
                  body,
-                 [_total_label(loc), _int(loc, sum(int(r["licences"]) for r in rows)),
-                  _money(loc, sum((to_decimal(r["value_eur"]) for r in rows), ZERO)),
+                 [total_cell(loc), int_cell(loc, sum(int(r["licences"]) for r in rows)),
+                  money_cell(loc, sum((to_decimal(r["value_eur"]) for r in rows), ZERO)),
                   Cell(""), Cell("")] if rows else None)
-
-
-def fast_track(loc: Locale, rows: list[dict[str, Any]]) -> Table:
-    """Notifications to parliament in the order of the decisions."""
-    body = [[Cell(str(r["licence_number"] or "")), _name(loc, r["destination"]),
-             Cell(str(r["description"] or ""), "desc"), _money(loc, r["value_eur"]),
-             Cell(loc.date(r["decided_on"]), "date"), Cell(loc.date(r["due_by"]), "date"),
-             Cell(loc.date(r["sent_on"]), "date") if r.get("sent_on")
-             else Cell(loc.t("not_sent"))] for r in rows]
-    return Table("parliament_fast_track",
-                 [Column(loc.t("col.licence_number")), Column(loc.t("col.destination")),
-                  Column(loc.t("col.goods")), Column(loc.t("col.value"), "num"),
-                  Column(loc.t("col.decided_on")), Column(loc.t("col.due_by")),
-                  Column(loc.t("col.sent_on"))],
-                 body)
-
-
-def documents(loc: Locale, rows: list[dict[str, Any]]) -> Table:
-    """The register of documents sent to parliament, in the order they were sent, each with
-    its kind in words."""
-    body = [[Cell(loc.date(r["sent_on"]), "date"),
-             Cell(loc.t(f"document.{r['kind']}", str(r["kind"])), code=str(r["kind"])),
-             Cell(str(r.get("reference") or ""), "ref"),
-             _name(loc, r["destination"]) if r.get("destination") else Cell(""),
-             Cell(", ".join(str(n) for n in r.get("licence_numbers") or [] if n)
-                  or loc.t("none_listed")),
-             Cell(str(r.get("explanation") or ""), "desc")]
-            for r in sorted(rows, key=lambda r: str(r["sent_on"]))]
-    return Table("parliament.documents",
-                 [Column(loc.t("col.sent_on")), Column(loc.t("col.document")),
-                  Column(loc.t("col.reference")), Column(loc.t("col.destination")),
-                  Column(loc.t("col.licence_numbers")), Column(loc.t("col.explanation"))],
-                 body)
-
-
-def enforcement(loc: Locale, rows: list[dict[str, Any]]) -> Table:
-    """Investigations referred and concluded in the year, by outcome, and those still open."""
-    row = rows[0]
-    figures = ("referred", "concluded", "no_action", "warning", "fine", "prosecution",
-               "open_at_year_end")
-    return Table("enforcement", [Column(loc.t("col.investigations")),
-                                 Column(loc.t("col.count"), "num")],
-                 [[Cell(loc.t(f"enforcement.{k}"), "head", code=k), _int(loc, row[k])]
-                  for k in figures])
-
-
-def consultation_share(loc: Locale, rows: list[dict[str, Any]]) -> Table:
-    """The Netherlands' consultations as a share of the EU's total, with the total's source."""
-    unknown = loc.t("unknown")
-    body = [[Cell(str(r["year"]), "num", code=str(r["year"])), _int(loc, r["started"]),
-             _int(loc, r["received"]), _int(loc, r["netherlands"]),
-             _int(loc, r["eu_total"]) if r.get("eu_total") is not None
-             else Cell(unknown, "num"),
-             Cell(loc.pct(r["share_pct"]), "num") if r.get("share_pct") is not None
-             else Cell(unknown, "num"),
-             Cell(str(r.get("source") or ""), "desc")] for r in rows]
-    return Table("consultations_share",
-                 [Column(loc.t("col.year"), "num"), Column(loc.t("col.started"), "num"),
-                  Column(loc.t("col.received"), "num"), Column(loc.t("col.netherlands"), "num"),
-                  Column(loc.t("col.eu_total"), "num"), Column(loc.t("col.nl_share"), "num"),
-                  Column(loc.t("col.source"))],
-                 body)
-
-
-def consultations(loc: Locale, rows: list[dict[str, Any]]) -> Table:
-    """Consultations the Netherlands started and received, and their total."""
-    row = rows[0] if rows else {"started": 0, "received": 0}
-    return Table("consultations", [Column(loc.t("col.consultations")),
-                                   Column(loc.t("col.count"), "num")],
-                 [[Cell(loc.t("consultations.started"), "head", code="started"),
-                   _int(loc, row["started"])],
-                  [Cell(loc.t("consultations.received"), "head", code="received"),
-                   _int(loc, row["received"])]],
-                 [_total_label(loc), _int(loc, int(row["started"]) + int(row["received"]))])
-
-
-def history(loc: Locale, rows: list[dict[str, Any]]) -> Table:
-    """Value of issued licences and the denial rate per year held."""
-    body = [[Cell(str(r["year"]), "num", code=str(r["year"])), _money(loc, r["value_eur"]),
-             _money(loc, r["eu_nato_plus_value_eur"]), _money(loc, r["other_value_eur"]),
-             _int(loc, r["applications"]), _int(loc, r["denied"]),
-             Cell(loc.pct(r["denial_rate_pct"]), "num")]
-            for r in sorted(rows, key=lambda r: int(r["year"]))]
-    return Table("history",
-                 [Column(loc.t("col.year"), "num"), Column(loc.t("col.value"), "num"),
-                  Column(loc.t("col.eu_nato_plus"), "num"), Column(loc.t("col.other"), "num"),
-                  Column(loc.t("col.applications"), "num"), Column(loc.t("col.denied"), "num"),
-                  Column(loc.t("col.denial_rate"), "num")],
-                 body)
 
 
 def parts(table: Table, width: int) -> Iterable[Table]:
