@@ -300,10 +300,12 @@ async def notification_sent(notification_id: str, ctx: ContextDep, who: Mfa,
 async def send_letter(body: LetterIn, ctx: ContextDep, who: Mfa) -> dict[str, Any]:
     """Extension: a letter (event `ParliamentLetterSent`, on its own stream) reports the listed
     licences; each one whose notice waits is sent by it (`ParliamentNotificationSent` with the
-    letter's reference). Every listed licence must exist (422 names the others)."""
+    letter's reference). Every listed licence must exist (422 names the others). `kind`
+    `defence_surplus_notice`: the Ministry of Defence's notice before a surplus sale, which may
+    list no licence; a periodic letter lists at least one."""
     letter_id = await licences.send_letter(
         ctx, who, reference=body.reference, sent_on=body.sent_on, destination=body.destination,
-        licence_numbers=body.licence_numbers, note=body.note)
+        licence_numbers=body.licence_numbers, note=body.note, kind=body.kind)
     async with ctx.runtime.sessions() as session:
         return await queries.letter(session, letter_id)
 

@@ -22,6 +22,7 @@ from shared.contracts.assessment import (
     EmbargoHit,
     Finding,
     GeneralLicenceHint,
+    LetterKind,
     Prohibition,
     ProposedFinding,
     SanctionsHit,
@@ -121,14 +122,17 @@ class SentIn(BaseModel):
 
 
 class LetterIn(BaseModel):
-    """A periodic letter to parliament and the licences it reports."""
+    """A periodic letter to parliament and the licences it reports, or a notice of the Ministry
+    of Defence before a surplus sale (which may list no licence yet)."""
 
     model_config = ConfigDict(extra="forbid")
     reference: Text300
     sent_on: dt.date
     destination: Destination | None = None
-    licence_numbers: list[Text300] = Field(min_length=1, max_length=500)
+    licence_numbers: list[Text300] = Field(
+        max_length=500, description="at least one for a periodic letter")
     note: Note = None
+    kind: LetterKind = "periodic_letter"
 
 
 class ConfidentialIn(BaseModel):
@@ -469,7 +473,7 @@ class NotificationPage(BaseModel):
 
 
 class LetterView(BaseModel):
-    """A periodic letter to parliament: the licences it lists, and those whose notice it sent."""
+    """A letter to parliament (`kind`): the licences it lists, and those whose notice it sent."""
 
     id: str
     reference: str
@@ -477,6 +481,7 @@ class LetterView(BaseModel):
     destination: Destination | None
     licence_numbers: list[str]
     note: str | None
+    kind: LetterKind = "periodic_letter"
     reported: list[str]
     recorded_at: Instant
 

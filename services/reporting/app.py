@@ -40,7 +40,13 @@ codes beside the criteria), as do `dual_use.denials` and `anti_torture_denials` 
 `national` counts the national measures' licences, which no dual-use table counts (nor NL900's
 uses); `parliament_fast_track` lists fast-track notices only, and `parliament.documents` is the
 register of documents sent to parliament (fast-track notices with their explanation, periodic
-letters with the licences they report); `enforcement` counts investigations referred and
+letters with the licences they report, the Ministry of Defence's notices before a surplus
+sale: `kind`); `dual_use.by_destination` and `dual_use.by_category` are the record's figures 6
+and 7 (individual licences issued per destination and per Annex I category, the entry's first
+digit, with its name); `consultations_share` is the Netherlands' consultations (started plus
+received) as a share of the EU's total, an input with its source
+(`services/reporting/data/eu_consultations.csv`, illustrative until the published totals are
+put in); `enforcement` counts investigations referred and
 concluded in the year by outcome; a licence marked confidential is left out of every public
 table until its release day (judged on the day of `as_of`, or today) and the document says how
 many of the year's licences are withheld (`withheld_confidential`); the document carries
@@ -64,7 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     async def wire(runtime: Runtime, app: FastAPI) -> None:
         app.state.reference = load_reference()
-        app.state.sources = load_sources(settings.history_csv)
+        app.state.sources = load_sources(settings.history_csv,
+                                         eu_consultations_csv=settings.eu_consultations_csv)
         rebuilder = Rebuilder(runtime)
         await rebuilder.reset_stale_rebuild()
         app.state.rebuilder = rebuilder

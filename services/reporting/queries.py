@@ -100,7 +100,8 @@ async def report_document(sessions: async_sessionmaker[AsyncSession], ref: Refer
     facts = await _facts(sessions, as_of)
     moment, on = _stand(as_of)
     return await asyncio.to_thread(build_report, year, facts, ref, as_of=moment, on=on,
-                                   published=sources.published)
+                                   published=sources.published,
+                                   eu_consultations=sources.eu_consultations)
 
 
 async def monthly_document(sessions: async_sessionmaker[AsyncSession], sources: Sources,

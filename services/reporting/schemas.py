@@ -140,6 +140,25 @@ class CountryValue(Row):
     value_eur: str
 
 
+class DualUseDestination(Row):
+    """`dual_use.by_destination`: individual licences issued per destination (figure 6)."""
+
+    destination: str
+    licences: int
+    value_eur: str
+
+
+class DualUseCategory(Row):
+    """`dual_use.by_category`: individual licences issued per Annex I category (figure 7),
+    the first digit of the entry (`0`-`9`, or `unrated`); a licence with goods of several
+    categories is in each."""
+
+    category: str
+    name: str = Field(description="the category's heading in Annex I (English)")
+    licences: int
+    value_eur: str
+
+
 class DualUse(BaseModel):
     """The dual-use tables."""
 
@@ -148,6 +167,8 @@ class DualUse(BaseModel):
     by_type: list[DualUseType]
     top_destinations: list[CountryValue]
     denials: list[Denial]
+    by_destination: list[DualUseDestination]
+    by_category: list[DualUseCategory]
 
 
 class NationalRow(Row):
@@ -183,10 +204,12 @@ class FastTrack(Row):
 
 
 class ParliamentDocument(Row):
-    """`parliament.documents`: a fast-track notice or a periodic letter sent to parliament."""
+    """`parliament.documents`: a fast-track notice, a periodic letter or a notice of the
+    Ministry of Defence before a surplus sale, sent to parliament."""
 
     sent_on: str
-    kind: str = Field(description="`fast_track_notice` or `periodic_letter`")
+    kind: str = Field(description="`fast_track_notice`, `periodic_letter` or "
+                                  "`defence_surplus_notice`")
     reference: str | None
     destination: str | None
     licence_numbers: list[str | None]
@@ -218,6 +241,19 @@ class Consultations(Row):
 
     started: int
     received: int
+
+
+class ConsultationShare(Row):
+    """`consultations_share`: the consultations the Netherlands took part in, as a share of
+    the EU's total for the year (an input, with its source)."""
+
+    year: int
+    started: int
+    received: int
+    netherlands: int = Field(description="started plus received")
+    eu_total: int | None = Field(description="consultations held in the EU in the year")
+    share_pct: str | None
+    source: str | None = Field(description="where the EU total is from")
 
 
 class HistoryYear(Row):
@@ -253,6 +289,7 @@ class AnnualReport(BaseModel):
     parliament_fast_track: list[FastTrack]
     parliament: Parliament
     consultations: list[Consultations]
+    consultations_share: list[ConsultationShare]
     enforcement: list[Enforcement]
     history: list[HistoryYear]
 

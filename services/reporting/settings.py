@@ -16,3 +16,5 @@ class Settings(ServiceSettings):
     service: str = "reporting"
     # The published series of earlier years (default: the CSV packaged with the service).
     history_csv: Path | None = None
+    # The EU's consultations per year, with their source (default: the packaged CSV).
+    eu_consultations_csv: Path | None = None

@@ -36,6 +36,7 @@ event = contract("assessment")
 APP = "6f1c2d9e-0000-4000-8000-000000000001"
 LICENCE = "NL-ML-2024-000001"
 Queue = Literal["cdiu", "mfa"]
+LetterKind = Literal["periodic_letter", "defence_surplus_notice"]
 Criterion = Annotated[int, Field(ge=1, le=8)]
 
 
@@ -486,12 +487,17 @@ class ParliamentNotificationSent(Payload):
 
 @event("ParliamentLetterSent")
 class ParliamentLetterSent(Payload):
-    """A periodic letter to parliament, listing the licences it reports (Ukraine in 2024)."""
+    """A document sent to parliament: a periodic letter listing the licences it reports
+    (Ukraine in 2024), or the Ministry of Defence's notice before a surplus sale (`kind`), which
+    may list no licence yet. Without `kind` (as written before it existed) a periodic letter."""
 
     stream_doc = "the letter id"
     examples = ({"id": "letter-2024-1", "reference": "Kamerbrief 2024-0001",
                  "sent_on": "2024-04-15", "destination": "UA",
-                 "licence_numbers": [LICENCE], "note": None},)
+                 "licence_numbers": [LICENCE], "note": None},
+                {"id": "letter-2024-2", "reference": "Kamerbrief 2024-0002",
+                 "sent_on": "2024-05-21", "destination": "EE", "licence_numbers": [],
+                 "note": "sale of surplus howitzers", "kind": "defence_surplus_notice"})
 
     id: str
     reference: str
@@ -499,6 +505,7 @@ class ParliamentLetterSent(Payload):
     destination: Destination | None
     licence_numbers: list[str]
     note: str | None = None
+    kind: LetterKind = "periodic_letter"
 
 
 @event("LicenceMarkedConfidential")

@@ -167,12 +167,17 @@ class History:
             self.emit("ParliamentNotificationSent", app_id, sent)
 
     def letter(self, reference: str, *, sent_on: str, numbers: tuple[str, ...],
-               destination: str = "UA") -> None:
-        """A periodic letter to parliament listing licences."""
+               destination: str = "UA", kind: str | None = None,
+               note: str | None = None) -> None:
+        """A periodic letter to parliament listing licences (as written before letters had a
+        kind), or a document of a `kind` (a defence surplus notice)."""
         lid = uuid.uuid4().hex
-        self.emit("ParliamentLetterSent", lid, {
+        payload: dict[str, Any] = {
             "id": lid, "reference": reference, "sent_on": sent_on, "destination": destination,
-            "licence_numbers": list(numbers), "note": None})
+            "licence_numbers": list(numbers), "note": note}
+        if kind is not None:
+            payload["kind"] = kind
+        self.emit("ParliamentLetterSent", lid, payload)
 
     def confidential(self, number: str, *, release_on: str) -> None:
         """A licence marked confidential until `release_on`."""

@@ -7,6 +7,7 @@ year with every section filled, in Dutch and in English.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
 import unicodedata
@@ -22,12 +23,17 @@ from services.reporting.domain import build_report, evolve
 from services.reporting.domain.facts import Facts
 from services.reporting.domain.report import TABLES, table
 from services.reporting.render import to_html
-from services.reporting.render.html import PRINT_COLUMNS
+from services.reporting.render.html import CHART_ROWS, PRINT_COLUMNS
 from services.reporting.render.i18n import Locale
+from services.reporting.sources import load_sources
 from shared.reference import load_reference
 from tests.reporting.generate import generate
+from tests.reporting.history import History
 
 GOLDEN = Path(__file__).parent / "golden" / "annual_2024.json"
+GROUNDS = Path(__file__).parents[2] / "shared" / "reference" / "data" / "refusal_grounds.json"
+ANNEX_I = Path(__file__).parents[2] / "services" / "reporting" / "data" / "annex_i_categories.json"
+NONE = {"nl": "Geen in dit jaar.", "en": "None this year."}
 DATA = Path(__file__).parents[2] / "services" / "reporting" / "render" / "data"
 REGIONS = Path(__file__).parents[2] / "shared" / "reference" / "data" / "regions.json"
 NBSP = "\u00a0"
@@ -215,17 +221,62 @@ def golden_doc() -> dict[str, Any]:
     return json.loads(GOLDEN.read_text())  # type: ignore[no-any-return]
 
 
+def rich_history() -> History:
+    """A generated 2024 (and the years before), and beside it what a generated year does not
+    draw: a row flagged for two reasons, denials on grounds beside the criteria, the national
+    measures, every kind of document sent to parliament, investigations, and a confidential
+    licence still withheld."""
+    h = generate(seed=11, applications=600)
+    for flag in ("NL003 does not cover destination CN", "rating ML22 outside NL003"):
+        h.realise("NL003", country="CN", value_eur="1200.00", ratings=("ML22",), flagged=True,
+                  flag=flag)
+    h.decide(h.submit(regime="dual_use", destinations=("IR",), goods=(("3A001", "9000.00"),)),
+             "denied", criteria=(1,), grounds=("art4-wmd",),
+             decided_at="2024-05-02T10:00:00+00:00")
+    h.decide(h.submit(regime="dual_use", destinations=("RU",), goods=(("5A002.a", "1.50"),)),
+             "denied", grounds=("art15-sanctions", "art15-end-use-diversion"),
+             decided_at="2024-07-09T10:00:00+00:00")
+    h.decide(h.submit(regime="anti_torture", destinations=("BR",), goods=(("III.1", "500.00"),),
+                      end_use="riot control by police"),
+             "denied", grounds=("annex-iii-torture",), decided_at="2024-08-14T10:00:00+00:00")
+    national = {"regime": "national", "destinations": ("CN",)}
+    h.decide(h.submit(**national, goods=(("3B993", "700000.00"),)),
+             decided_at="2024-12-05T10:00:00+00:00")
+    h.decide(h.submit(**national, goods=(("3B993", "50000.00"),)), "denied", criteria=(7,),
+             decided_at="2024-12-06T10:00:00+00:00")
+    saudi = h.decide(h.submit(destinations=("SA",), goods=(("ML4", "3100000.00"),),
+                              complete_system=True), decided_at="2024-02-26T10:00:00+00:00")
+    ukraine = h.decide(h.submit(destinations=("UA",), goods=(("ML4", "2500000.00"),),
+                                complete_system=True), decided_at="2024-06-03T10:00:00+00:00")
+    assert saudi and ukraine
+    h.fast_track(saudi, value_eur="3100000.00", decided_on="2024-02-26", destination="SA",
+                 sent_on="2024-03-08", explanation="Luchtverdediging van de kritieke "
+                 "infrastructuur; het risico op inzet in Jemen is gewogen onder criterium 7.")
+    h.fast_track(ukraine, value_eur="2500000.00", decided_on="2024-06-03", destination="UA",
+                 kind="periodic_letter")
+    h.letter("Kamerbrief 2024-0002", sent_on="2024-06-20", numbers=(ukraine,))
+    h.letter("Kamerbrief 2024-0003", sent_on="2024-09-12", numbers=(), destination="EE",
+             kind="defence_surplus_notice",
+             note="Voorgenomen verkoop van overtollige pantserhouwitsers aan Estland.")
+    h.investigation(referred_on="2023-11-01", outcome="warning", concluded_on="2024-02-01")
+    h.investigation(referred_on="2024-03-01", outcome="fine", concluded_on="2024-09-01")
+    h.investigation(referred_on="2024-05-01")
+    secret = h.decide(h.submit(destinations=("UA",), goods=(("ML6", "800000.00"),)),
+                      decided_at="2024-10-01T10:00:00+00:00")
+    assert secret
+    h.confidential(secret, release_on="2999-01-01")
+    return h
+
+
 def rich_doc() -> dict[str, Any]:
-    """A generated 2024 with every section filled; two flags carry their reasons."""
+    """The rich history's 2024 report, with the published series and the EU's totals."""
     facts: Facts = {}
-    for env in generate(seed=11, applications=600).dicts():
+    for env in rich_history().dicts():
         evolve(facts, env)
-    doc = build_report(2024, facts, load_reference())
-    flagged = [r for r in doc["general_licences"] if r["flagged"]]
-    assert len(flagged) >= 2
-    # The JSON does not carry the reasons yet; the page shows them once it does.
-    flagged[0]["flag_reasons"] = ["country not covered by NL003", "rating outside the licence"]
-    flagged[1]["flag_reasons"] = ["country not covered"]
+    sources = load_sources()
+    doc = build_report(2024, facts, load_reference(), on=dt.date(2025, 3, 1),
+                       published=sources.published, eu_consultations=sources.eu_consultations)
+    assert len([r for r in doc["general_licences"] if r["flagged"]]) >= 2
     doc["parliament_fast_track"][0]["sent_on"] = None
     return doc
 
@@ -512,11 +563,15 @@ def test_general_licences_per_licence_with_totals_and_flag_reasons(case: Case) -
     overview = screen_table(page, "general_licences.totals")
     codes = sorted({r["licence"] for r in rows})
     assert [r[0].text() for r in overview.rows] == codes
+    totals = {r["licence"]: dec(r["value_eur"]) for r in doc["general_licences_totals"]}
     for cells in overview.rows:
         mine = [r for r in rows if r["licence"] == cells[0].text()]
-        assert money(cells[-1].text(), lang) == sum(dec(r["value_eur"]) for r in mine)
+        shown = money(cells[-1].text(), lang)
+        assert shown == totals[cells[0].text()] == sum(dec(r["value_eur"]) for r in mine)
+        assert count(cells[3].text(), lang) == sum(1 for r in mine if r["flagged"])
     assert overview.total is not None
-    assert money(overview.total[-1].text(), lang) == sum(dec(r["value_eur"]) for r in rows)
+    assert money(overview.total[-1].text(), lang) == sum(totals.values()) == sum(
+        dec(r["value_eur"]) for r in rows)
     reasons_shown = 0
     for code in codes:
         mine = [r for r in rows if r["licence"] == code]
@@ -637,3 +692,209 @@ def test_a_report_as_of_a_moment_says_so_in_words(docs: dict[str, Any]) -> None:
         meta = [p.text() for p in parse(render(doc, lang)).all("p") if "meta" in p.classes()]
         assert words in meta[0].replace(NBSP, " ")
         assert f"2025{NBSP}12:00{NBSP}UTC" in meta[0]  # the moment is never broken
+
+
+# The tables of this round, and what the record had that the report lacked ---------------------
+# Where each table of the JSON is on the page: its section (and the table's key there).
+PLACES = {"general_licences": ("part-general_licences", "general_licences."),
+          "general_licences_totals": ("part-general_licences", "general_licences.totals")}
+
+
+def grounds_of(lang: str) -> dict[str, str]:
+    data = json.loads(GROUNDS.read_text(encoding="utf-8"))
+    return {g["code"]: g[lang] for g in data["grounds"]}
+
+
+def test_every_table_of_the_json_is_on_the_page(case: Case) -> None:
+    doc, page, lang = case
+    for name in TABLES:
+        place, key = PLACES.get(name, (name, name))
+        sec = section(page, place)
+        shown = [t for t in sec.all("table") if t.attrs["data-table"].startswith(key)]
+        empty = [p.text() for p in sec.all("p") if "empty" in p.classes()]
+        if table(doc, name):
+            assert shown or empty == [NONE[lang]], name
+        else:
+            assert not shown and empty == [NONE[lang]], name
+
+
+def test_dual_use_individual_licences_per_destination_and_its_chart(case: Case) -> None:
+    doc, page, lang = case
+    rows = doc["dual_use"]["by_destination"]
+    [individual] = [r for r in doc["dual_use"]["by_type"] if r["type"] == "individual"]
+    g = screen_table(page, "dual_use.by_destination")
+    names = [c[0].text() for c in g.rows]
+    assert names == sorted(names, key=lambda n: (unaccented(n), n))
+    by_code = {r["destination"]: r for r in rows}
+    assert sorted(c[0].attrs["data-code"] for c in g.rows) == sorted(by_code)
+    for cells in g.rows:
+        row = by_code[cells[0].attrs["data-code"]]
+        assert cells[0].text() == country_names()[row["destination"]][lang]
+        assert count(cells[1].text(), lang) == row["licences"]
+        assert money(cells[2].text(), lang) == dec(row["value_eur"])
+    assert g.total is not None
+    assert count(g.total[1].text(), lang) == sum(r["licences"] for r in rows) == individual[
+        "issued"]
+    assert money(g.total[2].text(), lang) == sum(dec(r["value_eur"]) for r in rows) == dec(
+        individual["issued_value_eur"])
+    [figure] = section(page, "dual_use.by_destination").all("figure")
+    charted = figure.attrs["data-codes"].split(",")
+    ranked = sorted(rows, key=lambda r: (-r["licences"], -dec(r["value_eur"])))
+    assert len(charted) == min(len(rows), CHART_ROWS)
+    assert [by_code[c]["licences"] for c in charted] == [r["licences"] for r in ranked][
+        :len(charted)]
+    assert figure.all("svg")
+
+
+def test_dual_use_individual_licences_per_annex_i_category_with_names(case: Case) -> None:
+    doc, page, lang = case
+    rows = doc["dual_use"]["by_category"]
+    [individual] = [r for r in doc["dual_use"]["by_type"] if r["type"] == "individual"]
+    g = screen_table(page, "dual_use.by_category")
+    names = json.loads(ANNEX_I.read_text(encoding="utf-8"))["categories"]
+    assert [c[0].attrs["data-code"] for c in g.rows] == [r["category"] for r in rows] == [
+        str(n) for n in range(10)]
+    word = {"nl": "Categorie", "en": "Category"}[lang]
+    for cells, row in zip(g.rows, rows, strict=True):
+        assert cells[0].text() == f"{word} {row['category']}: {names[row['category']][lang]}"
+        assert count(cells[1].text(), lang) == row["licences"]
+        assert money(cells[2].text(), lang) == dec(row["value_eur"])
+    assert g.total is not None
+    # A licence with goods of several categories is in each: the total counts it once.
+    assert count(g.total[1].text(), lang) == individual["issued"]
+    assert money(g.total[2].text(), lang) == sum(dec(r["value_eur"]) for r in rows) == dec(
+        individual["issued_value_eur"])
+    [figure] = section(page, "dual_use.by_category").all("figure")
+    assert figure.attrs["data-codes"] == ",".join(r["category"] for r in rows)
+    if lang == "nl":
+        assert g.rows[3][0].text() == "Categorie 3: Elektronica"
+
+
+@pytest.mark.parametrize("key", ["military.denials", "dual_use.denials",
+                                 "anti_torture_denials"])
+def test_the_denials_of_every_regime_name_their_grounds_in_words(case: Case, key: str) -> None:
+    doc, page, lang = case
+    rows = table(doc, key)
+    if not rows:
+        assert [p.text() for p in section(page, key).all("p")] == [NONE[lang]]
+        return
+    g = screen_table(page, key)
+    labels = grounds_of(lang)
+    header = {"nl": ("Criteria", "Gronden"), "en": ("Criteria", "Grounds")}[lang]
+    with_criteria = key != "anti_torture_denials" or any(r["criteria"] for r in rows)
+    with_grounds = key != "military.denials" or any(r["grounds"] for r in rows)
+    assert (header[0] in g.header, header[1] in g.header) == (with_criteria, with_grounds)
+    shown = []
+    for cells in g.rows:
+        criteria = cells[g.column(header[0])].text() if with_criteria else ""
+        grounds = cells[g.column(header[1])] if with_grounds else None
+        codes = grounds.attrs["data-code"] if grounds is not None else ""
+        if grounds is not None:
+            assert grounds.text() == "; ".join(labels[c] for c in codes.split(",") if c)
+        shown.append((cells[0].attrs["data-code"], criteria, codes))
+    assert sorted(shown) == sorted(
+        (r["destination"], ", ".join(str(c) for c in r["criteria"]) if with_criteria else "",
+         ",".join(r["grounds"])) for r in rows)
+
+
+def test_a_denial_on_a_ground_shows_the_ground_s_label(docs: dict[str, Any]) -> None:
+    for lang, label in (("nl", "Catch-all: gebruik in verband met massavernietigingswapens"),
+                        ("en", "Catch-all: use in connection with weapons of mass destruction")):
+        g = screen_table(parse(render(docs["rich"], lang)), "dual_use.denials")
+        iran = next(c for c in g.rows if c[0].attrs["data-code"] == "IR")
+        assert iran[g.column("Gronden" if lang == "nl" else "Grounds")].text() == label
+
+
+def test_national_measures_have_their_own_table(case: Case) -> None:
+    doc, page, lang = case
+    [row] = doc["national"]
+    g = screen_table(page, "national")
+    [cells] = g.rows
+    assert cells[0].text() == {"nl": "Nationale maatregelen", "en": "National measures"}[lang]
+    assert [count(cells[1].text(), lang), money(cells[2].text(), lang),
+            count(cells[3].text(), lang), money(cells[4].text(), lang)] == [
+        row["issued"], dec(row["issued_value_eur"]), row["denied"], dec(row["denied_value_eur"])]
+
+
+def test_the_register_of_documents_sent_to_parliament_names_each_kind(case: Case) -> None:
+    doc, page, lang = case
+    rows = doc["parliament"]["documents"]
+    if not rows:
+        assert [p.text() for p in section(page, "parliament.documents").all("p")] == [
+            NONE[lang]]
+        return
+    g = screen_table(page, "parliament.documents")
+    loc = Locale(lang)
+    kinds = {"nl": {"fast_track_notice": "Versnelde melding", "periodic_letter":
+                    "Periodieke brief", "defence_surplus_notice":
+                    "Melding verkoop overtollig defensiematerieel"},
+             "en": {"fast_track_notice": "Fast-track notice", "periodic_letter":
+                    "Periodic letter", "defence_surplus_notice":
+                    "Notice of a sale of surplus defence equipment"}}[lang]
+    assert len(g.rows) == len(rows)
+    for cells, row in zip(g.rows, rows, strict=True):
+        assert cells[0].text() == loc.date(row["sent_on"])
+        assert (cells[1].attrs["data-code"], cells[1].text()) == (row["kind"],
+                                                                  kinds[row["kind"]])
+        assert cells[2].text() == row["reference"]
+        assert cells[3].attrs.get("data-code", "") == (row["destination"] or "")
+        assert cells[4].text() == (", ".join(row["licence_numbers"])
+                                   or {"nl": "geen", "en": "none"}[lang])
+        assert cells[5].text() == (row["explanation"] or "")
+    if len({r["kind"] for r in rows}) == 3:  # the rich year has one of each
+        assert {c[1].text() for c in g.rows} == set(kinds.values())
+
+
+def test_enforcement_figures_of_the_year(case: Case) -> None:
+    doc, page, lang = case
+    [row] = doc["enforcement"]
+    g = screen_table(page, "enforcement")
+    assert {c[0].attrs["data-code"]: count(c[1].text(), lang) for c in g.rows} == row
+
+
+def test_the_netherlands_share_of_the_eu_consultations_with_its_source(case: Case) -> None:
+    doc, page, lang = case
+    [row] = doc["consultations_share"]
+    g = screen_table(page, "consultations_share")
+    [cells] = g.rows
+    assert int(cells[0].text()) == row["year"] == doc["year"]
+    assert [count(c.text(), lang) for c in cells[1:5]] == [
+        row["started"], row["received"], row["netherlands"], row["eu_total"]]
+    assert row["netherlands"] == row["started"] + row["received"] == sum(
+        doc["consultations"][0].values())
+    assert pct(cells[5].text(), lang) == dec(row["share_pct"])
+    assert cells[6].text() == row["source"] and "illustrative" in row["source"]
+
+
+def test_the_share_is_unknown_without_the_eu_total(docs: dict[str, Any]) -> None:
+    doc = copy.deepcopy(docs["golden"])
+    doc["consultations_share"][0].update(eu_total=None, share_pct=None, source=None)
+    for lang, word in (("nl", "onbekend"), ("en", "unknown")):
+        [cells] = screen_table(parse(render(doc, lang)), "consultations_share").rows
+        assert [cells[4].text(), cells[5].text(), cells[6].text()] == [word, word, ""]
+
+
+def test_withheld_confidential_licences_are_said_to_be_withheld(case: Case) -> None:
+    doc, page, lang = case
+    notes = [p.text() for p in page.all("p") if "withheld" in p.classes()]
+    count_ = doc["withheld_confidential"]
+    if not count_:
+        assert notes == []
+        return
+    assert notes == [{"nl": f"{count_} vertrouwelijke vergunning(en) van dit jaar zijn "
+                            "weggelaten tot het einde van hun vertrouwelijkheid.",
+                      "en": f"{count_} confidential licence(s) of this year are withheld "
+                            "until their confidentiality ends."}[lang]]
+
+
+def test_the_history_names_the_source_of_each_run_of_years(case: Case) -> None:
+    doc, page, lang = case
+    [note] = [p.text() for p in section(page, "history").all("p") if "sources" in p.classes()]
+    log = {"nl": "gebeurtenissenlogboek", "en": "event log"}[lang]
+    first = doc["history"][0]["year"]
+    assert first == 2000
+    logged = [r["year"] for r in doc["history"] if r["source"] == "event log"]
+    expected = f"{first}–{logged[0] - 1}: illustrative (not the published series); "
+    expected += (f"{logged[0]}–{logged[-1]}: {log}" if len(logged) > 1
+                 else f"{logged[0]}: {log}")
+    assert note == ({"nl": "Bronnen: ", "en": "Sources: "}[lang] + expected + ".")

@@ -24,6 +24,8 @@ from tests.reporting.test_render_html import money, parse, screen_table
 from tests.reporting.test_service import publish
 
 REPORTER = {"Authorization": f"Bearer {token('reporter')}"}
+# Seconds an HTML answer may take: it draws seven charts, slow on a machine shared under load.
+TIMEOUT = 60.0
 
 
 def scenario() -> History:
@@ -72,7 +74,7 @@ async def served(nats_server: NatsServer, tmp_path: Path) -> AsyncIterator[str]:
 
 
 async def test_html_in_dutch_by_default_and_in_english_on_request(served: str) -> None:
-    async with httpx.AsyncClient(base_url=served, headers=REPORTER) as c:
+    async with httpx.AsyncClient(base_url=served, headers=REPORTER, timeout=TIMEOUT) as c:
         path = "/v1/reports/annual/2024"
         default = await c.get(path, params={"format": "html"})
         dutch = await c.get(path, params={"format": "html", "lang": "nl"})
@@ -103,7 +105,7 @@ async def test_licensing_report_writes_the_html_in_the_language_asked_for(
     argv = ["report", "2024", "--format", "html", "--lang", lang, "--url", served,
             "--token", token("reporter"), "-o", str(out)]
     assert await asyncio.to_thread(main, argv) == 0
-    async with httpx.AsyncClient(base_url=served, headers=REPORTER) as c:
+    async with httpx.AsyncClient(base_url=served, headers=REPORTER, timeout=TIMEOUT) as c:
         doc = (await c.get("/v1/reports/annual/2024")).json()
     page = parse(out.read_text(encoding="utf-8"))
     names = {"nl": {"UA": "Oekraïne", "US": "Verenigde Staten", "GB": "Verenigd Koninkrijk",

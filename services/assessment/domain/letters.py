@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from services.assessment.domain.licence import Licence, mark_sent
 from shared.contracts import Payload
-from shared.contracts.assessment import ParliamentLetterSent
+from shared.contracts.assessment import LetterKind, ParliamentLetterSent
 from shared.errors import FieldError, Invalid
 
 
@@ -23,12 +23,17 @@ class Letter:
 
 def send_letter(letter_id: str, *, reference: str, sent_on: dt.date, destination: str | None,
                 licence_numbers: Sequence[str], note: str | None,
-                licences: Mapping[str, Licence], today: dt.date) -> Letter:
+                licences: Mapping[str, Licence], today: dt.date,
+                kind: LetterKind = "periodic_letter") -> Letter:
     """Record a letter sent to parliament; every listed licence with a notice not yet sent is
-    reported by it (a licence already reported stays as it was)."""
+    reported by it (a licence already reported stays as it was). A periodic letter lists at
+    least one licence; a defence surplus notice may come before any licence exists."""
     if sent_on > today:
         raise Invalid("sent_on lies in the future")
     numbers = list(dict.fromkeys(licence_numbers))
+    if not numbers and kind == "periodic_letter":
+        raise Invalid("a periodic letter lists at least one licence",
+                      errors=[FieldError(("body", "licence_numbers"), "empty")])
     unknown = [n for n in numbers if licences.get(n) is None or licences[n].issued is None]
     if unknown:
         raise Invalid(f"licence_numbers: no licence {', '.join(unknown)}",
@@ -43,5 +48,5 @@ def send_letter(letter_id: str, *, reference: str, sent_on: dt.date, destination
                                     letter_reference=reference)
     return Letter(sent=ParliamentLetterSent(id=letter_id, reference=reference, sent_on=sent_on,
                                             destination=destination, licence_numbers=numbers,
-                                            note=note),
+                                            note=note, kind=kind),
                   notices=notices)

@@ -19,6 +19,7 @@ from services.assessment.handlers.context import Context
 from shared.aggregate import Loaded
 from shared.auth import Principal
 from shared.clock import today
+from shared.contracts.assessment import LetterKind
 from shared.errors import NotFound
 
 
@@ -72,7 +73,8 @@ async def mark_confidential(ctx: Context, who: Principal, number: str, *, releas
 
 async def send_letter(ctx: Context, who: Principal, *, reference: str, sent_on: dt.date,
                       destination: str | None, licence_numbers: Sequence[str],
-                      note: str | None) -> str:
+                      note: str | None,
+                      kind: LetterKind = "periodic_letter") -> str:
     """Record a periodic letter to parliament and the notices it sends; the letter's id."""
     letter_id = f"letter-{uuid.uuid4()}"
     async with ctx.runtime.transaction() as session:
@@ -82,7 +84,7 @@ async def send_letter(ctx: Context, who: Principal, *, reference: str, sent_on: 
             if stream is not None:
                 loaded[number] = (stream, await streams.load(ctx, session, stream))
         letter = send(letter_id, reference=reference, sent_on=sent_on, destination=destination,
-                      licence_numbers=licence_numbers, note=note,
+                      licence_numbers=licence_numbers, note=note, kind=kind,
                       licences={n: d.state.licence for n, (_s, d) in loaded.items()},
                       today=today())
         [recorded] = await ctx.runtime.store.append(session, letter_id, [letter.sent],

@@ -23,8 +23,8 @@ Facts = dict[tuple[str, str], dict[str, Any]]
 # What the facts hold: raised whenever `fact_updates` reads more of the events (a new type, a
 # new field), so that facts kept by older code are rebuilt from the log once (see
 # handlers.rebuild). 2: grounds, catch-all decisions, notice kinds, letters, confidential
-# licences and investigations.
-FACTS_VERSION = 2
+# licences and investigations. 3: the kind of a letter (a defence surplus notice).
+FACTS_VERSION = 3
 Update = tuple[str, str, str, dict[str, Any]]
 
 _APPLICATION_FIELDS = (
@@ -82,7 +82,7 @@ _UPDATERS: dict[str, _Updater] = {
             "licence_number", "sent_on", "explanation", "letter_reference")))],
     "ParliamentLetterSent": lambda env, p, sid: [
         ("letter", str(p.get("id") or sid), "sent", _pick(p, (
-            "reference", "sent_on", "destination", "licence_numbers", "note")))],
+            "reference", "sent_on", "destination", "licence_numbers", "note", "kind")))],
     "ConsultationOpened": lambda env, p, sid: [
         ("consultation", str(p.get("id") or sid), "opened", _with_occurred(env, _pick(p, (
             "denial_id", "consulting_state", "denying_state", "application_ref", "due_by",

@@ -43,9 +43,10 @@ def fast_track(year: int, facts: Facts, withheld: Container[str]) -> list[dict[s
 
 def documents(year: int, facts: Facts, withheld: Container[str]) -> list[dict[str, Any]]:
     """The register of documents sent to parliament in the year, in date order: each
-    fast-track notice sent (with its explanation) and each periodic letter (with the licences
-    it reports, less those withheld as confidential). A notice answered by a letter is the
-    letter's, not a document of its own."""
+    fast-track notice sent (with its explanation), each periodic letter (with the licences it
+    reports, less those withheld as confidential) and each notice of the Ministry of Defence
+    before a surplus sale. A notice answered by a letter is the letter's, not a document of its
+    own."""
     rows = []
     for due, sent in _notifications(facts):
         day = business_day(sent.get("sent_on"))
@@ -63,7 +64,9 @@ def documents(year: int, facts: Facts, withheld: Container[str]) -> list[dict[st
         day = business_day(letter.get("sent_on"))
         if day is None or day.year != year:
             continue
-        rows.append({"sent_on": day.isoformat(), "kind": "periodic_letter",
+        # A letter recorded before letters had a kind is a periodic letter.
+        rows.append({"sent_on": day.isoformat(),
+                     "kind": str(letter.get("kind") or "periodic_letter"),
                      "reference": letter.get("reference") or key,
                      "destination": letter.get("destination"),
                      "licence_numbers": sorted(str(n) for n in letter.get("licence_numbers")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from services.reporting.domain.applications import (
@@ -24,6 +27,25 @@ MILITARY_GENERAL_LICENCES = ("NL003", "NL004", "NL005", "NL006", "NL007", "NL008
 NATIONAL_GENERAL_LICENCES = ("NL900",)
 DUAL_USE_TYPES = ("individual", "global", "intra_eu", "catch_all")
 ANNEXES = ("II", "III", "IV")
+ANNEX_I_CATEGORIES = tuple(str(n) for n in range(10))
+UNRATED = "unrated"
+_ANNEX_I = Path(__file__).parents[1] / "data" / "annex_i_categories.json"
+
+
+@cache
+def annex_i_names() -> dict[str, dict[str, str]]:
+    """The names of the ten categories of Annex I of Regulation 2021/821, `{"3": {"en": ...,
+    "nl": ...}}`, from the packaged data file (read on first use)."""
+    doc = json.loads(_ANNEX_I.read_text(encoding="utf-8"))
+    return {str(k): {"en": str(v["en"]), "nl": str(v["nl"])}
+            for k, v in doc["categories"].items()}
+
+
+def annex_i_category(line: dict[str, Any]) -> str:
+    """The Annex I category of a dual-use goods line: the first digit of its entry (3A001: 3;
+    a national x9xx entry too), or "unrated"."""
+    rating = str(line.get("rating") or "")
+    return rating[0] if rating[:1].isdigit() else UNRATED
 
 
 def _flags(data: dict[str, Any]) -> list[dict[str, str]]:
@@ -114,9 +136,46 @@ def _dual_use_realisation(data: dict[str, Any]) -> bool:
     return data.get("regime") == "dual_use" or code.startswith("EU")
 
 
+@dataclass
+class _Issued:
+    licences: set[str] = field(default_factory=set)
+    value: Decimal = ZERO
+
+
+def _individual_figures(year: int, apps: list[Decided], licences: dict[str, Decided]
+                        ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The record's figures 6 and 7: dual-use individual licences issued in the year per
+    destination and per Annex I category, counted as `by_type` counts its individual row (so
+    each table's value adds up to it). A licence with goods of several categories is in each of
+    them, its value split by its goods lines."""
+    per_destination: dict[str, _Issued] = defaultdict(_Issued)
+    per_category: dict[str, _Issued] = {c: _Issued() for c in ANNEX_I_CATEGORIES}
+    for app in apps:
+        if (not _counted(app, "dual_use", year) or not app.approved
+                or _dual_use_type(app) != "individual"):
+            continue
+        lines = counted_lines(app, licences, annex_i_category)
+        if app.amends and not lines:
+            continue
+        destination = per_destination[app.destination]
+        destination.licences.add(app.app_id)
+        destination.value += sum((v for _, v in lines), ZERO)
+        for category, value in lines:
+            cell = per_category.setdefault(category, _Issued())
+            cell.licences.add(app.app_id)
+            cell.value += value
+    names = annex_i_names()
+    return ([{"destination": d, "licences": len(r.licences), "value_eur": eur(r.value)}
+             for d, r in sorted(per_destination.items())],
+            [{"category": c, "name": names.get(c, {}).get("en", ""),
+              "licences": len(r.licences), "value_eur": eur(r.value)}
+             for c, r in sorted(per_category.items(), key=lambda kv: (kv[0] == UNRATED, kv[0]))])
+
+
 def dual_use_tables(year: int, apps: list[Decided], licences: dict[str, Decided],
                     facts: Facts) -> dict[str, Any]:
-    """Licences per type, the ten destinations with the highest realised exports, denials."""
+    """Licences per type, the ten destinations with the highest realised exports, denials, and
+    the individual licences per destination and per Annex I category."""
     table = {t: _Counts() for t in DUAL_USE_TYPES}
     for app in apps:
         if _counted(app, "dual_use", year):
@@ -134,10 +193,13 @@ def dual_use_tables(year: int, apps: list[Decided], licences: dict[str, Decided]
     top = sorted(realised.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
     denied = [a for a in apps if a.regime == "dual_use" and a.year == year
               and a.outcome == "denied"]
+    by_destination, by_category = _individual_figures(year, apps, licences)
     return {
         "by_type": [{"type": t, **r.row()} for t, r in table.items()],
         "top_destinations": [{"country": c, "value_eur": eur(v)} for c, v in top],
         "denials": denial_rows(denied),
+        "by_destination": by_destination,
+        "by_category": by_category,
     }
 
 

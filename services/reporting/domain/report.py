@@ -7,7 +7,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from services.reporting.domain.applications import Reference, decided_applications, withheld
-from services.reporting.domain.facts import Facts, parts
+from services.reporting.domain.consultations import (
+    EuConsultations,
+    consultation_share,
+    consultations,
+)
+from services.reporting.domain.facts import Facts
 from services.reporting.domain.history import PublishedYear, history
 from services.reporting.domain.military import by_number, military_tables
 from services.reporting.domain.money import business_day
@@ -22,17 +27,6 @@ from services.reporting.domain.regimes import (
 )
 
 OUTCOMES = ("no_action", "warning", "fine", "prosecution")
-
-
-def _consultations(year: int, facts: Facts) -> list[dict[str, Any]]:
-    started = received = 0
-    for data in parts(facts, "consultation", "opened"):
-        day = business_day(data.get("opened_at"))
-        if day is None or day.year != year:
-            continue
-        started += data.get("consulting_state") == "NL"
-        received += data.get("denying_state") == "NL"
-    return [{"started": started, "received": received}]
 
 
 def _enforcement(year: int, facts: Facts) -> list[dict[str, Any]]:
@@ -60,13 +54,14 @@ def _enforcement(year: int, facts: Facts) -> list[dict[str, Any]]:
 
 
 def build_report(year: int, facts: Facts, ref: Reference, *, as_of: str | None = None,
-                 on: dt.date | None = None, published: Iterable[PublishedYear] = ()
-                 ) -> dict[str, Any]:
+                 on: dt.date | None = None, published: Iterable[PublishedYear] = (),
+                 eu_consultations: Iterable[EuConsultations] = ()) -> dict[str, Any]:
     """The whole annual report for `year` over the facts; the same facts give the same bytes.
 
     `on` is the day confidential licences are judged on (released when their release day has
     come; with no day, every marked licence is withheld); `published` the series of earlier
-    years the history table starts with.
+    years the history table starts with; `eu_consultations` the EU's totals of consultations
+    per year, which the Netherlands' share is of.
     """
     every = decided_applications(facts)
     licences = by_number(every)  # amendments compare with withheld licences too
@@ -91,7 +86,8 @@ def build_report(year: int, facts: Facts, ref: Reference, *, as_of: str | None =
         "anti_torture_denials": anti_torture_denials(year, apps),
         "parliament_fast_track": fast_track(year, visible, hidden_numbers),
         "parliament": {"documents": documents(year, visible, hidden_numbers)},
-        "consultations": _consultations(year, visible),
+        "consultations": consultations(year, visible),
+        "consultations_share": consultation_share(year, visible, eu_consultations),
         "enforcement": _enforcement(year, visible),
         "history": history(year, apps, licences, ref, published),
     }
@@ -112,8 +108,9 @@ TABLES = (
     "military.summary", "military.by_category", "military.by_destination", "military.by_region",
     "military.top_destinations", "military.denials", "military.transit", "military.brokering",
     "general_licences", "general_licences_totals", "dual_use.by_type",
-    "dual_use.top_destinations", "dual_use.denials", "national", "anti_torture",
-    "anti_torture_denials", "parliament_fast_track", "parliament.documents", "consultations",
+    "dual_use.top_destinations", "dual_use.denials", "dual_use.by_destination",
+    "dual_use.by_category", "national", "anti_torture", "anti_torture_denials",
+    "parliament_fast_track", "parliament.documents", "consultations", "consultations_share",
     "enforcement", "history",
 )
 

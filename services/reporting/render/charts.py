@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,8 @@ _MILLION = Decimal(1_000_000)
 _MIN_YEAR_SLOTS = 6
 # Up to this many years each gets a labelled bar; a longer series reads better as a line.
 _LONG_SERIES = 14
+# A bar's label longer than this is set on two lines, so that the bars keep the chart's width.
+_LABEL_WIDTH = 24
 
 
 def _millions(value: Any) -> float:
@@ -95,6 +98,56 @@ def ranked_bars(loc: Locale, name: str, labels: list[str], values: list[Any],
         _money_axis(loc, ax.xaxis)
     return _svg(draw, name=name, width=6.8,
                 height=max(1.9, 0.42 * len(labels) + 1.2))
+
+
+def count_bars(loc: Locale, name: str, labels: list[str], counts: list[int],
+               notes: list[str], *, colour: str = _BLUE) -> str:
+    """Horizontal bars of a number of licences, first label on top, each with a note at its
+    end (its value); whole numbers on the axis."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    wrapped = [textwrap.fill(label, _LABEL_WIDTH) for label in labels]
+    row = 0.5 if any("\n" in label for label in wrapped) else 0.36
+
+    def draw(ax: Any) -> None:
+        positions = list(range(len(labels)))[::-1]
+        ax.barh(positions, counts, color=colour, height=0.6)
+        ax.set_yticks(positions, wrapped)
+        for y, count, note in zip(positions, counts, notes, strict=True):
+            ax.annotate(note, (count, y), xytext=(4, 0), textcoords="offset points",
+                        va="center", fontsize=9, color="#3d4a57")
+        # Room at the right for the notes, which are wider than a short bar.
+        ax.set_xlim(0, (max(counts, default=0) or 1) * 1.35)
+        ax.set_ylim(-0.6, len(labels) - 0.4)
+        ax.set_xlabel(loc.t("axis.licences"))
+        ax.grid(axis="x", color="#e3e8ee")
+        ax.set_axisbelow(True)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: loc.integer(int(v))))
+    return _svg(draw, name=name, width=6.8, height=max(1.9, row * len(labels) + 1.2))
+
+
+def column_counts(loc: Locale, name: str, labels: list[str], counts: list[int], *,
+                  axis: str, colour: str = _GREEN) -> str:
+    """Vertical bars of a number of licences per short label (an Annex I category's number),
+    each count written above its bar; whole numbers on the axis."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    def draw(ax: Any) -> None:
+        positions = list(range(len(labels)))
+        ax.bar(positions, counts, color=colour, width=0.65)
+        ax.set_xticks(positions, labels)
+        for x, count in zip(positions, counts, strict=True):
+            ax.annotate(loc.integer(count), (x, count), xytext=(0, 3),
+                        textcoords="offset points", ha="center", fontsize=9)
+        ax.set_ylim(0, (max(counts, default=0) or 1) * 1.18)
+        ax.set_xlabel(loc.t(axis))
+        ax.set_ylabel(loc.t("axis.licences"))
+        ax.grid(axis="y", color="#e3e8ee")
+        ax.set_axisbelow(True)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: loc.integer(int(v))))
+    return _svg(draw, name=name, width=6.4, height=3.4)
 
 
 def _year_axis(ax: Any, years: list[str], loc: Locale) -> list[int]:

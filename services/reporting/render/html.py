@@ -6,15 +6,21 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.reporting.domain.regimes import UNRATED
 from services.reporting.render import charts
+from services.reporting.render import other_tables as o
 from services.reporting.render import tables as t
-from services.reporting.render.i18n import DEFAULT_LANGUAGE, Locale
+from services.reporting.render.i18n import DEFAULT_LANGUAGE, Locale, to_decimal
 from services.reporting.render.style import CSS
 
 # Value columns of a per-destination table on one printed A4 page; wider tables print in parts.
 PRINT_COLUMNS = 5
 # A table with up to this many rows is kept on one printed page.
 _KEEP_ROWS = 14
+# A table with this many columns or more prints in a smaller type to fit the page.
+_DENSE_COLUMNS = 9
+# A chart of licences per destination draws at most this many (the table has them all).
+CHART_ROWS = 15
 
 
 def _esc(value: Any) -> str:
@@ -48,6 +54,8 @@ def table_html(table: t.Table, *, part: str | None = None) -> str:
     classes = ["wide"] if table.split_from is not None else []
     if len(table.rows) <= _KEEP_ROWS:
         classes.append("keep")
+    if len(table.columns) >= _DENSE_COLUMNS and table.split_from is None:
+        classes.append("dense")
     attrs = f' data-table="{_esc(table.key)}"'
     if part:
         attrs += f' data-part="{_esc(part)}"'
@@ -111,6 +119,8 @@ class _Part:
     title: str
     sections: list[_Section] = field(default_factory=list)
     intro: str = ""
+    # A part of a table or two follows the previous part on its printed page.
+    compact: bool = False
 
 
 def _military(loc: Locale, doc: dict[str, Any], tables: dict[str, list[dict[str, Any]]]
@@ -155,14 +165,20 @@ def _military(loc: Locale, doc: dict[str, Any], tables: dict[str, list[dict[str,
     return part
 
 
-def _general_licences(loc: Locale, rows: list[dict[str, Any]]) -> _Part:
+def _note(loc: Locale, key: str, **values: Any) -> str:
+    return f'<p class="note">{_esc(loc.t(key, **values))}</p>'
+
+
+def _general_licences(loc: Locale, tables: dict[str, list[dict[str, Any]]]) -> _Part:
     part = _Part("general_licences", loc.t("part.general_licences"))
+    rows = tables["general_licences"]
     if not rows:
         part.intro = f'<p class="empty">{_esc(loc.t("none"))}</p>'
         return part
-    part.intro = f'<p class="note">{_esc(loc.t("note.general_licences"))}</p>'
-    part.sections.append(_Section("general_licences.totals", loc.t("general_licences.totals"),
-                                  _block(loc, t.general_licence_totals(loc, rows))))
+    part.intro = _note(loc, "note.general_licences")
+    part.sections.append(_Section(
+        "general_licences.totals", loc.t("general_licences.totals"),
+        _block(loc, t.general_licence_totals(loc, rows, tables["general_licences_totals"]))))
     for code in sorted({str(r["licence"]) for r in rows}):
         title = loc.t("general_licences.one", code=code, covers=loc.t(f"licence.{code}", ""))
         part.sections.append(_Section(f"general_licences.{code}", title.rstrip(": "),
@@ -170,31 +186,87 @@ def _general_licences(loc: Locale, rows: list[dict[str, Any]]) -> _Part:
     return part
 
 
+def _individual_by_destination(loc: Locale, rows: list[dict[str, Any]]) -> str:
+    """The record's figure 6: the table of every destination, and the chart of those with the
+    most licences."""
+    body = _block(loc, t.dual_use_by_destination(loc, rows))
+    if not rows:
+        return body
+    charted = sorted(rows, key=lambda r: (-int(r["licences"]), -to_decimal(r["value_eur"]),
+                                          loc.sort_key(loc.country(r["destination"]))))
+    charted = charted[:CHART_ROWS]
+    title = (loc.t("chart.du_destination") if len(charted) == len(rows)
+             else loc.t("chart.du_destination_top", count=len(charted)))
+    figure = _figure(title, charts.count_bars(
+        loc, "du_destination", [loc.country(r["destination"]) for r in charted],
+        [int(r["licences"]) for r in charted], [loc.millions(r["value_eur"]) for r in charted]),
+        [str(r["destination"]) for r in charted])
+    return _pair(body, figure) + _note(loc, "note.du_individual")
+
+
+def _individual_by_category(loc: Locale, rows: list[dict[str, Any]], issued: int) -> str:
+    """The record's figure 7: licences per Annex I category, table and chart."""
+    if not issued:
+        return f'<p class="empty">{_esc(loc.t("none"))}</p>'
+    # The bars carry the categories' numbers: their names are in the table beside.
+    figure = _figure(loc.t("chart.du_category"), charts.column_counts(
+        loc, "du_category", [str(r["category"]) if r["category"] != UNRATED else "–"
+                             for r in rows],
+        [int(r["licences"]) for r in rows], axis="axis.annex_i_category"),
+        [str(r["category"]) for r in rows])
+    return (_pair(_block(loc, t.dual_use_by_category(loc, rows, issued)), figure)
+            + _note(loc, "note.du_category"))
+
+
 def _dual_use(loc: Locale, tables: dict[str, list[dict[str, Any]]]) -> _Part:
-    part = _Part("dual_use", loc.t("part.dual_use"))
-    part.sections.append(_Section("dual_use.by_type", loc.t("dual_use.by_type"),
-                                  _block(loc, t.dual_use_by_type(loc, tables["dual_use.by_type"]))))
-    part.sections.append(_Section(
-        "dual_use.top_destinations", loc.t("dual_use.top_destinations"),
-        _block(loc, t.dual_use_top(loc, tables["dual_use.top_destinations"]))))
+    individual = next((r for r in tables["dual_use.by_type"] if r["type"] == "individual"),
+                      {"issued": 0})
+    return _multi(loc, "dual_use", [
+        ("dual_use.by_type", _block(loc, t.dual_use_by_type(loc, tables["dual_use.by_type"]))),
+        ("dual_use.by_destination",
+         _individual_by_destination(loc, tables["dual_use.by_destination"])),
+        ("dual_use.by_category", _individual_by_category(
+            loc, tables["dual_use.by_category"], int(individual["issued"]))),
+        ("dual_use.top_destinations",
+         _block(loc, t.dual_use_top(loc, tables["dual_use.top_destinations"]))),
+        ("dual_use.denials", _block(loc, t.denials(loc, tables["dual_use.denials"],
+                                                   "dual_use.denials", grounds=True))),
+    ])
+
+
+def _multi(loc: Locale, part_key: str, sections: list[tuple[str, str]], *,
+           compact: bool = False) -> _Part:
+    """A part of the report: each section a table (or "none this year") under its title."""
+    part = _Part(part_key, loc.t(f"part.{part_key}"), compact=compact)
+    part.sections.extend(_Section(key, loc.t(key), body) for key, body in sections)
     return part
 
 
-def _single(loc: Locale, key: str, part_key: str, table: t.Table, extra: str = "") -> _Part:
-    part = _Part(part_key, loc.t(f"part.{part_key}"))
-    part.sections.append(_Section(key, loc.t(key), _block(loc, table) + extra))
-    return part
+def _sources(loc: Locale, rows: list[dict[str, Any]]) -> str:
+    """Where each run of years of the history is from: `2000–2023: ...; 2024: event log`."""
+    runs: list[tuple[int, int, str]] = []
+    for row in sorted(rows, key=lambda r: int(r["year"])):
+        year, source = int(row["year"]), str(row["source"])
+        if runs and runs[-1][2] == source and runs[-1][1] == year - 1:
+            runs[-1] = (runs[-1][0], year, source)
+        else:
+            runs.append((year, year, source))
+    return "; ".join(f"{first}–{last}: {loc.t('source.' + source, source)}" if first != last
+                     else f"{first}: {loc.t('source.' + source, source)}"
+                     for first, last, source in runs)
 
 
 def _history(loc: Locale, rows: list[dict[str, Any]]) -> _Part:
-    extra = ""
+    body = _block(loc, o.history(loc, rows))
     if rows:
-        extra = (f'<p class="note">{_esc(loc.t("note.history"))}</p>'
+        body += (_note(loc, "note.history")
+                 + f'<p class="note sources">'
+                 f'{_esc(loc.t("note.history_sources", sources=_sources(loc, rows)))}</p>'
                  + '<div class="charts">'
                  + _figure(loc.t("chart.history_value"), charts.history_value(loc, rows))
                  + _figure(loc.t("chart.history_rate"), charts.history_rate(loc, rows))
                  + "</div>")
-    return _single(loc, "history", "history", t.history(loc, rows), extra)
+    return _multi(loc, "history", [("history", body)])
 
 
 def _cards(loc: Locale, summary: dict[str, Any]) -> str:
@@ -209,7 +281,8 @@ def _cards(loc: Locale, summary: dict[str, Any]) -> str:
 
 
 def _part_html(part: _Part) -> str:
-    out = [f'<section class="part" id="part-{_esc(part.key)}"><h2>{_esc(part.title)}</h2>',
+    classes = "part compact" if part.compact else "part"
+    out = [f'<section class="{classes}" id="part-{_esc(part.key)}"><h2>{_esc(part.title)}</h2>',
            part.intro]
     for section in part.sections:
         out.append(f'<section class="table" id="{_esc(section.key)}">'
@@ -239,13 +312,29 @@ def to_html(doc: dict[str, Any], tables: dict[str, list[dict[str, Any]]], *,
              else loc.t("meta.live"))
     parts = [
         _military(loc, doc, tables),
-        _general_licences(loc, tables["general_licences"]),
+        _general_licences(loc, tables),
         _dual_use(loc, tables),
-        _single(loc, "anti_torture", "anti_torture", t.anti_torture(loc, tables["anti_torture"])),
-        _single(loc, "parliament_fast_track", "parliament",
-                t.fast_track(loc, tables["parliament_fast_track"])),
-        _single(loc, "consultations", "consultations",
-                t.consultations(loc, tables["consultations"])),
+        _multi(loc, "national", [
+            ("national", _block(loc, t.national(loc, tables["national"]))
+             + _note(loc, "note.national"))], compact=True),
+        _multi(loc, "anti_torture", [
+            ("anti_torture", _block(loc, t.anti_torture(loc, tables["anti_torture"]))),
+            ("anti_torture_denials", _block(loc, t.denials(
+                loc, tables["anti_torture_denials"], "anti_torture_denials", criteria=None,
+                grounds=True)))]),
+        _multi(loc, "parliament", [
+            ("parliament_fast_track",
+             _block(loc, o.fast_track(loc, tables["parliament_fast_track"]))),
+            ("parliament.documents",
+             _block(loc, o.documents(loc, tables["parliament.documents"])))]),
+        _multi(loc, "consultations", [
+            ("consultations", _block(loc, o.consultations(loc, tables["consultations"]))),
+            ("consultations_share",
+             _block(loc, o.consultation_share(loc, tables["consultations_share"]))
+             + _note(loc, "note.consultations_share"))], compact=True),
+        _multi(loc, "enforcement", [
+            ("enforcement", _block(loc, o.enforcement(loc, tables["enforcement"])))],
+            compact=True),
         _history(loc, tables["history"]),
     ]
     method = _Part("method", loc.t("part.method"),

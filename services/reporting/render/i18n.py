@@ -11,7 +11,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from services.reporting.domain.regimes import UNRATED, annex_i_names
 from services.reporting.render.texts import TEXTS
+from shared.reference.grounds import load_refusal_grounds
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -162,6 +164,22 @@ class Locale:
         """The description of an ML category (empty for one the list does not have)."""
         entry = _data("military_list.json")["categories"].get(str(code))
         return str(entry[self.lang]) if entry else ""
+
+    def annex_i(self, category: Any) -> str:
+        """An Annex I category of the dual-use regulation by its number and name: `Categorie 3:
+        Elektronica`."""
+        code = str(category)
+        if code == UNRATED:
+            return self.t("annex_i.unrated")
+        name = annex_i_names().get(code, {}).get(self.lang, "")
+        return self.t("annex_i", number=code, name=name).rstrip(": ")
+
+    def ground(self, code: Any) -> str:
+        """A refusal ground beside the criteria in words (an unknown code is shown as such)."""
+        ground = load_refusal_grounds().get(str(code))
+        if ground is None:
+            return str(code)
+        return ground.label_nl if self.lang == "nl" else ground.label_en
 
     def sort_key(self, name: str) -> tuple[str, str]:
         """Alphabetical order of displayed names, accents and case aside."""

@@ -25,7 +25,8 @@ radial-gradient(farthest-side at 100% 50%,rgba(29,39,51,.22),transparent) right/
 no-repeat scroll}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(30rem,1fr));gap:0 2.5rem}
 .pair{display:flex;flex-wrap:wrap;gap:0 3rem;align-items:flex-start}
-.pair>.scroll{flex:0 1 auto}.pair>figure.chart{flex:1 1 30rem;max-width:48rem;margin-top:.4rem}
+.pair>.scroll{flex:0 1 auto}
+.pair>figure.chart{flex:1 1 30rem;min-width:0;max-width:48rem;margin-top:.4rem}
 table{border-collapse:collapse;font-size:.88rem}
 caption{text-align:left;color:#5a6978;font-size:.85rem;padding:.2rem 0}
 th,td{padding:.3rem .65rem;border-bottom:1px solid #e3e8ee;text-align:left;vertical-align:top}
@@ -33,7 +34,7 @@ thead th{background:#f2f5f8;vertical-align:bottom;font-weight:600}
 tbody th{font-weight:normal}
 th.num,td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 thead th.num{white-space:normal}
-td.date{white-space:nowrap}
+td.date,td.ref{white-space:nowrap}
 td.desc{max-width:30rem}
 td.party{min-width:9rem}
 tr.total th,tr.total td{font-weight:600;border-top:2px solid #9aa8b6;border-bottom:none}
@@ -59,6 +60,7 @@ nav.contents,.screen-only{display:none}
 .print-only{display:block}
 section.part{break-before:page}
 section.part:first-of-type{break-before:auto}
+section.part.compact{break-before:auto;break-inside:avoid;padding-top:.6rem}
 h2,h3,caption{break-after:avoid}
 h2{margin-top:0}
 .cards,figure.chart,tr,table.keep{break-inside:avoid}
@@ -67,6 +69,8 @@ thead{display:table-header-group}
 .pair,.charts{display:block}
 table{font-size:7.5pt;margin-bottom:.6rem}
 th,td{padding:.16rem .32rem}
+table.dense{font-size:6.6pt}
+table.dense th,table.dense td{padding:.14rem .24rem}
 td.desc{min-width:0;max-width:none}
 td.party{min-width:0}
 table.wide tbody th,table.wide thead th:first-child{position:static;box-shadow:none}

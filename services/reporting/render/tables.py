@@ -19,7 +19,8 @@ class Cell:
     """One cell: the text shown, how it aligns, and the JSON code behind a displayed name."""
 
     text: str
-    kind: str = "text"  # text | num | date | desc (long text) | party (a name) | head
+    # text | num | date | desc (long text) | party (a name) | ref (a reference) | head
+    kind: str = "text"
     code: str | None = None
     items: tuple[str, ...] = ()  # a list shown under the text (the reasons of a flag)
 
@@ -56,31 +57,35 @@ class Table:
                      pick(self.total) if self.total else None, None, self.row_classes)
 
 
-def _money(loc: Locale, value: Any) -> Cell:
+def money_cell(loc: Locale, value: Any) -> Cell:
+    """An amount, right-aligned."""
     return Cell(loc.money(value), "num")
 
 
-def _int(loc: Locale, value: Any) -> Cell:
+def int_cell(loc: Locale, value: Any) -> Cell:
+    """A count, right-aligned."""
     return Cell(loc.integer(value), "num")
 
 
-def _name(loc: Locale, code: Any) -> Cell:
+def name_cell(loc: Locale, code: Any) -> Cell:
+    """A destination by its name, with its code behind it."""
     return Cell(loc.country(code), code=str(code))
 
 
-def _total_label(loc: Locale, label: str | None = None) -> Cell:
+def total_cell(loc: Locale, label: str | None = None) -> Cell:
+    """The label of a total row."""
     return Cell(label or loc.t("total"), "head")
 
 
 def summary(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     """Key figures of military goods, one figure a line as the record's first table."""
     s = rows[0]
-    figures = [("applications", _int(loc, s["applications"])),
-               ("approved", _int(loc, s["approved"])),
-               ("approved_nato_eu_plus", _int(loc, s["approved_nato_eu_plus"])),
-               ("denied", _int(loc, s["denied"])),
+    figures = [("applications", int_cell(loc, s["applications"])),
+               ("approved", int_cell(loc, s["approved"])),
+               ("approved_nato_eu_plus", int_cell(loc, s["approved_nato_eu_plus"])),
+               ("denied", int_cell(loc, s["denied"])),
                ("denial_rate_pct", Cell(loc.pct(s["denial_rate_pct"]), "num")),
-               ("total_value_eur", _money(loc, s["total_value_eur"]))]
+               ("total_value_eur", money_cell(loc, s["total_value_eur"]))]
     return Table("military.summary", [Column(loc.t("col.figure")), Column(loc.t("col.number"),
                                                                          "num")],
                  [[Cell(loc.t(f"summary.{k}"), "head", code=k), cell] for k, cell in figures])
@@ -90,13 +95,13 @@ def by_category(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     """Value per ML category, with each category's description and the total."""
     ordered = sorted(rows, key=lambda r: category_order(str(r["category"])))
     body = [[Cell(str(r["category"]), code=str(r["category"])),
-             Cell(loc.category(r["category"]), "desc"), _money(loc, r["value_eur"])]
+             Cell(loc.category(r["category"]), "desc"), money_cell(loc, r["value_eur"])]
             for r in ordered]
     total = sum((to_decimal(r["value_eur"]) for r in rows), ZERO)
     return Table("military.by_category",
                  [Column(loc.t("col.category")), Column(loc.t("col.description")),
                   Column(loc.t("col.value"), "num")],
-                 body, [_total_label(loc), Cell(""), _money(loc, total)] if rows else None)
+                 body, [total_cell(loc), Cell(""), money_cell(loc, total)] if rows else None)
 
 
 def per_destination(loc: Locale, key: str, rows: list[dict[str, Any]]) -> Table:
@@ -107,34 +112,34 @@ def per_destination(loc: Locale, key: str, rows: list[dict[str, Any]]) -> Table:
     body = []
     for row in ordered:
         values = row.get("values", {})
-        cells = [_name(loc, row["destination"])]
+        cells = [name_cell(loc, row["destination"])]
         for cat in categories:
             if cat in values:
                 column_totals[cat] += to_decimal(values[cat])
-                cells.append(_money(loc, values[cat]))
+                cells.append(money_cell(loc, values[cat]))
             else:
                 cells.append(Cell("", "num"))
-        body.append([*cells, _money(loc, row["total_eur"])])
+        body.append([*cells, money_cell(loc, row["total_eur"])])
     grand = sum((to_decimal(r["total_eur"]) for r in rows), ZERO)
     columns = [Column(loc.t("col.destination")),
                *(Column(c, "num", loc.category(c) or None) for c in categories),
                Column(loc.t("total"), "num")]
-    total = ([_total_label(loc), *(_money(loc, column_totals[c]) for c in categories),
-              _money(loc, grand)] if rows else None)
+    total = ([total_cell(loc), *(money_cell(loc, column_totals[c]) for c in categories),
+              money_cell(loc, grand)] if rows else None)
     return Table(key, columns, body, total, split_from=1)
 
 
 def by_region(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     """Value and share per region, regions in the record's order."""
     ordered = sorted(rows, key=lambda r: loc.region_rank(r["region"]))
-    body = [[Cell(loc.region(r["region"]), code=str(r["region"])), _money(loc, r["value_eur"]),
+    body = [[Cell(loc.region(r["region"]), code=str(r["region"])), money_cell(loc, r["value_eur"]),
              Cell(loc.pct(r["share_pct"]), "num")] for r in ordered]
     total = sum((to_decimal(r["value_eur"]) for r in rows), ZERO)
     return Table("military.by_region",
                  [Column(loc.t("col.region")), Column(loc.t("col.value"), "num"),
                   Column(loc.t("col.share"), "num")],
                  body,
-                 [_total_label(loc), _money(loc, total), Cell(loc.pct("100"), "num")]
+                 [total_cell(loc), money_cell(loc, total), Cell(loc.pct("100"), "num")]
                  if rows else None)
 
 
@@ -143,30 +148,49 @@ def top_destinations(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     return Table("military.top_destinations",
                  [Column(loc.t("col.rank"), "num"), Column(loc.t("col.country")),
                   Column(loc.t("col.value"), "num"), Column(loc.t("col.share"), "num")],
-                 [[_int(loc, i), _name(loc, r["destination"]), _money(loc, r["value_eur"]),
-                   Cell(loc.pct(r["share_pct"]), "num")] for i, r in enumerate(rows, 1)])
+                 [[int_cell(loc, i), name_cell(loc, r["destination"]),
+                   money_cell(loc, r["value_eur"]), Cell(loc.pct(r["share_pct"]), "num")]
+                  for i, r in enumerate(rows, 1)])
 
 
 def _procedure(loc: Locale, procedure: str) -> Cell:
     return Cell(loc.t(f"procedure.{procedure}", procedure), code=procedure)
 
 
-def denials(loc: Locale, rows: list[dict[str, Any]]) -> Table:
-    """Denied applications per destination (alphabetically), then by date."""
+def _grounds(loc: Locale, codes: list[Any]) -> Cell:
+    """The refusal grounds of a denial in words (the codes behind them in `data-code`)."""
+    return Cell("; ".join(loc.ground(c) for c in codes), "desc",
+                code=",".join(str(c) for c in codes))
+
+
+def denials(loc: Locale, rows: list[dict[str, Any]], key: str = "military.denials", *,
+            criteria: bool | None = True, grounds: bool | None = None) -> Table:
+    """Denied applications per destination (alphabetically), then by date, with the criteria
+    of the Common Position and the regime's other grounds they rest on, in words. None: that
+    column only when a denial cites one (military denials rest on criteria, anti-torture ones
+    on their annex's ground)."""
     ordered = sorted(rows, key=lambda r: (loc.sort_key(loc.country(r["destination"])),
                                           str(r["decided_on"]), str(r["description"])))
-    body = [[_name(loc, r["destination"]), Cell(str(r["description"]), "desc"),
-             _int(loc, r["quantity"]), Cell(str(r["recipient"]), "party"),
-             Cell(str(r["end_user"]), "party"),
-             Cell(loc.date(r["decided_on"]), "date"),
-             Cell(", ".join(str(c) for c in r["criteria"])),
-             _procedure(loc, str(r.get("procedure", "licence")))] for r in ordered]
-    return Table("military.denials",
-                 [Column(loc.t("col.destination")), Column(loc.t("col.goods")),
-                  Column(loc.t("col.quantity"), "num"), Column(loc.t("col.recipient")),
-                  Column(loc.t("col.end_user")), Column(loc.t("col.date")),
-                  Column(loc.t("col.criteria")), Column(loc.t("col.procedure"))],
-                 body)
+    with_grounds = any(r.get("grounds") for r in rows) if grounds is None else grounds
+    criteria = any(r.get("criteria") for r in rows) if criteria is None else criteria
+    body = []
+    for r in ordered:
+        cells = [name_cell(loc, r["destination"]), Cell(str(r["description"]), "desc"),
+                 int_cell(loc, r["quantity"]), Cell(str(r["recipient"]), "party"),
+                 Cell(str(r["end_user"]), "party"), Cell(loc.date(r["decided_on"]), "date")]
+        if criteria:
+            cells.append(Cell(", ".join(str(c) for c in r["criteria"])))
+        if with_grounds:
+            cells.append(_grounds(loc, list(r.get("grounds") or [])))
+        body.append([*cells, _procedure(loc, str(r.get("procedure", "licence")))])
+    columns = [Column(loc.t("col.destination")), Column(loc.t("col.goods")),
+               Column(loc.t("col.quantity"), "num"), Column(loc.t("col.recipient")),
+               Column(loc.t("col.end_user")), Column(loc.t("col.date"))]
+    if criteria:
+        columns.append(Column(loc.t("col.criteria")))
+    if with_grounds:
+        columns.append(Column(loc.t("col.grounds")))
+    return Table(key, [*columns, Column(loc.t("col.procedure"))], body)
 
 
 def brokering(loc: Locale, rows: list[dict[str, Any]]) -> Table:
@@ -174,16 +198,16 @@ def brokering(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     ordered = sorted(rows, key=lambda r: (loc.sort_key(loc.country(r["destination"])),
                                           loc.sort_key(loc.country(r["origin"])),
                                           str(r["description"])))
-    body = [[_name(loc, r["destination"]), _name(loc, r["origin"]),
+    body = [[name_cell(loc, r["destination"]), name_cell(loc, r["origin"]),
              Cell(", ".join(r["ratings"])), Cell(str(r["description"]), "desc"),
-             _money(loc, r["service_value_eur"])] for r in ordered]
+             money_cell(loc, r["service_value_eur"])] for r in ordered]
     total = sum((to_decimal(r["service_value_eur"]) for r in rows), ZERO)
     return Table("military.brokering",
                  [Column(loc.t("col.destination")), Column(loc.t("col.origin")),
                   Column(loc.t("col.ratings")), Column(loc.t("col.goods")),
                   Column(loc.t("col.service_value"), "num")],
                  body,
-                 [_total_label(loc), Cell(""), Cell(""), Cell(""), _money(loc, total)]
+                 [total_cell(loc), Cell(""), Cell(""), Cell(""), money_cell(loc, total)]
                  if rows else None)
 
 
@@ -192,24 +216,26 @@ def _flag_cell(loc: Locale, row: dict[str, Any]) -> Cell:
     return Cell(loc.t("yes") if row.get("flagged") else loc.t("no"), items=reasons)
 
 
-def general_licence_totals(loc: Locale, rows: list[dict[str, Any]]) -> Table:
-    """One line per general licence: its total value, countries and flagged realisations."""
-    codes = sorted({str(r["licence"]) for r in rows})
+def general_licence_totals(loc: Locale, rows: list[dict[str, Any]],
+                           totals: list[dict[str, Any]]) -> Table:
+    """One line per general licence (`general_licences_totals`): its total value, with the
+    countries and flagged realisations of its rows."""
     body = []
-    for code in codes:
+    for entry in sorted(totals, key=lambda r: str(r["licence"])):
+        code = str(entry["licence"])
         mine = [r for r in rows if r["licence"] == code]
         body.append([Cell(code, code=code), Cell(loc.t(f"licence.{code}", ""), "desc"),
-                     _int(loc, len({r["country"] for r in mine})),
-                     _int(loc, sum(1 for r in mine if r.get("flagged"))),
-                     _money(loc, sum((to_decimal(r["value_eur"]) for r in mine), ZERO))])
-    total = sum((to_decimal(r["value_eur"]) for r in rows), ZERO)
+                     int_cell(loc, len({r["country"] for r in mine})),
+                     int_cell(loc, sum(1 for r in mine if r.get("flagged"))),
+                     money_cell(loc, entry["value_eur"])])
+    total = sum((to_decimal(r["value_eur"]) for r in totals), ZERO)
     return Table("general_licences.totals",
                  [Column(loc.t("col.licence")), Column(loc.t("col.covers")),
                   Column(loc.t("col.countries"), "num"), Column(loc.t("col.flagged_rows"), "num"),
                   Column(loc.t("col.value"), "num")],
                  body,
-                 [_total_label(loc), Cell(""), Cell(""),
-                  _int(loc, sum(1 for r in rows if r.get("flagged"))), _money(loc, total)]
+                 [total_cell(loc), Cell(""), Cell(""),
+                  int_cell(loc, sum(1 for r in rows if r.get("flagged"))), money_cell(loc, total)]
                  if rows else None)
 
 
@@ -218,10 +244,10 @@ def general_licence(loc: Locale, code: str, rows: list[dict[str, Any]]) -> Table
     mine = sorted((r for r in rows if r["licence"] == code),
                   key=lambda r: (loc.sort_key(loc.country(r["country"])), str(r["direction"])))
     role = "origin" if code in ("NL007", "NL008") else "destination"
-    body = [[_name(loc, r["country"]),
+    body = [[name_cell(loc, r["country"]),
              Cell(loc.t(f"direction.{r['direction']}", str(r["direction"])),
                   code=str(r["direction"])),
-             _money(loc, r["value_eur"]), Cell(", ".join(r.get("categories") or [])),
+             money_cell(loc, r["value_eur"]), Cell(", ".join(r.get("categories") or [])),
              _flag_cell(loc, r)] for r in mine]
     total = sum((to_decimal(r["value_eur"]) for r in mine), ZERO)
     return Table(f"general_licences.{code}",
@@ -229,7 +255,7 @@ def general_licence(loc: Locale, code: str, rows: list[dict[str, Any]]) -> Table
                   Column(loc.t("col.value"), "num"), Column(loc.t("col.categories")),
                   Column(loc.t("col.flagged"))],
                  body,
-                 [_total_label(loc, loc.t("total_of", name=code)), Cell(""), _money(loc, total),
+                 [total_cell(loc, loc.t("total_of", name=code)), Cell(""), money_cell(loc, total),
                   Cell(""), Cell("")],
                  row_classes=["flagged" if r.get("flagged") else "" for r in mine])
 
@@ -239,15 +265,16 @@ def dual_use_by_type(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     def total(name: str, cell: Callable[[Locale, Any], Cell]) -> Cell:
         return cell(loc, sum((to_decimal(r[name]) for r in rows), ZERO))
     body = [[Cell(loc.t(f"du.{r['type']}", str(r["type"])), code=str(r["type"])),
-             _int(loc, r["issued"]), _money(loc, r["issued_value_eur"]), _int(loc, r["denied"]),
-             _money(loc, r["denied_value_eur"])] for r in rows]
+             int_cell(loc, r["issued"]), money_cell(loc, r["issued_value_eur"]),
+             int_cell(loc, r["denied"]), money_cell(loc, r["denied_value_eur"])] for r in rows]
     return Table("dual_use.by_type",
                  [Column(loc.t("col.licence_type")), Column(loc.t("col.issued"), "num"),
                   Column(loc.t("col.issued_value"), "num"), Column(loc.t("col.denied"), "num"),
                   Column(loc.t("col.denied_value"), "num")],
                  body,
-                 [_total_label(loc), total("issued", _int), total("issued_value_eur", _money),
-                  total("denied", _int), total("denied_value_eur", _money)] if rows else None)
+                 [total_cell(loc), total("issued", int_cell),
+                  total("issued_value_eur", money_cell), total("denied", int_cell),
+                  total("denied_value_eur", money_cell)] if rows else None)
 
 
 def dual_use_top(loc: Locale, rows: list[dict[str, Any]]) -> Table:
@@ -255,14 +282,56 @@ def dual_use_top(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     return Table("dual_use.top_destinations",
                  [Column(loc.t("col.rank"), "num"), Column(loc.t("col.country")),
                   Column(loc.t("col.realised_value"), "num")],
-                 [[_int(loc, i), _name(loc, r["country"]), _money(loc, r["value_eur"])]
+                 [[int_cell(loc, i), name_cell(loc, r["country"]), money_cell(loc, r["value_eur"])]
                   for i, r in enumerate(rows, 1)])
+
+
+def dual_use_by_destination(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """Individual dual-use licences per destination (the record's figure 6), alphabetically by
+    name, with the total."""
+    ordered = sorted(rows, key=lambda r: loc.sort_key(loc.country(r["destination"])))
+    body = [[name_cell(loc, r["destination"]), int_cell(loc, r["licences"]),
+             money_cell(loc, r["value_eur"])] for r in ordered]
+    return Table("dual_use.by_destination",
+                 [Column(loc.t("col.destination")), Column(loc.t("col.licences"), "num"),
+                  Column(loc.t("col.value"), "num")],
+                 body,
+                 [total_cell(loc), int_cell(loc, sum(int(r["licences"]) for r in rows)),
+                  money_cell(loc, sum((to_decimal(r["value_eur"]) for r in rows), ZERO))]
+                 if rows else None)
+
+
+def dual_use_by_category(loc: Locale, rows: list[dict[str, Any]], issued: int) -> Table:
+    """Individual dual-use licences per Annex I category (the record's figure 7) with the
+    category's name; the total counts each licence once (`issued`, however many categories its
+    goods are in)."""
+    body = [[Cell(loc.annex_i(r["category"]), code=str(r["category"])),
+             int_cell(loc, r["licences"]), money_cell(loc, r["value_eur"])] for r in rows]
+    return Table("dual_use.by_category",
+                 [Column(loc.t("col.annex_i_category")), Column(loc.t("col.licences"), "num"),
+                  Column(loc.t("col.value"), "num")],
+                 body,
+                 [total_cell(loc), int_cell(loc, issued),
+                  money_cell(loc, sum((to_decimal(r["value_eur"]) for r in rows), ZERO))]
+                 if rows else None)
+
+
+def national(loc: Locale, rows: list[dict[str, Any]]) -> Table:
+    """Licences of the national measures issued and denied, counts and values."""
+    body = [[Cell(loc.t(f"regime.{r['regime']}", str(r["regime"])), code=str(r["regime"])),
+             int_cell(loc, r["issued"]), money_cell(loc, r["issued_value_eur"]),
+             int_cell(loc, r["denied"]), money_cell(loc, r["denied_value_eur"])] for r in rows]
+    return Table("national",
+                 [Column(loc.t("col.measures")), Column(loc.t("col.issued"), "num"),
+                  Column(loc.t("col.issued_value"), "num"), Column(loc.t("col.denied"), "num"),
+                  Column(loc.t("col.denied_value"), "num")],
+                 body)
 
 
 def anti_torture(loc: Locale, rows: list[dict[str, Any]]) -> Table:
     """Anti-torture licences per annex: count, value, destinations, end uses; the total."""
     body = [[Cell(loc.t("annex", annex=r["annex"]), code=str(r["annex"])),
-             _int(loc, r["licences"]), _money(loc, r["value_eur"]),
+             int_cell(loc, r["licences"]), money_cell(loc, r["value_eur"]),
              Cell(loc.countries(r["destinations"]), "desc"),
              Cell("; ".join(str(e) for e in r["end_uses"]), "desc")] for r in rows]
     return Table("anti_torture",
@@ -270,51 +339,9 @@ def anti_torture(loc: Locale, rows: list[dict[str, Any]]) -> Table:
                   Column(loc.t("col.value"), "num"), Column(loc.t("col.destinations")),
                   Column(loc.t("col.end_use"))],
                  body,
-                 [_total_label(loc), _int(loc, sum(int(r["licences"]) for r in rows)),
-                  _money(loc, sum((to_decimal(r["value_eur"]) for r in rows), ZERO)),
+                 [total_cell(loc), int_cell(loc, sum(int(r["licences"]) for r in rows)),
+                  money_cell(loc, sum((to_decimal(r["value_eur"]) for r in rows), ZERO)),
                   Cell(""), Cell("")] if rows else None)
-
-
-def fast_track(loc: Locale, rows: list[dict[str, Any]]) -> Table:
-    """Notifications to parliament in the order of the decisions."""
-    body = [[Cell(str(r["licence_number"] or "")), _name(loc, r["destination"]),
-             Cell(str(r["description"] or ""), "desc"), _money(loc, r["value_eur"]),
-             Cell(loc.date(r["decided_on"]), "date"), Cell(loc.date(r["due_by"]), "date"),
-             Cell(loc.date(r["sent_on"]), "date") if r.get("sent_on")
-             else Cell(loc.t("not_sent"))] for r in rows]
-    return Table("parliament_fast_track",
-                 [Column(loc.t("col.licence_number")), Column(loc.t("col.destination")),
-                  Column(loc.t("col.goods")), Column(loc.t("col.value"), "num"),
-                  Column(loc.t("col.decided_on")), Column(loc.t("col.due_by")),
-                  Column(loc.t("col.sent_on"))],
-                 body)
-
-
-def consultations(loc: Locale, rows: list[dict[str, Any]]) -> Table:
-    """Consultations the Netherlands started and received, and their total."""
-    row = rows[0] if rows else {"started": 0, "received": 0}
-    return Table("consultations", [Column(loc.t("col.consultations")),
-                                   Column(loc.t("col.count"), "num")],
-                 [[Cell(loc.t("consultations.started"), "head", code="started"),
-                   _int(loc, row["started"])],
-                  [Cell(loc.t("consultations.received"), "head", code="received"),
-                   _int(loc, row["received"])]],
-                 [_total_label(loc), _int(loc, int(row["started"]) + int(row["received"]))])
-
-
-def history(loc: Locale, rows: list[dict[str, Any]]) -> Table:
-    """Value of issued licences and the denial rate per year held."""
-    body = [[Cell(str(r["year"]), "num", code=str(r["year"])), _money(loc, r["value_eur"]),
-             _money(loc, r["eu_nato_plus_value_eur"]), _money(loc, r["other_value_eur"]),
-             _int(loc, r["applications"]), _int(loc, r["denied"]),
-             Cell(loc.pct(r["denial_rate_pct"]), "num")]
-            for r in sorted(rows, key=lambda r: int(r["year"]))]
-    return Table("history",
-                 [Column(loc.t("col.year"), "num"), Column(loc.t("col.value"), "num"),
-                  Column(loc.t("col.eu_nato_plus"), "num"), Column(loc.t("col.other"), "num"),
-                  Column(loc.t("col.applications"), "num"), Column(loc.t("col.denied"), "num"),
-                  Column(loc.t("col.denial_rate"), "num")],
-                 body)
 
 
 def parts(table: Table, width: int) -> Iterable[Table]:

@@ -28,6 +28,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "not_sent": ("nog niet verzonden", "not yet sent"),
     "part_of": ("deel {part} van {parts}", "part {part} of {parts}"),
     "annex": ("Bijlage {annex}", "Annex {annex}"),
+    "annex_i": ("Categorie {number}: {name}", "Category {number}: {name}"),
+    "annex_i.unrated": ("Zonder categorie van bijlage I", "No Annex I category"),
+    "none_listed": ("geen", "none"),
+    "unknown": ("onbekend", "unknown"),
     # Summary figures at the top
     "card.applications": ("Behandelde aanvragen militaire goederen",
                           "Military applications decided"),
@@ -40,9 +44,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "part.general_licences": ("Algemene vergunningen voor militaire goederen",
                               "General licences for military goods"),
     "part.dual_use": ("Dual-use goederen", "Dual-use goods"),
+    "part.national": ("Nationale maatregelen", "National measures"),
     "part.anti_torture": ("Anti-foltergoederen", "Anti-torture goods"),
     "part.parliament": ("Informatie aan de Tweede Kamer", "Information to parliament"),
     "part.consultations": ("Consultaties", "Consultations"),
+    "part.enforcement": ("Handhaving", "Enforcement"),
     "part.history": ("Eerdere jaren", "Earlier years"),
     "part.method": ("Toelichting op de methode", "Method"),
     "military.summary": ("Kerngegevens", "Key figures"),
@@ -66,6 +72,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dual_use.by_type": ("Vergunningen per soort", "Licences per type"),
     "dual_use.top_destinations": ("Top tien landen van bestemming van de gerealiseerde uitvoer",
                                   "Top ten destinations of realised exports"),
+    "dual_use.by_destination": ("Individuele vergunningen per land van bestemming",
+                                "Individual licences per country of destination"),
+    "dual_use.by_category": ("Individuele vergunningen per categorie van bijlage I",
+                             "Individual licences per Annex I category"),
+    "dual_use.denials": ("Afgewezen vergunningaanvragen dual-use goederen",
+                         "Denied licence applications for dual-use goods"),
+    "national": ("Vergunningen voor de nationale maatregelen",
+                 "Licences under the national measures"),
+    "anti_torture_denials": ("Afgewezen vergunningaanvragen anti-foltergoederen",
+                             "Denied licence applications for anti-torture goods"),
+    "parliament.documents": ("Register van documenten aan de Tweede Kamer",
+                             "Register of documents sent to parliament"),
+    "consultations_share": ("Aandeel van Nederland in de consultaties in de EU",
+                            "The Netherlands' share of the consultations in the EU"),
+    "enforcement": ("Onderzoeken naar overtredingen", "Investigations of violations"),
     "anti_torture": ("Vergunningen per bijlage van Verordening (EU) 2019/125",
                      "Licences per annex of Regulation (EU) 2019/125"),
     "parliament_fast_track": ("Versnelde meldingen aan de Tweede Kamer (binnen veertien dagen)",
@@ -75,6 +96,35 @@ TEXTS: dict[str, tuple[str, str]] = {
     "history": ("Waarde afgegeven vergunningen en percentage afwijzingen per jaar",
                 "Value of licences issued and denial rate per year"),
     # Notes under tables
+    "note.du_individual": ("Individuele dual-use vergunningen afgegeven in het jaar, geteld "
+                           "zoals in de tabel per soort (zonder globale vergunningen, "
+                           "overbrengingen binnen de EU en catch-all).",
+                           "Individual dual-use licences issued in the year, counted as in the "
+                           "table per type (global licences, intra-EU transfers and catch-all "
+                           "left out)."),
+    "note.du_category": ("De categorie is het eerste cijfer van de rubricering (3A001: categorie "
+                         "3). Een vergunning met goederen uit meerdere categorieën telt in elk "
+                         "daarvan mee, met de waarde van die goederen; het totaal telt iedere "
+                         "vergunning eenmaal.",
+                         "The category is the first digit of the entry (3A001: category 3). A "
+                         "licence with goods in several categories counts in each, with the "
+                         "value of those goods; the total counts each licence once."),
+    "note.national": ("De nationale maatregelen (geavanceerde halfgeleiderproductieapparatuur; "
+                      "de aanvullende maatregelen voor halfgeleider-, kwantum- en additieve "
+                      "productietechnologie, met de algemene vergunning NL900) vallen buiten "
+                      "Verordening (EU) 2021/821 en daarmee buiten de dual-use tabellen.",
+                      "The national measures (advanced semiconductor production equipment; the "
+                      "additional controls on semiconductor, quantum and additive-manufacturing "
+                      "goods, with general licence NL900) fall outside Regulation (EU) 2021/821 "
+                      "and so outside the dual-use tables."),
+    "note.consultations_share": ("Nederland is betrokken bij de consultaties die het startte en "
+                                 "die het ontving. Het totaal van de EU is een gegeven van "
+                                 "buiten het logboek, met zijn bron.",
+                                 "The Netherlands takes part in the consultations it started "
+                                 "and those it received. The EU's total is an input from "
+                                 "outside the log, with its source."),
+    "note.history_sources": ("Bronnen: {sources}.", "Sources: {sources}."),
+    "source.event log": ("gebeurtenissenlogboek", "event log"),
     "note.top": ("De top vijf en de grafiek laten de verzamelbestemmingen (Diverse, "
                  "EU/NAVO+, Europese Unie) buiten beschouwing; aandelen zijn aandelen in de "
                  "totale waarde.",
@@ -117,6 +167,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "col.end_user": ("Eindgebruiker", "End user"),
     "col.date": ("Datum", "Date"),
     "col.criteria": ("Criteria", "Criteria"),
+    "col.grounds": ("Gronden", "Grounds"),
     "col.procedure": ("Procedure", "Procedure"),
     "col.ratings": ("Rubricering", "Ratings"),
     "col.service_value": ("Waarde van de dienst", "Value of the service"),
@@ -134,6 +185,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "col.denied_value": ("Waarde afgewezen", "Value denied"),
     "col.realised_value": ("Waarde gerealiseerde uitvoer", "Value of realised exports"),
     "col.annex": ("Bijlage", "Annex"),
+    "col.annex_i_category": ("Categorie van bijlage I", "Annex I category"),
+    "col.measures": ("Regeling", "Measures"),
     "col.licences": ("Vergunningen", "Licences"),
     "col.destinations": ("Landen van bestemming", "Countries of destination"),
     "col.end_use": ("Eindgebruik", "End use"),
@@ -141,6 +194,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "col.decided_on": ("Besluit", "Decided on"),
     "col.due_by": ("Melden uiterlijk", "Due by"),
     "col.sent_on": ("Verzonden", "Sent on"),
+    "col.document": ("Soort document", "Kind of document"),
+    "col.reference": ("Kenmerk", "Reference"),
+    "col.licence_numbers": ("Vergunningnummers", "Licence numbers"),
+    "col.explanation": ("Toelichting", "Explanation"),
+    "col.investigations": ("Onderzoeken", "Investigations"),
+    "col.started": ("Gestart", "Started"),
+    "col.received": ("Ontvangen", "Received"),
+    "col.netherlands": ("Met Nederland", "With the Netherlands"),
+    "col.eu_total": ("In de EU", "In the EU"),
+    "col.nl_share": ("Aandeel Nederland", "Share of the Netherlands"),
+    "col.source": ("Bron van het EU-totaal", "Source of the EU total"),
     "col.consultations": ("Consultaties", "Consultations"),
     "col.year": ("Jaar", "Year"),
     "col.eu_nato_plus": ("waarvan EU/NAVO+", "of which EU/NATO+"),
@@ -169,6 +233,19 @@ TEXTS: dict[str, tuple[str, str]] = {
                       "transit with an ally as final destination"),
     "licence.NL009": ("uitvoer en doorvoer voor het F-35-programma",
                       "export and transit for the F-35 programme"),
+    "regime.national": ("Nationale maatregelen", "National measures"),
+    "document.fast_track_notice": ("Versnelde melding", "Fast-track notice"),
+    "document.periodic_letter": ("Periodieke brief", "Periodic letter"),
+    "document.defence_surplus_notice": ("Melding verkoop overtollig defensiematerieel",
+                                        "Notice of a sale of surplus defence equipment"),
+    "enforcement.referred": ("Doorverwezen voor onderzoek", "Referred for investigation"),
+    "enforcement.concluded": ("Afgerond", "Concluded"),
+    "enforcement.no_action": ("waarvan zonder maatregel", "of which without action"),
+    "enforcement.warning": ("waarvan met een waarschuwing", "of which with a warning"),
+    "enforcement.fine": ("waarvan met een boete", "of which with a fine"),
+    "enforcement.prosecution": ("waarvan met strafvervolging", "of which with prosecution"),
+    "enforcement.open_at_year_end": ("Aan het einde van het jaar nog lopend",
+                                     "Still open at the end of the year"),
     "consultations.started": ("Door Nederland gestart", "Started by the Netherlands"),
     "consultations.received": ("Door Nederland ontvangen", "Received by the Netherlands"),
     # Charts
@@ -183,7 +260,19 @@ TEXTS: dict[str, tuple[str, str]] = {
                             "destinations"),
     "chart.history_rate": ("Grafiek: percentage afwijzingen per jaar",
                            "Chart: denial rate per year"),
+    "chart.du_destination": ("Grafiek: individuele vergunningen per land van bestemming, "
+                             "aantal en waarde",
+                             "Chart: individual licences per country of destination, number "
+                             "and value"),
+    "chart.du_destination_top": ("Grafiek: de {count} landen van bestemming met de meeste "
+                                 "individuele vergunningen, aantal en waarde",
+                                 "Chart: the {count} countries of destination with the most "
+                                 "individual licences, number and value"),
+    "chart.du_category": ("Grafiek: individuele vergunningen per categorie van bijlage I",
+                          "Chart: individual licences per Annex I category"),
     "axis.millions": ("Waarde (mln €)", "Value (€ million)"),
+    "axis.licences": ("Aantal vergunningen", "Number of licences"),
+    "axis.annex_i_category": ("Categorie van bijlage I", "Annex I category"),
     "axis.category": ("ML-categorie", "ML category"),
     "axis.year": ("Jaar", "Year"),
     "axis.rate": ("Percentage afwijzingen", "Denial rate"),
