@@ -12,6 +12,7 @@ import nats
 from nats.js.api import PeerInfo
 
 from licensing.settings import cli_settings
+from shared.bus import server_urls
 
 
 @dataclass
@@ -49,8 +50,7 @@ class StreamState:
 def nats_urls() -> list[str]:
     """The servers named by LICENSING_NATS_URL (comma-separated), else this host on
     LICENSING_NATS_PORT: the topology `licensing up` uses."""
-    raw = cli_settings().nats()
-    return [u.strip() for u in raw.split(",") if u.strip()]
+    return server_urls(cli_settings().nats())
 
 
 def stream_name() -> str:

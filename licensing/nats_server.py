@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import socket
 import subprocess
@@ -32,8 +33,30 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
+_handed_out: set[int] = set()
+
+
+def _ephemeral_low() -> int:
+    """The lowest port the kernel hands out for outgoing connections (Linux), or IANA's."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 49152
+
+
 def free_port() -> int:
-    """A TCP port nobody listens on right now."""
+    """A TCP port nobody listens on right now, below the ephemeral range.
+
+    A port the kernel picked with `bind(0)` comes from the range it also uses for the local
+    end of outgoing connections: between choosing it and a process binding it, a connection to
+    PostgreSQL or NATS may take it ("address already in use"). Ports below that range are
+    never taken that way; each is handed out once per process."""
+    low = max(_ephemeral_low(), 11000)
+    for _ in range(200):
+        port = random.randrange(10000, low)
+        if port not in _handed_out and port_is_free(port):
+            _handed_out.add(port)
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

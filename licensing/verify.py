@@ -16,6 +16,7 @@ corrupt it).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import json
@@ -37,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from licensing.nats_server import free_port, start_nats
 from licensing.runstate import read_state
 from licensing.settings import cli_settings
+from shared.bus import server_urls
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.envelope import SUBJECT_PREFIX
 from shared.eventstore import BrokenLink, verify_chain
@@ -202,8 +204,11 @@ class LogReader:
 
     async def __aenter__(self) -> LogReader:
         try:
-            self.nc = await nats.connect(self.url, connect_timeout=3, allow_reconnect=False,
-                                         max_reconnect_attempts=0)
+            # Every server of a cluster is tried, each twice at most (nats-py counts 0 as "no
+            # limit", so it would try an unreachable cluster for ever).
+            async with asyncio.timeout(30):
+                self.nc = await nats.connect(server_urls(self.url), connect_timeout=3,
+                                             max_reconnect_attempts=1, reconnect_time_wait=0.2)
         except (nats.errors.Error, OSError, TimeoutError) as exc:
             raise Unchecked(f"cannot reach NATS at {self.url}: {exc}") from exc
         return self

@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 DUPLICATE_WINDOW_SECONDS = 600.0
 
 
+def server_urls(url: str) -> list[str]:
+    """The servers of a NATS URL that may name several, comma-separated (a cluster)."""
+    return [u.strip() for u in url.split(",") if u.strip()]
+
+
 def stream_config(name: str, replicas: int = 1) -> js_api.StreamConfig:
     """The one stream that holds the whole event log (replicated on a cluster)."""
     return js_api.StreamConfig(
@@ -78,7 +83,7 @@ class Bus:
         while True:
             try:
                 self.nc = await nats.connect(
-                    [u.strip() for u in self.url.split(",") if u.strip()],
+                    server_urls(self.url),
                     name=self.name,
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=0.5,
