@@ -134,3 +134,50 @@ async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 10
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
         await asyncio.sleep(interval)
+
+
+def migrations_of(service: str) -> Path:
+    """The Alembic scripts of a service."""
+    return Path(__file__).resolve().parents[1] / "services" / service / "migrations"
+
+
+async def schema_differences(db_url: str, metadata: Any) -> list[Any]:
+    """What the database lacks or holds beyond the tables the code declares."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from shared.db.engine import make_engine
+
+    engine = make_engine(db_url)
+
+    def compare(connection: Any) -> list[Any]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return [d for d in compare_metadata(context, metadata)
+                if not (d[0] == "remove_table" and d[1].name == "alembic_version")]
+
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(compare)
+    finally:
+        await engine.dispose()
+
+
+async def upgrade_to(service: str, db_url: str, revision: str,
+                     then: Callable[[Any], Awaitable[None]]) -> None:
+    """Migrate an empty database to `revision`, run `then` on it (rows in the old shape), and
+    migrate it to the head."""
+    from alembic import command
+
+    from shared.db.engine import make_engine
+    from shared.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(db_url)
+    cfg = alembic_config(migrations_of(service), db_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda c: (cfg.attributes.__setitem__("connection", c),
+                                           command.upgrade(cfg, revision)))
+            await then(conn)
+    finally:
+        await engine.dispose()
+    await upgrade(migrations_of(service), db_url)
