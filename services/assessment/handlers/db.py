@@ -8,6 +8,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -35,16 +36,40 @@ from services.assessment.handlers.projection import (
     notification_row,
     requirement_row,
 )
-from shared.contracts.assessment import AmendedLicence, Amendment, ParliamentLetterSent
+from shared.contracts.assessment import (
+    AmendedLicence,
+    Amendment,
+    CaseApplication,
+    LicenceIssued,
+    ParliamentLetterSent,
+)
 from shared.envelope import canonical_json
 from shared.eventstore import EventStore
+from shared.personal.vault import Vault
 
 # -- read models written from the state ----------------------------------------------------------
 
 
-async def project(session: AsyncSession, before: Dossier, after: Dossier, version: int) -> None:
-    """Write the read models of a stream whose state went from `before` to `after`."""
+async def _sealed(vault: Vault | None, model: type[BaseModel], document: str,
+                  part: str | None = None) -> str:
+    """A read model's document with the personal fields of `model` (in `part`, or the whole
+    document) sealed as in the events: a copy of the database outlives no erasure."""
+    if vault is None:
+        return document
+    doc = json.loads(document)
+    if part is None:
+        doc = await vault.seal(model, doc)
+    elif doc.get(part) is not None:
+        doc[part] = await vault.seal(model, doc[part])
+    return canonical_json(doc)
+
+
+async def project(session: AsyncSession, before: Dossier, after: Dossier, version: int, *,
+                  vault: Vault | None = None) -> None:
+    """Write the read models of a stream whose state went from `before` to `after` (with
+    `vault`, personal fields sealed)."""
     row = case_row(after.case, version)
+    row["document"] = await _sealed(vault, CaseApplication, row["document"], "application")
     if before.case.status == "new":
         await session.execute(insert(cases).values(**row))
     else:
@@ -52,6 +77,7 @@ async def project(session: AsyncSession, before: Dossier, after: Dossier, versio
     licence = after.licence
     if licence.issued is not None and licence != before.licence:
         values = licence_row(licence)
+        values["document"] = await _sealed(vault, LicenceIssued, values["document"])
         if before.licence.issued is None:
             await session.execute(insert(licences).values(**values))
         else:

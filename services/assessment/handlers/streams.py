@@ -64,7 +64,8 @@ async def record(ctx: Context, session: AsyncSession, stream_id: str, loaded: Lo
     # Folded from the envelopes as stored (read back through the contracts), so the read
     # models hold exactly what a later fold of the stream gives.
     after = fold(dossier.evolve, loaded.state, (recorded(env) for env in envelopes))
-    await db.project(session, loaded.state, after, envelopes[-1].stream_version)
+    await db.project(session, loaded.state, after, envelopes[-1].stream_version,
+                     vault=ctx.runtime.vault)
     return Decided(after, envelopes)
 
 

@@ -4,6 +4,7 @@ command's transaction (so they cannot drift from the streams), and the lookups c
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +34,7 @@ from shared.contracts.denials import (
     MatchDismissed,
 )
 from shared.envelope import Envelope, canonical_json
+from shared.personal.vault import Vault
 
 GRANT_DESPITE_DENIAL = "grant_despite_denial"
 # Fields of a registration a partner's notification leaves unset: shown only when set.
@@ -86,7 +88,7 @@ def denial_document(denial: Denial) -> dict[str, Any]:
     n = denial.notification
     doc = n.model_dump(mode="json", exclude={
         "expires_on": True, "end_user_aliases": True, "consignee_aliases": True,
-        "consignee": {"type"}, "end_user": {"type"}})
+        "consignee": {"type", "subject"}, "end_user": {"type", "subject"}})
     _party(doc["end_user"], list(n.end_user_aliases))
     _party(doc["consignee"], list(n.consignee_aliases))
     for name in _DUTCH_ONLY:
@@ -246,21 +248,32 @@ async def running_consultation(session: AsyncSession, *, denial_id: str, applica
 # -- Dutch applications ---------------------------------------------------------------------
 
 
-async def keep_application(session: AsyncSession, app: DutchApplication) -> None:
-    """Keep what the registry needs of a Dutch application, once."""
+async def keep_application(session: AsyncSession, app: DutchApplication, *,
+                           vault: Vault | None = None) -> None:
+    """Keep what the registry needs of a Dutch application, once (with `vault`, a private
+    person's name sealed as in the events)."""
     known = (await session.execute(select(applications.c.id)
                                    .where(applications.c.id == app.id))).first()
     if known is None:
+        document = app.model_dump(mode="json")
+        if vault is not None:
+            document = await vault.seal(DutchApplication, document)
         await session.execute(insert(applications).values(
-            id=app.id, reference=app.reference,
-            document=canonical_json(app.model_dump(mode="json"))))
+            id=app.id, reference=app.reference, document=canonical_json(document)))
 
 
-async def application(session: AsyncSession, application_id: str) -> DutchApplication | None:
-    """A Dutch application as kept, or None when intake's event has not come yet."""
+async def application(session: AsyncSession, application_id: str, *,
+                      vault: Vault | None = None) -> DutchApplication | None:
+    """A Dutch application as kept, or None when intake's event has not come yet (with
+    `vault`, its personal fields opened; else they read as erased)."""
     document = (await session.execute(select(applications.c.document).where(
         applications.c.id == application_id))).scalar()
-    return None if document is None else DutchApplication.model_validate_json(document)
+    if document is None:
+        return None
+    data = json.loads(document)
+    if vault is not None:
+        [data] = await vault.open_payloads([(vault.source, data)], fetch=False)
+    return DutchApplication.model_validate(data)
 
 
 async def application_reference(session: AsyncSession, application_id: str) -> str | None:

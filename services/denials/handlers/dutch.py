@@ -21,14 +21,16 @@ from shared.contracts.denials import DenialRegistered
 from shared.envelope import SYSTEM
 from shared.errors import VersionConflict
 from shared.eventstore import EventStore
+from shared.personal.vault import Vault
 
 log = logging.getLogger(__name__)
 
 
 async def keep_application(session: AsyncSession,
-                           event: Event[intake.ApplicationSubmitted]) -> None:
-    """Keep the few fields of a submitted application its denials would need."""
-    await db.keep_application(session, kept(event.payload))
+                           event: Event[intake.ApplicationSubmitted], *, vault: Vault) -> None:
+    """Keep the few fields of a submitted application its denials would need (a private
+    person's name sealed, as in the events)."""
+    await db.keep_application(session, kept(event.payload), vault=vault)
 
 
 async def register_nl_denials(session: AsyncSession, store: EventStore, policy: Policy,
@@ -37,7 +39,7 @@ async def register_nl_denials(session: AsyncSession, store: EventStore, policy: 
     decided = event.payload
     if decided.outcome != "denied":
         return
-    app = await db.application(session, decided.application_id)
+    app = await db.application(session, decided.application_id, vault=store.vault)
     if app is None:
         # Intake's event comes first in the log; until it is here, try again later.
         raise RetryLater(f"application {decided.application_id} not seen yet")
