@@ -68,13 +68,20 @@ def _summary(row: Row[Any], doc: Mapping[str, Any]) -> dict[str, Any]:
             "licence_number": row.licence_number, "accelerated": row.accelerated}
 
 
-async def _opened(vault: Vault | None, document: str) -> dict[str, Any]:
-    """A read model's document with its personal fields opened (or `[erased]`)."""
+async def _opened(vault: Vault | None, document: str, parts: tuple[str, ...] = ()
+                  ) -> dict[str, Any]:
+    """A read model's document with its personal fields opened (or `[erased]`): in each of
+    `parts` (sealed part by part, handlers.db.CASE_PARTS), else in the whole document."""
     doc: dict[str, Any] = json.loads(document)
     if vault is None:
         return doc
-    [opened] = await vault.open_payloads([(vault.source, doc)], fetch=False)
-    return cast(dict[str, Any], opened)
+    if not parts:
+        [opened] = await vault.open_payloads([(vault.source, doc)], fetch=False)
+        return cast(dict[str, Any], opened)
+    present = [part for part in parts if doc.get(part) is not None]
+    opened_parts = await vault.open_payloads([(vault.source, doc[part]) for part in present],
+                                             fetch=False)
+    return {**doc, **dict(zip(present, opened_parts, strict=True))}
 
 
 async def case_view(session: AsyncSession, case_id: str,
@@ -89,7 +96,7 @@ async def case_view(session: AsyncSession, case_id: str,
     if row is None:
         raise NotFound(f"no case {case_id}")
     consulted = await consultations_of(session, row.reference)
-    doc = await _opened(vault, row.document)
+    doc = await _opened(vault, row.document, ("application", "decision"))
     screening = dict(doc["screening"])
     blockers = approval_blockers(
         [DenialMatch.model_validate(m) for m in screening["denial_matches"]],

@@ -23,26 +23,44 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+_ERASED = ("personal data: once the person is erased it reads as the marker "
+           '`{"$erased": 1, "subject": ...}`')
+_SUBJECT = "the person's data subject id (`ps_...`), what `licensing erase` takes"
+
+
+class ContactOut(_Out):
+    """The contact person at an exporter (personal data)."""
+
+    name: contract_types.PersonalText = Field(description=_ERASED)
+    email: contract_types.PersonalText | None = Field(default=None, description=_ERASED)
+    phone: contract_types.PersonalText | None = Field(default=None, description=_ERASED)
+    subject: str = Field(description=_SUBJECT)
+
+
 class PartyOut(_Out):
     """An exporter or applicant."""
 
     name: str
     eori: str
+    contact: ContactOut | None = None
 
 
 class ConsigneeOut(_Out):
     """Who receives the goods."""
 
-    name: str
+    name: contract_types.PersonalText = Field(description="for a private consignee " + _ERASED)
     country: str | None
+    type: Literal["company", "government", "private"] | None = None
+    subject: str | None = Field(default=None, description="a private consignee's: " + _SUBJECT)
 
 
 class EndUserOut(_Out):
     """Who finally uses the goods."""
 
-    name: str
+    name: contract_types.PersonalText = Field(description="for a private end user " + _ERASED)
     country: str
     type: str | None
+    subject: str | None = Field(default=None, description="a private end user's: " + _SUBJECT)
 
 
 class AmendsOut(_Out):

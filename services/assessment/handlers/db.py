@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +41,7 @@ from shared.contracts.assessment import (
     AmendedLicence,
     Amendment,
     CaseApplication,
+    CaseDecided,
     LicenceIssued,
     ParliamentLetterSent,
 )
@@ -50,18 +52,25 @@ from shared.personal.vault import Vault
 # -- read models written from the state ----------------------------------------------------------
 
 
-async def _sealed(vault: Vault | None, model: type[BaseModel], document: str,
-                  part: str | None = None) -> str:
-    """A read model's document with the personal fields of `model` (in `part`, or the whole
-    document) sealed as in the events: a copy of the database outlives no erasure."""
+async def _sealed(vault: Vault | None, document: str,
+                  parts: Mapping[str | None, type[BaseModel]]) -> str:
+    """A read model's document with the personal fields of each part (None: the whole
+    document) sealed under its model, as in the events: a copy of the database outlives no
+    erasure."""
     if vault is None:
         return document
     doc = json.loads(document)
-    if part is None:
-        doc = await vault.seal(model, doc)
-    elif doc.get(part) is not None:
-        doc[part] = await vault.seal(model, doc[part])
+    for part, model in parts.items():
+        if part is None:
+            doc = await vault.seal(model, doc)
+        elif doc.get(part) is not None:
+            doc[part] = await vault.seal(model, doc[part])
     return canonical_json(doc)
+
+
+# The parts of a case's document that copy events with personal fields.
+CASE_PARTS: dict[str | None, type[BaseModel]] = {"application": CaseApplication,
+                                                 "decision": CaseDecided}
 
 
 async def project(session: AsyncSession, before: Dossier, after: Dossier, version: int, *,
@@ -69,7 +78,7 @@ async def project(session: AsyncSession, before: Dossier, after: Dossier, versio
     """Write the read models of a stream whose state went from `before` to `after` (with
     `vault`, personal fields sealed)."""
     row = case_row(after.case, version)
-    row["document"] = await _sealed(vault, CaseApplication, row["document"], "application")
+    row["document"] = await _sealed(vault, row["document"], CASE_PARTS)
     if before.case.status == "new":
         await session.execute(insert(cases).values(**row))
     else:
@@ -77,7 +86,7 @@ async def project(session: AsyncSession, before: Dossier, after: Dossier, versio
     licence = after.licence
     if licence.issued is not None and licence != before.licence:
         values = licence_row(licence)
-        values["document"] = await _sealed(vault, LicenceIssued, values["document"])
+        values["document"] = await _sealed(vault, values["document"], {None: LicenceIssued})
         if before.licence.issued is None:
             await session.execute(insert(licences).values(**values))
         else:
