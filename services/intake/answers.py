@@ -42,6 +42,11 @@ class PartyOut(_Out):
 
     name: str
     eori: str
+
+
+class ApplicantOut(PartyOut):
+    """The applicant, with its contact person when customs gave one."""
+
     contact: ContactOut | None = None
 
 
@@ -105,7 +110,7 @@ class ApplicationOut(_Out):
     purpose: Literal["definitive", "temporary", "return_after_repair"]
     amends: AmendsOut | None
     catch_all: bool
-    applicant: PartyOut
+    applicant: ApplicantOut
     destinations: list[str]
     destination_group: Literal["EU", "EU_NATO_PLUS"] | None
     origins: list[str]
