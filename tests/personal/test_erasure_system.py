@@ -44,6 +44,14 @@ def application(reference: str) -> dict[str, Any]:
     }
 
 
+def refused_application(reference: str) -> dict[str, Any]:
+    """Another 2024 application for the same private end user, to be denied."""
+    body = application(reference)
+    del body["consignee"]
+    body["applicant"] = {"name": "Thales Nederland B.V.", "eori": "NL123456789"}
+    return body
+
+
 def shown(data: Any) -> str:
     """Everything a reader is shown, as text to search for a name."""
     return json.dumps(data, ensure_ascii=False)
@@ -110,16 +118,35 @@ async def test_an_erased_person_reads_erased_everywhere_and_nothing_else_changes
         anna = r.json()["applicant"]["contact"]["subject"]
         assert len({jan, petra, anna}) == 3 and all(s.startswith("ps_") for s in (jan, anna))
 
-        async with system.client("assessment", "assessor", "mfa") as assessment:
-            async def screened() -> bool:
-                case = await assessment.get(f"/v1/cases/{app_id}")
-                return case.status_code == 200 and \
-                    case.json()["screening"]["status"] == "completed"
+        async with system.client("intake", "customs") as intake:
+            r = await intake.post("/v1/applications", json=refused_application(reference + "-D"),
+                                  headers={"Idempotency-Key": reference + "-D"})
+        assert r.status_code == 201, r.text
+        denied_id = r.json()["id"]
+        assert r.json()["end_user"]["subject"] == jan  # the same person: the same subject
 
-            await wait_for(screened, timeout=60, what="the case screened")
-            r = await assessment.post(f"/v1/cases/{app_id}/decision", json={
-                "outcome": "approve", "decided_at": "2024-03-12T10:00:00+01:00"})
-            assert r.status_code == 200, r.text
+        async with system.client("assessment", "assessor", "mfa") as assessment:
+            for case_id, decision in ((app_id, {"outcome": "approve"}),
+                                      (denied_id, {"outcome": "deny", "criteria": [7],
+                                                   "note": "diversion risk"})):
+                async def screened(case_id: str = case_id) -> bool:
+                    case = await assessment.get(f"/v1/cases/{case_id}")
+                    return case.status_code == 200 and \
+                        case.json()["screening"]["status"] == "completed"
+
+                await wait_for(screened, timeout=60, what="the case screened")
+                r = await assessment.post(f"/v1/cases/{case_id}/decision", json={
+                    **decision, "decided_at": "2024-03-12T10:00:00+01:00"})
+                assert r.status_code == 200, r.text
+
+        async def nl_denial() -> dict[str, Any] | None:
+            async with system.client("denials", "assessor") as denials:
+                page = (await denials.get("/v1/denials", params={"state": "NL"})).json()
+            return next((d for d in page["items"] if d.get("application_id") == denied_id),
+                        None)
+
+        denial = await wait_for(nl_denial, timeout=60, what="the NL denial registered")
+        assert denial["end_user"]["name"] == JAN  # readable while the key exists
 
         async def stream_complete() -> bool:
             async with system.client("reporting", "reporter") as reporting:
@@ -133,6 +160,7 @@ async def test_an_erased_person_reads_erased_everywhere_and_nothing_else_changes
         assert JAN in shown(before["case"])
         report = await settled_report(system)
         assert JAN.encode() not in report and PETRA.encode() not in report
+        assert b"private person" in report  # the denied application's end user
 
         # At rest every copy is sealed: no database and no byte of the log holds a name.
         for path in [*system.data_dir.glob("*.db*"), *(tmp_path / "nats").rglob("*")]:
@@ -172,6 +200,11 @@ async def test_an_erased_person_reads_erased_everywhere_and_nothing_else_changes
                          for e in after["stream"]["events"]
                          if "application" in e["payload"]]
         assert stream_names and set(stream_names) == {"[erased]"}
+        async with system.client("denials", "assessor") as denials:
+            denial_after = (await denials.get(f"/v1/denials/{denial['id']}")).json()
+        assert denial_after["end_user"]["name"] == "[erased]", denial_after
+        assert {k: v for k, v in denial_after.items() if k != "end_user"} == {
+            k: v for k, v in denial.items() if k != "end_user"}
         # Everything not personal reads as before.
         assert after["intake"]["status"] == before["intake"]["status"] == "approved"
         assert after["intake"]["applicant"]["name"] == "Thales Nederland B.V."

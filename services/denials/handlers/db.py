@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -34,6 +34,8 @@ from shared.contracts.denials import (
     MatchDismissed,
 )
 from shared.envelope import Envelope, canonical_json
+from shared.eventstore import EventStore
+from shared.personal.erased import Erased, is_erased
 from shared.personal.vault import Vault
 
 GRANT_DESPITE_DENIAL = "grant_despite_denial"
@@ -131,12 +133,53 @@ def denial_columns(denial: Denial) -> dict[str, Any]:
 _CHANGING = ("denied_on", "expires_on", "revoked_on", "expiry_recorded", "document")
 
 
+PRIVATE_PARTIES = ("end_user", "consignee")
+
+
+async def sealed_columns(vault: Vault, denial: Denial, columns: dict[str, Any]
+                         ) -> dict[str, Any]:
+    """A denial's row with a private person's name sealed under their data subject's key, in
+    the document and in the prepared names (the name index keeps only hashed keys): erasing
+    the person leaves the registry's copy unreadable, in a backup too."""
+    n = denial.notification
+    doc, names = json.loads(columns["document"]), json.loads(columns["names"])
+    changed = False
+    for role in PRIVATE_PARTIES:
+        who = getattr(n, role)
+        if who is None or who.type != "private" or who.subject is None:
+            continue
+        changed = True
+        if is_erased(who.name):
+            doc[role]["name"] = names[role] = Erased(who.subject).marker()
+            continue
+        doc[role]["name"] = await vault.seal_field(who.name, subject=who.subject,
+                                                   path=f"denials.document.{role}.name")
+        names[role] = await vault.seal_field(canonical_json(names[role]), subject=who.subject,
+                                             path=f"denials.names.{role}")
+    if not changed:
+        return columns
+    return {**columns, "document": canonical_json(doc), "names": canonical_json(names)}
+
+
+def projector(store: EventStore) -> Callable[[AsyncSession, Denial | None, list[Envelope]],
+                                             Awaitable[None]]:
+    """`project_denial` with the store's vault (a private person's name sealed)."""
+
+    async def project(session: AsyncSession, denial: Denial | None,
+                      recorded: list[Envelope]) -> None:
+        await project_denial(session, denial, recorded, vault=store.vault)
+
+    return project
+
+
 async def project_denial(session: AsyncSession, denial: Denial | None,
-                         recorded: list[Envelope]) -> None:
+                         recorded: list[Envelope], *, vault: Vault | None = None) -> None:
     """Bring the registry, its indexes and the dismissals up to a denial's new events."""
     assert denial is not None, "a denial's events follow its registration"
     events = _events(recorded)
     columns = {**denial_columns(denial), "version": recorded[-1].stream_version}
+    if vault is not None:
+        columns = await sealed_columns(vault, denial, columns)
     if any(isinstance(e.payload, DenialRegistered) for e in events):
         await session.execute(insert(denials).values(
             **columns, registered_at=recorded[0].recorded_at))

@@ -55,7 +55,7 @@ async def _register(session: AsyncSession, store: EventStore, policy: Policy,
                          lambda denial: register(denial, notification, taken_by=taken),
                          actor=SYSTEM, occurred_at=noon(notification.denied_on),
                          correlation_id=cause.envelope.correlation_id,
-                         causation_id=cause.event_id, project=db.project_denial)
+                         causation_id=cause.event_id, project=db.projector(store))
     if done.recorded:
         log.info("registered NL denial %s for %s (event %s, correlation %s)", notification.id,
                  notification.destination, cause.event_id, cause.envelope.correlation_id)
@@ -80,7 +80,7 @@ async def mirror_dismissal(session: AsyncSession, store: EventStore, policy: Pol
         done = await execute(session, store, denial_aggregate(policy), p.denial_id,
                              lambda denial: dismiss(denial, cmd), actor=env.actor,
                              occurred_at=env.occurred_at, correlation_id=env.correlation_id,
-                             causation_id=env.event_id, project=db.project_denial)
+                             causation_id=env.event_id, project=db.projector(store))
     except VersionConflict as exc:
         raise RetryLater(str(exc)) from exc
     if done.recorded:
