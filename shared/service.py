@@ -31,6 +31,7 @@ from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.migrate import upgrade
 from shared.eventstore import EventStore
 from shared.groupcommit import GroupCommitter
+from shared.personal.subjects import Subjects, load_pepper
 from shared.problems import BodyLimit, install_problem_handlers
 from shared.settings import ServiceSettings
 
@@ -74,6 +75,14 @@ class Runtime:
                                       before_publish=self.vault.keys.push)
         self.consumers: list[Consumer] = []
         self._tasks: list[asyncio.Task[Any]] = []
+        self._subjects: Subjects | None = None
+
+    @property
+    def subjects(self) -> Subjects:
+        """Derives data subject ids with the installation's pepper (read on first use)."""
+        if self._subjects is None:
+            self._subjects = Subjects(load_pepper(self.settings))
+        return self._subjects
 
     @property
     def store(self) -> EventStore:
@@ -417,11 +426,15 @@ def create_service_app(
     description: str,
     routers: Sequence[APIRouter],
     wire: Callable[[Runtime, FastAPI], Awaitable[None] | None] | None = None,
+    personal_records: str = "events",
 ) -> FastAPI:
     """A service app whose lifespan migrates the database, then runs bus, relay and consumers.
 
     `wire(runtime, app)` registers consumers and anything else the service needs at start.
+    Every service answers the personal-data endpoints (shared.personal.api) for the records
+    of its table `personal_records` (its event store, or its copy of the log).
     """
+    from shared.personal.api import personal_data_router
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -453,4 +466,5 @@ def create_service_app(
     app.include_router(operational_router(metrics))
     for router in routers:
         app.include_router(router)
+    app.include_router(personal_data_router(personal_records))
     return app

@@ -74,7 +74,8 @@ async def _case(ctx: ContextDep, case_id: str, response: Response,
     """The case as answered after a read or a command, its version as the `ETag`."""
     async with ctx.runtime.sessions() as session:
         view = await queries.case_view(session, case_id,
-                                       screener.last_errors if screener is not None else None)
+                                       screener.last_errors if screener is not None else None,
+                                       vault=ctx.runtime.vault)
     response.headers["ETag"] = f'"{view["version"]}"'
     return view
 
@@ -206,7 +207,7 @@ async def get_licence(licence_number: str, runtime: RuntimeDep,
                       who: CaseWorker) -> dict[str, Any]:
     """The licence with its status, validity, goods, links and history."""
     async with runtime.sessions() as session:
-        return await queries.licence_view(session, licence_number)
+        return await queries.licence_view(session, licence_number, vault=runtime.vault)
 
 
 LICENCE_CHANGE = problem_responses(401, 403, 404, 409, 422, 503)
@@ -217,7 +218,7 @@ async def _change(ctx: ContextDep, who: CaseWorker, licence_number: str,
                   reason: str) -> dict[str, Any]:
     await licences.change_licence(ctx, who, licence_number, action=action, reason=reason)
     async with ctx.runtime.sessions() as session:
-        return await queries.licence_view(session, licence_number)
+        return await queries.licence_view(session, licence_number, vault=ctx.runtime.vault)
 
 
 @licence_router.post("/licences/{licence_number}/suspend", summary="Suspend a licence",
@@ -258,7 +259,7 @@ async def confidential(licence_number: str, body: ConfidentialIn, ctx: ContextDe
     await licences.mark_confidential(ctx, who, licence_number, release_on=body.release_on,
                                      reason=body.reason)
     async with ctx.runtime.sessions() as session:
-        return await queries.licence_view(session, licence_number)
+        return await queries.licence_view(session, licence_number, vault=ctx.runtime.vault)
 
 
 # -- parliament notifications --------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Row, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,7 @@ from services.assessment.handlers.db import consultations_of
 from shared.contracts.assessment import DenialMatch
 from shared.errors import NotFound
 from shared.pagination import Keyset, keyset_page
+from shared.personal.vault import Vault
 
 
 def _day(value: Any) -> str:
@@ -67,17 +68,35 @@ def _summary(row: Row[Any], doc: Mapping[str, Any]) -> dict[str, Any]:
             "licence_number": row.licence_number, "accelerated": row.accelerated}
 
 
+async def _opened(vault: Vault | None, document: str, parts: tuple[str, ...] = ()
+                  ) -> dict[str, Any]:
+    """A read model's document with its personal fields opened (or `[erased]`): in each of
+    `parts` (sealed part by part, handlers.db.CASE_PARTS), else in the whole document."""
+    doc: dict[str, Any] = json.loads(document)
+    if vault is None:
+        return doc
+    if not parts:
+        [opened] = await vault.open_payloads([(vault.source, doc)], fetch=False)
+        return cast(dict[str, Any], opened)
+    present = [part for part in parts if doc.get(part) is not None]
+    opened_parts = await vault.open_payloads([(vault.source, doc[part]) for part in present],
+                                             fetch=False)
+    return {**doc, **dict(zip(present, opened_parts, strict=True))}
+
+
 async def case_view(session: AsyncSession, case_id: str,
-                    last_errors: Mapping[str, str] | None) -> dict[str, Any]:
+                    last_errors: Mapping[str, str] | None, *, vault: Vault | None = None
+                    ) -> dict[str, Any]:
     """The case with its routing, screening, consultation state, findings and decision.
 
-    `last_errors` are the screener's latest reasons a pending screening did not run yet.
+    `last_errors` are the screener's latest reasons a pending screening did not run yet; with
+    `vault` the personal fields are opened.
     """
     row = (await session.execute(select(cases).where(cases.c.id == case_id))).first()
     if row is None:
         raise NotFound(f"no case {case_id}")
     consulted = await consultations_of(session, row.reference)
-    doc = json.loads(row.document)
+    doc = await _opened(vault, row.document, ("application", "decision"))
     screening = dict(doc["screening"])
     blockers = approval_blockers(
         [DenialMatch.model_validate(m) for m in screening["denial_matches"]],
@@ -115,13 +134,15 @@ def _decision_time(doc: Mapping[str, Any]) -> float | None:
                                dt.datetime.fromisoformat(decision["decided_at"]))
 
 
-async def licence_view(session: AsyncSession, number: str) -> dict[str, Any]:
-    """A licence as issued, with its current status, history and the licences amending it."""
+async def licence_view(session: AsyncSession, number: str, *, vault: Vault | None = None
+                       ) -> dict[str, Any]:
+    """A licence as issued, with its current status, history and the licences amending it
+    (with `vault`, its personal fields opened)."""
     row = (await session.execute(select(licences).where(licences.c.licence_number == number))
            ).first()
     if row is None:
         raise NotFound(f"no licence {number}")
-    doc: dict[str, Any] = json.loads(row.document)
+    doc = await _opened(vault, row.document)
     amended_by = (await session.execute(
         select(licences.c.licence_number).where(licences.c.amends_licence_number == number)
         .order_by(licences.c.licence_number))).scalars().all()

@@ -18,7 +18,7 @@ def consumer_spec(runtime: Runtime, policy: Policy) -> ConsumerSpec:
     """The durable consumer of intake's submissions and assessment's decisions and dismissals."""
 
     async def on_submitted(session: AsyncSession, event: Event[ApplicationSubmitted]) -> None:
-        await dutch.keep_application(session, event)
+        await dutch.keep_application(session, event, vault=runtime.vault)
 
     async def on_decided(session: AsyncSession, event: Event[CaseDecided]) -> None:
         await dutch.register_nl_denials(session, runtime.store, policy, event)

@@ -23,6 +23,7 @@ from services.denials.db import (
 from services.denials.domain.consultation import party, shown_status
 from services.denials.domain.screening import Candidate, Screening, screen
 from services.denials.domain.validity import denial_status, is_active
+from services.denials.handlers.db import PRIVATE_PARTIES
 from services.denials.matching import (
     MATCHER_VERSION,
     NAME_INDEX_VERSION,
@@ -35,6 +36,8 @@ from shared.auth import DUTCH_ROLES, Principal
 from shared.clock import AMSTERDAM, today
 from shared.errors import NotFound
 from shared.pagination import Keyset, keyset_page
+from shared.personal.erased import ERASED_TEXT, Erased, is_erased
+from shared.personal.vault import Vault
 from shared.service import Runtime
 
 log = logging.getLogger(__name__)
@@ -49,9 +52,23 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 # -- the registry ---------------------------------------------------------------------------
 
 
-def _denial_view(row: Any, who: Principal, on: dt.date) -> dict[str, Any]:
+async def _opened_document(vault: Vault | None, document: str) -> dict[str, Any]:
+    """A denial's document with a private person's name opened (or `[erased]`)."""
+    doc: dict[str, Any] = json.loads(document)
+    if vault is None:
+        return doc
+    for role in PRIVATE_PARTIES:
+        party = doc.get(role)
+        if isinstance(party, dict) and isinstance(party.get("name"), dict):
+            party["name"] = await vault.open_field(party["name"],
+                                                   path=f"denials.document.{role}.name")
+    return doc
+
+
+async def _denial_view(row: Any, who: Principal, on: dt.date, vault: Vault | None = None
+                       ) -> dict[str, Any]:
     """A denial as a caller may see it: partner states never see the Dutch application id."""
-    doc: dict[str, Any] = json.loads(row.document)
+    doc = await _opened_document(vault, row.document)
     if not who.has(*DUTCH_ROLES):
         doc.pop("application_id", None)
     doc.setdefault("grounds", [])  # registered before denials named their grounds
@@ -76,7 +93,7 @@ async def denial(runtime: Runtime, denial_id: str, who: Principal) -> dict[str, 
         row = (await session.execute(select(denials).where(denials.c.id == denial_id))).first()
     if row is None:
         raise NotFound(f"no denial {denial_id}")
-    return _denial_view(row, who, today())
+    return await _denial_view(row, who, today(), runtime.vault)
 
 
 def _active(on: dt.date) -> Any:
@@ -102,14 +119,30 @@ async def denial_page(runtime: Runtime, who: Principal, *, destination: str | No
         rows, after = await keyset_page(
             session, query, Keyset(denials.c.registered_at, denials.c.id, descending=True),
             limit=limit, cursor=cursor)
-    return {"items": [_denial_view(r, who, on) for r in rows], "next_cursor": after}
+    return {"items": [await _denial_view(r, who, on, runtime.vault) for r in rows],
+            "next_cursor": after}
 
 
 # -- screening ------------------------------------------------------------------------------
 
 
-def _candidate(row: Any) -> Candidate:
-    names = json.loads(row.names)
+async def _opened_names(vault: Vault | None, text: str) -> dict[str, Any]:
+    """A denial's prepared names, a private person's opened; an erased one is the name
+    `[erased]`, so a match on it says so."""
+    names: dict[str, Any] = json.loads(text)
+    for role in PRIVATE_PARTIES:
+        value = names.get(role)
+        if not isinstance(value, dict) or "v" in value:
+            continue  # none, or a prepared name as it is
+        opened = (await vault.open_field(value, path=f"denials.names.{role}")
+                  if vault is not None else Erased(None))
+        names[role] = (prepare(ERASED_TEXT).to_json() if is_erased(opened)
+                       or not isinstance(opened, str) else json.loads(opened))
+    return names
+
+
+async def _candidate(row: Any, vault: Vault | None) -> Candidate:
+    names = await _opened_names(vault, row.names)
     doc = json.loads(row.document)
     consignee = names.get("consignee")
     return Candidate(
@@ -131,6 +164,7 @@ def _candidate(row: Any) -> Candidate:
 async def load_candidates(
     session: AsyncSession, *, destination: str, rating: str | None, on: dt.date,
     exclude_state: str | None, names: tuple[PreparedName | None, ...] | None = None,
+    vault: Vault | None = None,
 ) -> list[Candidate]:
     """Active denials for one destination and rating family: the only ones worth scoring.
 
@@ -149,7 +183,7 @@ async def load_candidates(
                 denial_names.c.name_key.in_(sorted(lookup_keys(*names))))))
     if exclude_state:
         query = query.where(denials.c.state != exclude_state)
-    return [_candidate(r) for r in (await session.execute(query)).all()]
+    return [await _candidate(r, vault) for r in (await session.execute(query)).all()]
 
 
 async def find_matches(
@@ -182,7 +216,7 @@ async def find_matches(
             session, destination=destination, rating=asked_rating, on=day,
             exclude_state=who.state,
             names=(end_user_name, consignee_name, *other_names[0], *other_names[1])
-            if indexed else None)
+            if indexed else None, vault=runtime.vault)
         dismissed: frozenset[str] = frozenset()
         if application_ref:
             dismissed = frozenset((await session.execute(

@@ -23,6 +23,20 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+_ERASED = ("personal data: once the person is erased it reads as the marker "
+           '`{"$erased": 1, "subject": ...}`')
+_SUBJECT = "the person's data subject id (`ps_...`), what `licensing erase` takes"
+
+
+class ContactOut(_Out):
+    """The contact person at an exporter (personal data)."""
+
+    name: contract_types.PersonalText = Field(description=_ERASED)
+    email: contract_types.PersonalText | None = Field(default=None, description=_ERASED)
+    phone: contract_types.PersonalText | None = Field(default=None, description=_ERASED)
+    subject: str = Field(description=_SUBJECT)
+
+
 class PartyOut(_Out):
     """An exporter or applicant."""
 
@@ -30,19 +44,28 @@ class PartyOut(_Out):
     eori: str
 
 
+class ApplicantOut(PartyOut):
+    """The applicant, with its contact person when customs gave one."""
+
+    contact: ContactOut | None = None
+
+
 class ConsigneeOut(_Out):
     """Who receives the goods."""
 
-    name: str
+    name: contract_types.PersonalText = Field(description="for a private consignee " + _ERASED)
     country: str | None
+    type: Literal["company", "government", "private"] | None = None
+    subject: str | None = Field(default=None, description="a private consignee's: " + _SUBJECT)
 
 
 class EndUserOut(_Out):
     """Who finally uses the goods."""
 
-    name: str
+    name: contract_types.PersonalText = Field(description="for a private end user " + _ERASED)
     country: str
     type: str | None
+    subject: str | None = Field(default=None, description="a private end user's: " + _SUBJECT)
 
 
 class AmendsOut(_Out):
@@ -87,7 +110,7 @@ class ApplicationOut(_Out):
     purpose: Literal["definitive", "temporary", "return_after_repair"]
     amends: AmendsOut | None
     catch_all: bool
-    applicant: PartyOut
+    applicant: ApplicantOut
     destinations: list[str]
     destination_group: Literal["EU", "EU_NATO_PLUS"] | None
     origins: list[str]

@@ -49,6 +49,7 @@ from services.intake.schemas import (
 from shared.clock import today
 from shared.contracts.intake import ShipmentRefused
 from shared.errors import Conflict
+from shared.personal.access import log_access, opened_subjects
 from shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1")
@@ -91,8 +92,12 @@ async def submit_application(body: ApplicationIn, response: Response, runtime: R
                         "`licence_number` once issued), denied (with `criteria`) or withdrawn.")
 async def get_application(application_id: Id, runtime: RuntimeDep, who: Customs
                           ) -> dict[str, Any]:
-    """The application with its current status."""
-    return application_document(await queries.application(runtime, application_id))
+    """The application with its current status (a read of the people in it is logged)."""
+    app = await queries.application(runtime, application_id)
+    if app.submitted is not None:
+        log_access(principal=who.sub, route=f"/v1/applications/{application_id}",
+                   subjects=opened_subjects(app.submitted))
+    return application_document(app)
 
 
 @router.post("/applications/{application_id}/withdraw", tags=["applications"],

@@ -27,7 +27,7 @@ _BY_START = Keyset(registrations_table.c.registered_on, registrations_table.c.id
 async def application(runtime: Runtime, app_id: str) -> Application:
     """One application with where its case stands."""
     async with runtime.sessions() as session:
-        loaded = await db.load_application(session, app_id)
+        loaded = await db.load_application(session, app_id, vault=runtime.vault)
     if loaded is None:
         raise NotFound(f"no application {app_id}")
     return loaded.state

@@ -91,12 +91,23 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Contact(_In):
+    """The person at the applicant the office deals with: personal data (see README)."""
+
+    name: Name
+    email: Annotated[str | None, Field(max_length=300)] = None
+    phone: Annotated[str | None, Field(max_length=60)] = None
+
+
 class Applicant(_In):
     """The exporter applying."""
 
     name: Name
     eori: Annotated[str, Field(strict=True, max_length=17,
                                description="EORI number, e.g. NL123456789")]
+    contact: Contact | None = Field(
+        default=None, description="optional: the contact person at the applicant; personal "
+                                  "data, sealed under the person's data subject id")
 
 
 class Consignee(_In):
@@ -104,6 +115,9 @@ class Consignee(_In):
 
     name: Name
     country: Country
+    type: Literal["company", "government", "private"] | None = Field(
+        default=None, description="optional; `private`: the consignee is a natural person, "
+                                  "whose name is personal data")
 
 
 class EndUser(_In):
@@ -111,7 +125,9 @@ class EndUser(_In):
 
     name: Name
     country: Country
-    type: Literal["armed_forces", "government", "company", "private"]
+    type: Literal["armed_forces", "government", "company", "private"] = Field(
+        description="`private`: the end user is a natural person, whose name is personal data "
+                    "(sealed under the person's data subject id, erasable)")
 
 
 class Amends(_In):

@@ -158,4 +158,4 @@ async def get_stream(who: StreamReader, application_id: StreamId,
                      runtime: RuntimeDep) -> StreamView:
     """Every event of every service about one application, in log order, from JetStream; each
     event once, and the messages on it no contract reads under `unreadable`."""
-    return await stream_view(runtime.bus, application_id)
+    return await stream_view(runtime.bus, application_id, vault=runtime.vault, reader=who.sub)

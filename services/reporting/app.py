@@ -82,4 +82,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings, metadata=metadata,
         migrations=Path(__file__).parent / "migrations",
         title="reporting", description=DESCRIPTION, routers=[router], wire=wire,
+        personal_records="log",
     )

@@ -18,6 +18,7 @@ async def keep_event(session: AsyncSession, event: Event[Any]) -> None:
 
 def consumer_spec() -> ConsumerSpec:
     """The durable consumer of the whole log: any event a contract reads is kept (a batch at
-    once when the consumer has several); the rest are dead letters."""
+    once when the consumer has several); the rest are dead letters. Personal fields stay
+    sealed: the copies are kept as published and the facts never read them."""
     return ConsumerSpec(name="reporting", subjects=["lic.>"], handlers={}, default=keep_event,
-                        batch_handler=keep_events)
+                        batch_handler=keep_events, open_personal=False)

@@ -32,10 +32,12 @@ from services.reporting.schemas import (
 from services.reporting.sources import Sources
 from shared.bus import Bus
 from shared.clock import business_date, today
-from shared.contracts import UnusableEvent
+from shared.contracts import REGISTRY, UnusableEvent
 from shared.envelope import Envelope
 from shared.errors import FieldError, Invalid, NotFound, Unavailable
 from shared.eventlog import read_stream
+from shared.personal.access import log_access, opened_subjects
+from shared.personal.vault import Vault
 from shared.service import Runtime
 
 RETRY_AFTER = 2  # seconds a caller waits before asking again while NATS is away
@@ -147,10 +149,14 @@ def _log_unavailable(detail: str) -> Unavailable:
     return Unavailable(detail, retry_after=RETRY_AFTER, code="event-log-unavailable")
 
 
-async def stream_view(bus: Bus, stream_id: str) -> StreamView:
+async def stream_view(bus: Bus, stream_id: str, *, vault: Vault | None = None,
+                      reader: str | None = None) -> StreamView:
     """Every service's events on one stream id, in log order, from JetStream: each event once
     (a message published again under another id is the same event), and each message no
-    contract reads named instead of shown."""
+    contract reads named instead of shown.
+
+    With `vault` the personal fields are opened while their keys exist (an erased one reads
+    `[erased]`), and the read is logged as a read of those people's data by `reader`."""
     if not bus.connected or bus.js is None:
         raise _log_unavailable("NATS is not reachable right now")
     try:
@@ -172,7 +178,21 @@ async def stream_view(bus: Bus, stream_id: str) -> StreamView:
             events.append(envelope)
     if not events and not unreadable:
         raise NotFound(f"no events for stream {stream_id}")
+    if vault is not None:
+        events = await vault.open_envelopes(events)
+        log_access(principal=reader or "unknown", route=f"/v1/streams/{stream_id}",
+                   subjects=_shown_subjects(events))
     return StreamView(stream_id=stream_id, events=events, unreadable=unreadable)
+
+
+def _shown_subjects(events: list[Envelope]) -> set[str]:
+    shown: set[str] = set()
+    for env in events:
+        try:
+            shown |= opened_subjects(REGISTRY.parse(env).payload)
+        except UnusableEvent:
+            continue
+    return shown
 
 
 async def projection_status(runtime: Runtime, rebuilder: Rebuilder) -> ProjectionStatus:

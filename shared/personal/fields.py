@@ -129,3 +129,34 @@ def replace_sealed(data: Any, opened: Callable[[str, dict[str, Any]], Any],
         return [replace_sealed(v, opened, f"{path}.{i}" if path else str(i))
                 for i, v in enumerate(data)]
     return data
+
+
+def without_personal(model: type[BaseModel], data: dict[str, Any], text: str) -> dict[str, Any]:
+    """A copy of a payload's JSON data with every personal field that applies replaced by
+    `text`, whether it holds text, a sealed value or an erased marker: what a reader that must
+    never depend on personal data (a report's aggregates) sees, the same before and after an
+    erasure."""
+    plan = plan_of(model)
+    if plan is None:
+        return data
+    result = _without(plan, data, text)
+    assert isinstance(result, dict)
+    return result
+
+
+def _without(plan: Plan, data: Any, text: str) -> Any:
+    if isinstance(data, list):
+        return [_without(plan, item, text) for item in data]
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for name, marker in plan.personal:
+        if out.get(name) is None:
+            continue
+        if marker.when is not None and out.get(marker.when[0]) != marker.when[1]:
+            continue
+        out[name] = text
+    for name, inner in plan.nested:
+        if name in out:
+            out[name] = _without(inner, out[name], text)
+    return out

@@ -177,6 +177,13 @@ class KeyStore:
                 result[ref] = await self._fetch(ref, erased.get(ref.subject))
         return result
 
+    async def subjects(self) -> list[str]:
+        """Every subject this store holds a key of (its own or a copy), in order."""
+        async with self.sessions() as session:
+            return list((await session.execute(
+                select(subject_keys.c.subject).distinct().order_by(subject_keys.c.subject))
+            ).scalars())
+
     async def erasures_of(self, subjects: Iterable[str]) -> dict[str, datetime]:
         """When each subject was last erased here (subjects never erased are left out)."""
         async with self.sessions() as session:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -35,16 +37,48 @@ from services.assessment.handlers.projection import (
     notification_row,
     requirement_row,
 )
-from shared.contracts.assessment import AmendedLicence, Amendment, ParliamentLetterSent
+from shared.contracts.assessment import (
+    AmendedLicence,
+    Amendment,
+    CaseApplication,
+    CaseDecided,
+    LicenceIssued,
+    ParliamentLetterSent,
+)
 from shared.envelope import canonical_json
 from shared.eventstore import EventStore
+from shared.personal.vault import Vault
 
 # -- read models written from the state ----------------------------------------------------------
 
 
-async def project(session: AsyncSession, before: Dossier, after: Dossier, version: int) -> None:
-    """Write the read models of a stream whose state went from `before` to `after`."""
+async def _sealed(vault: Vault | None, document: str,
+                  parts: Mapping[str | None, type[BaseModel]]) -> str:
+    """A read model's document with the personal fields of each part (None: the whole
+    document) sealed under its model, as in the events: a copy of the database outlives no
+    erasure."""
+    if vault is None:
+        return document
+    doc = json.loads(document)
+    for part, model in parts.items():
+        if part is None:
+            doc = await vault.seal(model, doc)
+        elif doc.get(part) is not None:
+            doc[part] = await vault.seal(model, doc[part])
+    return canonical_json(doc)
+
+
+# The parts of a case's document that copy events with personal fields.
+CASE_PARTS: dict[str | None, type[BaseModel]] = {"application": CaseApplication,
+                                                 "decision": CaseDecided}
+
+
+async def project(session: AsyncSession, before: Dossier, after: Dossier, version: int, *,
+                  vault: Vault | None = None) -> None:
+    """Write the read models of a stream whose state went from `before` to `after` (with
+    `vault`, personal fields sealed)."""
     row = case_row(after.case, version)
+    row["document"] = await _sealed(vault, row["document"], CASE_PARTS)
     if before.case.status == "new":
         await session.execute(insert(cases).values(**row))
     else:
@@ -52,6 +86,7 @@ async def project(session: AsyncSession, before: Dossier, after: Dossier, versio
     licence = after.licence
     if licence.issued is not None and licence != before.licence:
         values = licence_row(licence)
+        values["document"] = await _sealed(vault, values["document"], {None: LicenceIssued})
         if before.licence.issued is None:
             await session.execute(insert(licences).values(**values))
         else:

@@ -63,8 +63,12 @@ async def record(ctx: Context, session: AsyncSession, stream_id: str, loaded: Lo
         expected_version=loaded.version)
     # Folded from the envelopes as stored (read back through the contracts), so the read
     # models hold exactly what a later fold of the stream gives.
-    after = fold(dossier.evolve, loaded.state, (recorded(env) for env in envelopes))
-    await db.project(session, loaded.state, after, envelopes[-1].stream_version)
+    # Personal fields opened (they are sealed as stored), so the read models can seal them
+    # again under the key that still exists, rather than keep them as erased.
+    opened = await ctx.runtime.vault.open_envelopes(envelopes, fetch=False)
+    after = fold(dossier.evolve, loaded.state, (recorded(env) for env in opened))
+    await db.project(session, loaded.state, after, envelopes[-1].stream_version,
+                     vault=ctx.runtime.vault)
     return Decided(after, envelopes)
 
 

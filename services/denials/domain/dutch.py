@@ -64,8 +64,14 @@ def nl_denials(app: DutchApplication, decided: CaseDecided, *,
         return []
     ratings = [normalise_rating(g.rating) for g in app.goods]
     description = "; ".join(g.description for g in app.goods if g.description)
-    end_user = EndUser(name=app.end_user.name, country=app.end_user.country)
-    consignee = (Consignee(name=app.consignee.name, country=app.consignee.country)
+    # A private person keeps their type and data subject id: the name is sealed under it.
+    end_user = EndUser(name=app.end_user.name, country=app.end_user.country,
+                       type="private" if app.end_user.type == "private" else None,
+                       subject=app.end_user.subject if app.end_user.type == "private" else None)
+    consignee = (Consignee(name=app.consignee.name, country=app.consignee.country,
+                           type="private" if app.consignee.type == "private" else None,
+                           subject=(app.consignee.subject if app.consignee.type == "private"
+                                    else None))
                  if app.consignee and app.consignee.name else None)
     denied_on = business_date(decided.decided_at)
     # A denial without any rating is indexed under the key of "no rating" (catch-all goods).

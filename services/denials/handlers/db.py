@@ -4,7 +4,8 @@ command's transaction (so they cannot drift from the streams), and the lookups c
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import json
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -33,6 +34,9 @@ from shared.contracts.denials import (
     MatchDismissed,
 )
 from shared.envelope import Envelope, canonical_json
+from shared.eventstore import EventStore
+from shared.personal.erased import Erased, is_erased
+from shared.personal.vault import Vault
 
 GRANT_DESPITE_DENIAL = "grant_despite_denial"
 # Fields of a registration a partner's notification leaves unset: shown only when set.
@@ -86,7 +90,7 @@ def denial_document(denial: Denial) -> dict[str, Any]:
     n = denial.notification
     doc = n.model_dump(mode="json", exclude={
         "expires_on": True, "end_user_aliases": True, "consignee_aliases": True,
-        "consignee": {"type"}, "end_user": {"type"}})
+        "consignee": {"type", "subject"}, "end_user": {"type", "subject"}})
     _party(doc["end_user"], list(n.end_user_aliases))
     _party(doc["consignee"], list(n.consignee_aliases))
     for name in _DUTCH_ONLY:
@@ -129,12 +133,53 @@ def denial_columns(denial: Denial) -> dict[str, Any]:
 _CHANGING = ("denied_on", "expires_on", "revoked_on", "expiry_recorded", "document")
 
 
+PRIVATE_PARTIES = ("end_user", "consignee")
+
+
+async def sealed_columns(vault: Vault, denial: Denial, columns: dict[str, Any]
+                         ) -> dict[str, Any]:
+    """A denial's row with a private person's name sealed under their data subject's key, in
+    the document and in the prepared names (the name index keeps only hashed keys): erasing
+    the person leaves the registry's copy unreadable, in a backup too."""
+    n = denial.notification
+    doc, names = json.loads(columns["document"]), json.loads(columns["names"])
+    changed = False
+    for role in PRIVATE_PARTIES:
+        who = getattr(n, role)
+        if who is None or who.type != "private" or who.subject is None:
+            continue
+        changed = True
+        if is_erased(who.name):
+            doc[role]["name"] = names[role] = Erased(who.subject).marker()
+            continue
+        doc[role]["name"] = await vault.seal_field(who.name, subject=who.subject,
+                                                   path=f"denials.document.{role}.name")
+        names[role] = await vault.seal_field(canonical_json(names[role]), subject=who.subject,
+                                             path=f"denials.names.{role}")
+    if not changed:
+        return columns
+    return {**columns, "document": canonical_json(doc), "names": canonical_json(names)}
+
+
+def projector(store: EventStore) -> Callable[[AsyncSession, Denial | None, list[Envelope]],
+                                             Awaitable[None]]:
+    """`project_denial` with the store's vault (a private person's name sealed)."""
+
+    async def project(session: AsyncSession, denial: Denial | None,
+                      recorded: list[Envelope]) -> None:
+        await project_denial(session, denial, recorded, vault=store.vault)
+
+    return project
+
+
 async def project_denial(session: AsyncSession, denial: Denial | None,
-                         recorded: list[Envelope]) -> None:
+                         recorded: list[Envelope], *, vault: Vault | None = None) -> None:
     """Bring the registry, its indexes and the dismissals up to a denial's new events."""
     assert denial is not None, "a denial's events follow its registration"
     events = _events(recorded)
     columns = {**denial_columns(denial), "version": recorded[-1].stream_version}
+    if vault is not None:
+        columns = await sealed_columns(vault, denial, columns)
     if any(isinstance(e.payload, DenialRegistered) for e in events):
         await session.execute(insert(denials).values(
             **columns, registered_at=recorded[0].recorded_at))
@@ -246,21 +291,32 @@ async def running_consultation(session: AsyncSession, *, denial_id: str, applica
 # -- Dutch applications ---------------------------------------------------------------------
 
 
-async def keep_application(session: AsyncSession, app: DutchApplication) -> None:
-    """Keep what the registry needs of a Dutch application, once."""
+async def keep_application(session: AsyncSession, app: DutchApplication, *,
+                           vault: Vault | None = None) -> None:
+    """Keep what the registry needs of a Dutch application, once (with `vault`, a private
+    person's name sealed as in the events)."""
     known = (await session.execute(select(applications.c.id)
                                    .where(applications.c.id == app.id))).first()
     if known is None:
+        document = app.model_dump(mode="json")
+        if vault is not None:
+            document = await vault.seal(DutchApplication, document)
         await session.execute(insert(applications).values(
-            id=app.id, reference=app.reference,
-            document=canonical_json(app.model_dump(mode="json"))))
+            id=app.id, reference=app.reference, document=canonical_json(document)))
 
 
-async def application(session: AsyncSession, application_id: str) -> DutchApplication | None:
-    """A Dutch application as kept, or None when intake's event has not come yet."""
+async def application(session: AsyncSession, application_id: str, *,
+                      vault: Vault | None = None) -> DutchApplication | None:
+    """A Dutch application as kept, or None when intake's event has not come yet (with
+    `vault`, its personal fields opened; else they read as erased)."""
     document = (await session.execute(select(applications.c.document).where(
         applications.c.id == application_id))).scalar()
-    return None if document is None else DutchApplication.model_validate_json(document)
+    if document is None:
+        return None
+    data = json.loads(document)
+    if vault is not None:
+        [data] = await vault.open_payloads([(vault.source, data)], fetch=False)
+    return DutchApplication.model_validate(data)
 
 
 async def application_reference(session: AsyncSession, application_id: str) -> str | None:

@@ -21,14 +21,16 @@ from shared.contracts.denials import DenialRegistered
 from shared.envelope import SYSTEM
 from shared.errors import VersionConflict
 from shared.eventstore import EventStore
+from shared.personal.vault import Vault
 
 log = logging.getLogger(__name__)
 
 
 async def keep_application(session: AsyncSession,
-                           event: Event[intake.ApplicationSubmitted]) -> None:
-    """Keep the few fields of a submitted application its denials would need."""
-    await db.keep_application(session, kept(event.payload))
+                           event: Event[intake.ApplicationSubmitted], *, vault: Vault) -> None:
+    """Keep the few fields of a submitted application its denials would need (a private
+    person's name sealed, as in the events)."""
+    await db.keep_application(session, kept(event.payload), vault=vault)
 
 
 async def register_nl_denials(session: AsyncSession, store: EventStore, policy: Policy,
@@ -37,7 +39,7 @@ async def register_nl_denials(session: AsyncSession, store: EventStore, policy: 
     decided = event.payload
     if decided.outcome != "denied":
         return
-    app = await db.application(session, decided.application_id)
+    app = await db.application(session, decided.application_id, vault=store.vault)
     if app is None:
         # Intake's event comes first in the log; until it is here, try again later.
         raise RetryLater(f"application {decided.application_id} not seen yet")
@@ -53,7 +55,7 @@ async def _register(session: AsyncSession, store: EventStore, policy: Policy,
                          lambda denial: register(denial, notification, taken_by=taken),
                          actor=SYSTEM, occurred_at=noon(notification.denied_on),
                          correlation_id=cause.envelope.correlation_id,
-                         causation_id=cause.event_id, project=db.project_denial)
+                         causation_id=cause.event_id, project=db.projector(store))
     if done.recorded:
         log.info("registered NL denial %s for %s (event %s, correlation %s)", notification.id,
                  notification.destination, cause.event_id, cause.envelope.correlation_id)
@@ -78,7 +80,7 @@ async def mirror_dismissal(session: AsyncSession, store: EventStore, policy: Pol
         done = await execute(session, store, denial_aggregate(policy), p.denial_id,
                              lambda denial: dismiss(denial, cmd), actor=env.actor,
                              occurred_at=env.occurred_at, correlation_id=env.correlation_id,
-                             causation_id=env.event_id, project=db.project_denial)
+                             causation_id=env.event_id, project=db.projector(store))
     except VersionConflict as exc:
         raise RetryLater(str(exc)) from exc
     if done.recorded:

@@ -50,7 +50,7 @@ async def notify_denial(runtime: Runtime, policy: Policy, cmd: NotifyDenial, *, 
                 lambda denial: notify(denial, cmd, policy=policy, today=today(),
                                       is_country=is_country, taken_by=taken),
                 actor=actor, occurred_at=noon(cmd.denied_on), correlation_id=cmd.id,
-                project=db.project_denial)
+                project=db.projector(runtime.store))
     except IntegrityError as exc:
         raise Conflict(f"reference {cmd.reference!r} was registered concurrently") from exc
 
@@ -61,7 +61,7 @@ async def revoke_denial(runtime: Runtime, policy: Policy, cmd: RevokeDenial, *,
     async with runtime.transaction() as session:
         await execute(session, runtime.store, denial_aggregate(policy), cmd.denial_id,
                       lambda denial: revoke(denial, cmd, today=today()), actor=actor,
-                      correlation_id=cmd.denial_id, project=db.project_denial)
+                      correlation_id=cmd.denial_id, project=db.projector(runtime.store))
 
 
 async def renew_denial(runtime: Runtime, policy: Policy, cmd: RenewDenial, *,
@@ -70,7 +70,8 @@ async def renew_denial(runtime: Runtime, policy: Policy, cmd: RenewDenial, *,
     async with runtime.transaction() as session:
         await execute(session, runtime.store, denial_aggregate(policy), cmd.denial_id,
                       lambda denial: renew(denial, cmd, policy=policy, today=today()),
-                      actor=actor, correlation_id=cmd.denial_id, project=db.project_denial)
+                      actor=actor, correlation_id=cmd.denial_id,
+                      project=db.projector(runtime.store))
 
 
 async def dismiss_match(runtime: Runtime, policy: Policy, cmd: DismissMatch, *,
@@ -81,7 +82,7 @@ async def dismiss_match(runtime: Runtime, policy: Policy, cmd: DismissMatch, *,
         done: Decided[Denial | None] = await execute(
             session, runtime.store, denial_aggregate(policy), cmd.denial_id,
             lambda denial: dismiss(denial, cmd), actor=actor, occurred_at=cmd.dismissed_at,
-            correlation_id=cmd.denial_id, project=db.project_denial)
+            correlation_id=cmd.denial_id, project=db.projector(runtime.store))
     return bool(done.recorded)
 
 
@@ -103,7 +104,7 @@ async def expire_due(runtime: Runtime, policy: Policy, *, on: dt.date | None = N
                 done = await execute(session, runtime.store, aggregate, denial_id,
                                      lambda denial: expire(denial, on=day), actor=SYSTEM,
                                      occurred_at=_start_of(ended), correlation_id=denial_id,
-                                     project=db.project_denial)
+                                     project=db.projector(runtime.store))
                 recorded += bool(done.recorded)
         total += recorded
         # A round that recorded nothing would find the same rows again.

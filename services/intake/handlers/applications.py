@@ -29,6 +29,7 @@ from services.intake.domain.prerequisites import Registers
 from services.intake.handlers import db
 from services.intake.handlers.common import body_hash, key_reused, rows_after_conflict
 from services.intake.schemas import ApplicationIn
+from services.intake.subjects import identify
 from shared.aggregate import Loaded
 from shared.auth import Principal
 from shared.clock import utcnow
@@ -36,6 +37,7 @@ from shared.consumer import RetryLater
 from shared.contracts import Event, Payload
 from shared.contracts.assessment import CaseDecided
 from shared.errors import Conflict, Invalid, VersionConflict
+from shared.personal.vault import Vault
 from shared.reference import ReferenceData
 from shared.service import Runtime
 
@@ -52,7 +54,8 @@ async def submit_application(
     """Record a new application once per idempotency key; returns (application, created)."""
     fingerprint = body_hash(body.model_dump(mode="json"))
     now = utcnow()
-    cmd = SubmitApplication(str(uuid.uuid4()), body.model_dump(), body.received_at or now)
+    cmd = SubmitApplication(str(uuid.uuid4()), identify(body.model_dump(), runtime.subjects),
+                            body.received_at or now)
     # No read before the write: a new key and reference (nearly every request) go straight to
     # the insert, and the unique constraints on both tell a repeat or a taken reference.
     if body.amends is None:
@@ -62,7 +65,7 @@ async def submit_application(
             # A repeat of a request accepted earlier answers as then, whatever the rules say now.
             async with runtime.sessions() as session:
                 rows = list((await session.execute(db.holding(key, body.reference))).all())
-            answer = _answer(rows, key, body.reference, fingerprint)
+            answer = await _answer(runtime.vault, rows, key, body.reference, fingerprint)
             if answer is None:
                 raise
             return answer
@@ -73,7 +76,8 @@ async def submit_application(
                 events = decide_submit(NEW, cmd, ref, now=now, registers=registers,
                                        amended_licence_known=known)
             app = fold(events)
-            await db.insert_application(session, app, key=key, body_hash=fingerprint)
+            await db.insert_application(session, app, key=key, body_hash=fingerprint,
+                                        vault=runtime.vault)
             await runtime.store.append(
                 session, cmd.application_id, events, actor=who.as_actor(),
                 occurred_at=cmd.received_at, correlation_id=cmd.application_id,
@@ -81,7 +85,7 @@ async def submit_application(
     except IntegrityError:
         # The key or the reference is taken: by an earlier request or by a concurrent twin.
         rows = await rows_after_conflict(runtime, db.holding(key, body.reference))
-        answer = _answer(rows, key, body.reference, fingerprint)
+        answer = await _answer(runtime.vault, rows, key, body.reference, fingerprint)
         if answer is None:
             raise _reference_taken(body.reference, None) from None
         return answer
@@ -94,8 +98,8 @@ def _reference_taken(reference: str, other: str | None) -> Conflict:
                     "Idempotency-Key", code="duplicate-reference", application_id=other)
 
 
-def _answer(rows: list[Any], key: str, reference: str,
-            fingerprint: str) -> tuple[Application, bool] | None:
+async def _answer(vault: Vault, rows: list[Any], key: str, reference: str,
+                  fingerprint: str) -> tuple[Application, bool] | None:
     """The answer to a request whose key or reference is held already: the key's application
     again, a conflict for another body under the key or the reference under another key; None
     when neither is held."""
@@ -103,7 +107,7 @@ def _answer(rows: list[Any], key: str, reference: str,
         if row.idempotency_key == key:
             if row.body_hash != fingerprint:
                 raise key_reused("application", row.id)
-            return db.application_of(row), False
+            return db.application_of(row, await db.opened_document(vault, row)), False
         raise _reference_taken(reference, row.id)
     return None
 
@@ -126,7 +130,8 @@ async def withdraw_application(runtime: Runtime, app_id: str, *, reason: str | N
 
 async def _withdraw(runtime: Runtime, cmd: WithdrawApplication, who: Principal) -> Application:
     async with runtime.transaction() as session:
-        loaded = await db.load_application(session, cmd.application_id) or Loaded(NEW, 0)
+        loaded = (await db.load_application(session, cmd.application_id, vault=runtime.vault)
+                  or Loaded(NEW, 0))
         events = decide_withdraw(loaded.state, cmd)
         if not events:
             return loaded.state

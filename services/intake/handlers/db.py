@@ -40,6 +40,7 @@ from shared.contracts.intake import (
 from shared.contracts.types import Company, money_text
 from shared.envelope import canonical_json
 from shared.errors import VersionConflict
+from shared.personal.vault import Vault
 
 # -- applications ------------------------------------------------------------------------------
 
@@ -50,14 +51,17 @@ def holding(key: str, reference: str) -> Select[Any]:
         or_(applications.c.idempotency_key == key, applications.c.reference == reference))
 
 
-def application_of(row: Row[Any]) -> Application:
-    """The application a row holds."""
+def application_of(row: Row[Any], document: dict[str, Any] | None = None) -> Application:
+    """The application a row holds; `document` is its document with the personal fields opened
+    (`opened_document`), else they read as erased."""
     decision = None
     if row.decision:
         data = json.loads(row.decision)
         decision = Decision(decided_at=dt.datetime.fromisoformat(data["decided_at"]),
                             criteria=tuple(data.get("criteria") or ()), note=data.get("note"))
-    return Application(submitted=ApplicationSubmitted.model_validate_json(row.document),
+    submitted = (ApplicationSubmitted.model_validate(document) if document is not None
+                 else ApplicationSubmitted.model_validate_json(row.document))
+    return Application(submitted=submitted,
                        status=row.status, licence_number=row.licence_number, decision=decision)
 
 
@@ -68,24 +72,37 @@ def _decision(app: Application) -> str | None:
                            "decided_at": app.decision.decided_at.isoformat()})
 
 
+async def opened_document(vault: Vault, row: Row[Any]) -> dict[str, Any]:
+    """An application row's document with its personal fields opened (or erased)."""
+    [document] = await vault.open_payloads([(vault.source, json.loads(row.document))],
+                                           fetch=False)
+    return cast(dict[str, Any], document)
+
+
 async def insert_application(session: AsyncSession, app: Application, *, key: str,
-                             body_hash: str) -> None:
-    """The row of a new application (the unique key and reference refuse a second one)."""
+                             body_hash: str, vault: Vault) -> None:
+    """The row of a new application (the unique key and reference refuse a second one), its
+    personal fields sealed as in the event (a copy of the row outlives no erasure)."""
     submitted = app.submitted
     assert submitted is not None, "a new application's row holds what was submitted"
+    document = await vault.seal(ApplicationSubmitted, submitted.model_dump(mode="json"))
     await session.execute(insert(applications), {
         "id": submitted.id, "reference": submitted.reference, "idempotency_key": key,
         "body_hash": body_hash, "status": app.status, "licence_number": app.licence_number,
         "received_at": submitted.received_at,
-        "document": canonical_json(submitted.model_dump(mode="json")),
-        "decision": _decision(app), "version": 1})
+        "document": canonical_json(document), "decision": _decision(app), "version": 1})
 
 
-async def load_application(session: AsyncSession, app_id: str) -> Loaded[Application] | None:
-    """An application and its row's version; None when there is none."""
+async def load_application(session: AsyncSession, app_id: str, *, vault: Vault | None = None
+                           ) -> Loaded[Application] | None:
+    """An application and its row's version; None when there is none. With `vault` its
+    personal fields are opened (to show it); without, they read as erased."""
     row = (await session.execute(
         select(applications).where(applications.c.id == app_id))).first()
-    return None if row is None else Loaded(application_of(row), row.version)
+    if row is None:
+        return None
+    document = await opened_document(vault, row) if vault is not None else None
+    return Loaded(application_of(row, document), row.version)
 
 
 async def save_application(session: AsyncSession, app_id: str, app: Application, *,

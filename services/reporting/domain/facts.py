@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from shared.contracts import REGISTRY
+from shared.personal.fields import without_personal
 
 # (kind, key) -> {part name: {"at": recorded_at, "id": event_id, "data": {...}}}
 Facts = dict[tuple[str, str], dict[str, Any]]
@@ -24,7 +25,10 @@ Facts = dict[tuple[str, str], dict[str, Any]]
 # new field), so that facts kept by older code are rebuilt from the log once (see
 # handlers.rebuild). 2: grounds, catch-all decisions, notice kinds, letters, confidential
 # licences and investigations. 3: the kind of a letter (a defence surplus notice).
-FACTS_VERSION = 3
+# 4: personal fields (a private end user's or consignee's name, a contact) read as PERSONAL.
+FACTS_VERSION = 4
+# What a report shows for a natural person's name: the person is never named in a report.
+PERSONAL = "private person"
 Update = tuple[str, str, str, dict[str, Any]]
 
 _APPLICATION_FIELDS = (
@@ -111,6 +115,10 @@ def fact_updates(env: dict[str, Any]) -> list[Update]:
     if version != REGISTRY.newest_version(str(env.get("source")), str(kind)):
         # A stored older version is read as the newest, live and in a rebuild alike.
         payload = REGISTRY.upcast(str(env.get("source")), str(kind), int(version), payload)
+    # The facts never hold personal data, so no report depends on it: a person's name reads as
+    # PERSONAL whether the log holds it sealed, opened or erased (shared.personal).
+    payload = without_personal(REGISTRY.model(str(env.get("source")), str(kind)), payload,
+                               PERSONAL)
     return updater(env, payload, str(env.get("stream_id", "")))
 
 
