@@ -137,8 +137,10 @@ async def measure_asyncpg(url: str, metadata: MetaData, n: int, tag: str) -> flo
         await conn.close()
 
 
-async def measure_store(url: str, n: int, runs: int) -> dict[str, list[float]]:
-    """Raw Core insert, EventStore.append in a plain session, and via the group committer."""
+async def measure_store(url: str, n: int, runs: int,
+                        only: str | None = None) -> dict[str, list[float]]:
+    """The driver alone, raw Core insert, EventStore.append in a plain session, and via the group
+    committer one after another and from concurrent writers (`only`: just that one of them)."""
     metadata = MetaData()
     add_store_tables(metadata)
     engine = make_engine(url)
@@ -181,15 +183,17 @@ async def measure_store(url: str, n: int, runs: int) -> dict[str, list[float]]:
                                        expected_version=0)
 
             log(f"command path {url.split(':')[0]}: run {run + 1}")
-            if url.startswith("sqlite"):
+            want = [only] if only else list(out)
+            if "driver" in want and url.startswith("sqlite"):
                 out["driver"].append(await asyncio.to_thread(
                     measure_sqlite_driver, url, metadata, n, tag))
-            else:
+            elif "driver" in want:
                 out["driver"].append(await measure_asyncpg(url, metadata, n, tag))
-            out["raw"].append(await _timed(n, raw))
-            out["append"].append(await _timed(n, append))
-            out["groupcommit"].append(await _timed(n, grouped))
-            out["concurrent"].append(await _timed_concurrent(n, concurrent))
+            for key, how, body in (("raw", _timed, raw), ("append", _timed, append),
+                                   ("groupcommit", _timed, grouped),
+                                   ("concurrent", _timed_concurrent, concurrent)):
+                if key in want:
+                    out[key].append(await how(n, body))
     finally:
         await engine.dispose()
     return out

@@ -187,8 +187,9 @@ class ServiceProcess:
     """A service run as a real uvicorn process: `python -m licensing serve <name>`."""
 
     def __init__(self, name: str, data_dir: Path, nats_url: str,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, tree: Path = ROOT) -> None:
         self.name = name
+        self.tree = tree  # the source tree it runs from (another checkout, for an A/B)
         self.data_dir = data_dir
         self.nats_url = nats_url
         self.port = free_port()
@@ -209,7 +210,8 @@ class ServiceProcess:
         logfile = open(self.data_dir / f"{self.name}.log", "ab")  # noqa: SIM115 - child keeps it
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "licensing", "serve", self.name, "--log-level", "warning"],
-            env=env, stdout=logfile, stderr=subprocess.STDOUT, cwd=ROOT)
+            env={**env, "PYTHONPATH": str(self.tree)}, stdout=logfile,
+            stderr=subprocess.STDOUT, cwd=self.tree)
         wait_healthy(self.url, self.proc)
         return self
 
