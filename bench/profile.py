@@ -59,6 +59,18 @@ LAYERS: list[tuple[str, str]] = [
 ]
 
 
+POLL = "waiting in the event loop's poll (idle; uvloop: its C loop too)"
+# Frames innermost while the loop waits for I/O: the selector (asyncio), or the loop itself when
+# it is uvloop (its poll and its own work are C, below any Python frame).
+_POLL_LEAVES = ("select (", "Runner.run (", "run_until_complete (", "run_forever (",
+                "asyncio_run (")
+
+
+def _polling(stack: str) -> bool:
+    leaf = stack.rsplit(";", 1)[-1]
+    return leaf.lstrip().startswith(_POLL_LEAVES) or ".select (" in leaf
+
+
 def layer_of(stack: str) -> str:
     """The layer of a sampled stack: its innermost frame from a known place."""
     frames = stack.split(";")
@@ -69,26 +81,48 @@ def layer_of(stack: str) -> str:
     return "other (interpreter, C code, unknown)"
 
 
-def read_raw(path: Path) -> Counter[str]:
-    """py-spy's raw (collapsed) output: `stack count` per line, counted by layer."""
+def read_raw(path: Path) -> tuple[Counter[str], Counter[str]]:
+    """py-spy's raw (collapsed) output, `stack count` per line: samples by layer and by
+    innermost Python function."""
     layers: Counter[str] = Counter()
+    leaves: Counter[str] = Counter()
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         if stack and count.isdigit():
+            if _polling(stack):
+                layers[POLL] += int(count)
+                continue
             layers[layer_of(stack)] += int(count)
-    return layers
+            leaf = stack.split(";")[-1]
+            name, _, where = leaf.partition(" (")
+            where = where.rsplit(":", 1)[0]
+            short = "/".join(where.split("/")[-2:])
+            leaves[f"{name} ({short})"] += int(count)
+    return layers, leaves
 
 
-def table(title: str, layers: Counter[str], units: int, unit: str, seconds: float) -> str:
-    """Milliseconds of CPU per unit of work, by layer."""
-    total = sum(layers.values())
-    cpu = total / RATE
+def table(title: str, samples: tuple[Counter[str], Counter[str]], units: int, unit: str,
+          seconds: float, top: int = 12) -> str:
+    """Milliseconds per unit of work by layer, and the functions that take the most. A sample
+    is a moment a thread was not idle (on a core, or waiting for one: on a loaded machine the
+    milliseconds are longer than the work)."""
+    layers, leaves = samples
+    idle = layers.pop(POLL, 0)
+    total = sum(layers.values()) or 1
+    busy = total / RATE
     lines = [f"{title}: {units:,} {unit}s in {seconds:.1f} s ({units / seconds:,.0f}/s), "
-             f"{cpu:.1f} CPU-s sampled, {1000 * cpu / max(units, 1):.2f} CPU-ms per {unit}; "
+             f"{busy:.1f} s sampled busy, {1000 * busy / max(units, 1):.2f} ms per {unit}; "
              f"load average {load_average()}", "",
              f"| layer | ms per {unit} | share |", "|---|---:|---:|"]
     for name, count in layers.most_common():
         lines.append(f"| {name} | {1000 * count / RATE / max(units, 1):.3f} | "
+                     f"{100 * count / total:.1f}% |")
+    lines.append(f"| (not counted above: {POLL}) | {1000 * idle / RATE / max(units, 1):.3f} "
+                 "| |")
+    lines += ["", f"| innermost Python function (C code it calls included) | ms per {unit} | "
+                  "share |", "|---|---:|---:|"]
+    for name, count in leaves.most_common(top):
+        lines.append(f"| `{name}` | {1000 * count / RATE / max(units, 1):.3f} | "
                      f"{100 * count / total:.1f}% |")
     return "\n".join(lines)
 
@@ -97,7 +131,7 @@ def spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
     """py-spy recording `pid` (all threads, not idle) until stopped."""
     exe = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     return subprocess.Popen([exe, "record", "--pid", str(pid), "--format", "raw", "--rate",
-                             str(RATE), "--nonblocking", "-o", str(out)],
+                             str(RATE), "--nonblocking", "--full-filenames", "-o", str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -107,14 +141,15 @@ def stop_spy(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(timeout=60)
 
 
-def profile_intake(n: int) -> str:
+def profile_intake(n: int, env: dict[str, str], tree: Path = ROOT) -> str:
     """Intake as a real uvicorn process, 32 concurrent clients, py-spy on the server."""
     from bench.bench_http import CONCURRENCY, Body, probe
     from bench.common import Section
     from bench.load import closed_loop
 
     with tempfile.TemporaryDirectory() as tmp, nats_server(Path(tmp) / "nats") as server:
-        intake = ServiceProcess("intake", Path(tmp) / "intake", server.url).start()
+        intake = ServiceProcess("intake", Path(tmp) / "intake", server.url, env=env,
+                                tree=tree).start()
         try:
             body = Body("prof")
             url = f"{intake.url}/v1/applications"
@@ -128,7 +163,9 @@ def profile_intake(n: int) -> str:
             result = asyncio.run(closed_loop(url, body, n, CONCURRENCY, first=1000))
             seconds = time.monotonic() - started
             stop_spy(recorder)
-            return table("intake POST /v1/applications at 32 clients", read_raw(raw),
+            title = "intake POST /v1/applications at 32 clients" + \
+                (f" ({', '.join(f'{k}={v}' for k, v in env.items())})" if env else "")
+            return table(title, read_raw(raw),
                          sum(c for s, c in result.statuses.items() if 200 <= s < 300),
                          "request", seconds)
         finally:
@@ -183,10 +220,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument("what", nargs="+", choices=("intake", "command", "rebuild"))
     parser.add_argument("--n", type=int, default=0, help="units of work (default per kind)")
+    parser.add_argument("--env", default="", help="K=V,... for the intake process")
+    parser.add_argument("--tree", type=Path, default=ROOT,
+                        help="the source tree intake runs from (another checkout)")
     args = parser.parse_args(argv)
+    env = dict(item.split("=", 1) for item in args.env.split(",") if item)
     for what in args.what:
         if what == "intake":
-            print(profile_intake(args.n or 2000), flush=True)
+            print(profile_intake(args.n or 2000, env, args.tree), flush=True)
         elif what == "command":
             print(profile_command(args.n or 1000), flush=True)
         else:
