@@ -155,7 +155,7 @@ async def measure_store(url: str, n: int, runs: int,
     try:
         for run in range(runs):
             tag = uuid.uuid4().hex[:8]
-            prepared = _prepare(tag, n)
+            prepared = _prepare(tag, n) if only in (None, "raw") else []
             commands = [command_events(i) for i in range(n)]
 
             async def raw(i: int, prepared: list[Any] = prepared) -> None:

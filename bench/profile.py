@@ -179,9 +179,14 @@ def profile_command(n: int) -> str:
                 f"asyncio.run(measure_store('sqlite+aiosqlite:///{tmp}/c.db', {n}, 1, "
                 "only='groupcommit'))")
         proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT,
-                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+                                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                                stderr=subprocess.PIPE)
         raw = Path(tmp) / "command.txt"
-        time.sleep(1.5)  # imports and table creation are not the command path
+        assert proc.stderr is not None
+        # Imports, tables and the prepared rows are not the command path: it starts once the
+        # run is announced.
+        while b": run 1" not in proc.stderr.readline():
+            pass
         recorder = spy(proc.pid, raw)
         started = time.monotonic()
         proc.wait()
@@ -191,7 +196,7 @@ def profile_command(n: int) -> str:
                      "command", seconds)
 
 
-def profile_rebuild(size: int) -> str:
+def profile_rebuild(size: int, tree: Path = ROOT) -> str:
     """Reporting's rebuild of the benchmark's stored log, in the replay worker."""
     from bench.bench_replay import CACHE
     from bench.logstore import ensure_store
@@ -202,7 +207,8 @@ def profile_rebuild(size: int) -> str:
         ensure_store(store, server.url, size)
         proc = subprocess.Popen(
             [sys.executable, "-m", "bench.replay_worker", "rebuild", server.url, tmp,
-             str(size), "0"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+             str(size), "0"], cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": str(tree)})
         raw = Path(tmp) / "rebuild.txt"
         time.sleep(2.0)  # the service's start (migrations) is not the rebuild
         recorder = spy(proc.pid, raw)
@@ -222,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=0, help="units of work (default per kind)")
     parser.add_argument("--env", default="", help="K=V,... for the intake process")
     parser.add_argument("--tree", type=Path, default=ROOT,
-                        help="the source tree intake runs from (another checkout)")
+                        help="the source tree intake or the rebuild runs from (another "
+                             "checkout)")
     args = parser.parse_args(argv)
     env = dict(item.split("=", 1) for item in args.env.split(",") if item)
     for what in args.what:
@@ -231,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         elif what == "command":
             print(profile_command(args.n or 1000), flush=True)
         else:
-            print(profile_rebuild(args.n or 100_000), flush=True)
+            print(profile_rebuild(args.n or 100_000, args.tree), flush=True)
         print(flush=True)
     return 0
 
