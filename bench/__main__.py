@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                                     peer_seconds=5 if q else 15)),
         ("command", Section("2. Command path without HTTP (events + outbox, one transaction "
                             "per command)"),
-         lambda s: bench_command.run(s, 300 if q else 1000, 1 if q else 3)),
+         lambda s: bench_command.run(s, 300 if q else 1000, 3)),
         ("intake", Section("3. Intake over HTTP, 32 concurrent clients"),
          lambda s: bench_http.run_intake(s, memory, 600 if q else 3000, 1 if q else 3)),
         ("e2e", Section("4. End to end: intake to the reporting projection"),
