@@ -58,7 +58,9 @@ def test_a_payload_the_contract_refuses_is_refused_with_the_live_reason(model: A
 
 @pytest.mark.parametrize("data", [b"not json", b"[1, 2]", b'{"type": "X"}',
                                   json.dumps({"source": "intake", "type": "Nope",
-                                              "version": 1}).encode()])
+                                              "version": 1}).encode(),
+                                  json.dumps({"source": ["intake"], "type": {"a": 1},
+                                              "version": [1]}).encode()])
 def test_what_is_no_envelope_is_refused_with_the_live_reason(data: bytes) -> None:
     reason = _reason(data)
     assert reason is not None

@@ -80,8 +80,12 @@ def read_data(data: bytes) -> dict[str, Any]:
     except ValueError:
         read_envelope(data)  # not JSON: raises with the live consumer's reason
         raise
-    whole = _whole_model(env.get("source"), env.get("type"), env.get("version", 1)) \
-        if isinstance(env, dict) else None
+    whole = None
+    if isinstance(env, dict):
+        source, kind, version = env.get("source"), env.get("type"), env.get("version", 1)
+        # Only names and a version are looked up (a list where a name belongs is no key).
+        if isinstance(source, str) and isinstance(kind, str) and type(version) is int:
+            whole = _whole_model(source, kind, version)
     if whole is None:
         read_envelope(data)
         return env
@@ -92,12 +96,10 @@ def read_data(data: bytes) -> dict[str, Any]:
     return env
 
 
-@functools.cache
-def _whole_model(source: Any, event_type: Any, version: Any) -> type[Envelope] | None:
+@functools.lru_cache(maxsize=1024)  # bounded: the names come from the log, whatever it holds
+def _whole_model(source: str, event_type: str, version: int) -> type[Envelope] | None:
     """The envelope with the newest payload model of its type in it; None when a message of
     this source, type and version is not read as it is stored (unknown, or upcast)."""
-    if not (isinstance(source, str) and isinstance(event_type, str) and type(version) is int):
-        return None
     if REGISTRY.newest_version(source, event_type) != version:
         return None
     model = REGISTRY.model(source, event_type)
