@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test test-quick test-postgres check events demo bench lint typecheck verify clean
+.PHONY: up test test-quick test-postgres check events demo bench bench-quick profile lint typecheck verify clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,17 @@ test-postgres: $(STAMP)
 demo: $(STAMP)
 	rm -rf var/demo && $(BIN)/licensing demo --data-dir var/demo
 
+# BENCHMARKS.md: every target against its limit and its peer, measured in the same run.
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The same, each part brief (under 5 minutes on an idle 2-core machine).
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick
+
+# Where the time goes: py-spy on intake under load, the command path and a rebuild.
+profile: $(STAMP)
+	$(BIN)/python -m bench.profile intake command rebuild
 
 # What CI checks before the tests: lint, format and strict types on shared/ and services/.
 check: lint typecheck

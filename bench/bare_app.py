@@ -1,4 +1,7 @@
-"""The reference endpoint: bare FastAPI that validates the body and commits one insert each.
+"""The reference endpoints: bare FastAPI committing one SQLite insert per request.
+
+`POST /v1/applications` validates the body as intake's contract does (the peer: a minimal app
+with the same validation); `POST /v1/raw` stores the body unread (the limit).
 
 Run as `uvicorn bench.bare_app:app`; BENCH_BARE_DB names the SQLite file (WAL, synchronous=FULL).
 """
@@ -12,7 +15,7 @@ import threading
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import FastAPI, Header
+from fastapi import FastAPI, Header, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -84,6 +87,20 @@ def submit(body: Body, idempotency_key: Annotated[str, Header()]) -> dict[str, s
         db.execute("BEGIN")
         db.execute("INSERT INTO applications VALUES (?, ?, ?)",
                    (app_id, idempotency_key, json.dumps(body.model_dump())))
+        db.execute("COMMIT")
+    return {"id": app_id}
+
+
+@app.post("/v1/raw", status_code=201)
+async def submit_raw(request: Request) -> dict[str, str]:
+    """The limit: the body stored as it came, unvalidated, one insert and commit each."""
+    app_id = str(uuid.uuid4())
+    data = await request.body()
+    with _lock:
+        db = _db()
+        db.execute("BEGIN")
+        db.execute("INSERT INTO applications VALUES (?, ?, ?)",
+                   (app_id, request.headers.get("idempotency-key"), data))
         db.execute("COMMIT")
     return {"id": app_id}
 

@@ -38,11 +38,15 @@ class Row:
 
 @dataclass
 class Check:
-    """One target of the issue and whether this run met it."""
+    """One target and whether this run met it: the figure, what it is held against (a limit or
+    a peer measured in the same run) and their ratio, when the target is a ratio."""
 
     target: str
     measured: str
     met: bool | None  # None: could not be judged (not run)
+    reference: str = ""  # the limit or peer, with its figure
+    ratio: float | None = None
+    earlier: bool = False  # a target of an earlier issue, kept for comparison
 
 
 @dataclass
@@ -56,6 +60,7 @@ class Section:
     notes: list[str] = field(default_factory=list)
     extra: str = ""
     seconds: float = 0.0
+    load: str = ""  # load averages at its start and end
 
     def add(self, name: str, runs: list[float], unit: str, note: str = "") -> Row:
         """Record a measured figure as the median of its runs."""
@@ -69,9 +74,38 @@ class Section:
         self.ratios.append((name, value))
         return value
 
-    def check(self, target: str, measured: str, met: bool | None) -> None:
+    def check(self, target: str, measured: str, met: bool | None, *, reference: str = "",
+              ratio: float | None = None, earlier: bool = False) -> None:
         """Record whether a target was met."""
-        self.checks.append(Check(target, measured, met))
+        self.checks.append(Check(target, measured, met, reference, ratio, earlier))
+
+    def against(self, target: str, figure: Row, reference: Row | None, least: float) -> None:
+        """A target `figure / reference >= least`, both measured in this run."""
+        value = (figure.value / reference.value
+                 if reference is not None and figure.value is not None and reference.value
+                 else None)
+        ref = f"{reference.name}: {fmt(reference.value, _digits(reference.unit))} " \
+              f"{reference.unit}" if reference is not None else "not measured"
+        self.check(target, f"{figure.name}: {fmt(figure.value, _digits(figure.unit))} "
+                   f"{figure.unit}", None if value is None else value >= least,
+                   reference=ref, ratio=value)
+
+    def at_least(self, target: str, figure: Row, least: float, *,
+                 reference: Row | None = None) -> None:
+        """A target on a figure's own value (`>= least`), with its limit beside it if any."""
+        ref, ratio = "", None
+        if reference is not None:
+            ref = f"{reference.name}: {fmt(reference.value, _digits(reference.unit))} " \
+                  f"{reference.unit}"
+            ratio = figure.value / reference.value if figure.value and reference.value else None
+        self.check(target, f"{figure.name}: {fmt(figure.value, _digits(figure.unit))} "
+                   f"{figure.unit}", None if figure.value is None else figure.value >= least,
+                   reference=ref, ratio=ratio)
+
+    def below(self, target: str, figure: Row, most: float) -> None:
+        """A target on a figure's own value (`< most`)."""
+        self.check(target, f"{figure.name}: {fmt(figure.value, _digits(figure.unit))} "
+                   f"{figure.unit}", None if figure.value is None else figure.value < most)
 
     def not_run(self, what: str, reason: str) -> None:
         """Record a part that could not run, and why."""
@@ -153,8 +187,9 @@ class ServiceProcess:
     """A service run as a real uvicorn process: `python -m licensing serve <name>`."""
 
     def __init__(self, name: str, data_dir: Path, nats_url: str,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, tree: Path = ROOT) -> None:
         self.name = name
+        self.tree = tree  # the source tree it runs from (another checkout, for an A/B)
         self.data_dir = data_dir
         self.nats_url = nats_url
         self.port = free_port()
@@ -175,7 +210,8 @@ class ServiceProcess:
         logfile = open(self.data_dir / f"{self.name}.log", "ab")  # noqa: SIM115 - child keeps it
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "licensing", "serve", self.name, "--log-level", "warning"],
-            env=env, stdout=logfile, stderr=subprocess.STDOUT, cwd=ROOT)
+            env={**env, "PYTHONPATH": str(self.tree)}, stdout=logfile,
+            stderr=subprocess.STDOUT, cwd=self.tree)
         wait_healthy(self.url, self.proc)
         return self
 
@@ -207,9 +243,22 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0)
     raise RuntimeError(f"{url} did not become healthy")
 
 
+def load_average() -> str:
+    """The 1-, 5- and 15-minute load averages now (the machine is shared: figures are read
+    beside them)."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 def run_async(coro: Any) -> Any:
     """Run a coroutine on a fresh event loop."""
     return asyncio.run(coro)
+
+
+def _digits(unit: str) -> int:
+    return 1 if unit in ("ms", "MB") else 0
 
 
 def fmt(value: float | None, digits: int = 0) -> str:

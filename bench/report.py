@@ -4,15 +4,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.common import Section, fmt
+from bench.common import Check, Section, _digits, fmt
 
 
-def _digits(unit: str) -> int:
-    return 1 if unit in ("ms", "MB") else 0
+def _verdict(check: Check) -> str:
+    return "NOT RUN" if check.met is None else ("MET" if check.met else "MISSED")
+
+
+def _target_rows(sections: list[Section], earlier: bool) -> list[str]:
+    out = []
+    for section in sections:
+        number = section.title.split(".")[0]
+        for check in section.checks:
+            if check.earlier != earlier:
+                continue
+            ratio = f"{fmt(check.ratio, 2)}×" if check.ratio is not None else ""
+            out.append(f"| {number} | {check.measured} | {check.reference} | {ratio} | "
+                       f"{check.target} | {_verdict(check)} |")
+        if not earlier:
+            for note in section.notes:
+                if note.startswith("NOT RUN"):
+                    out.append(f"| {number} | | | | {note} | NOT RUN |")
+    return out
 
 
 def render(machine: dict[str, str], command: str, sections: list[Section],
-           total_seconds: float) -> str:
+           total_seconds: float, closing: str = "") -> str:
     """The whole report as Markdown."""
     out = [
         "# Benchmarks",
@@ -28,18 +45,22 @@ def render(machine: dict[str, str], command: str, sections: list[Section],
         "",
         "## Targets",
         "",
-        "| benchmark | target | measured | |",
-        "|---|---|---|---|",
+        "Each figure beside the limit or peer it is held against, both measured in this run "
+        "(the section number names the benchmark below).",
+        "",
+        "| § | figure | limit / peer | ratio | target | |",
+        "|---|---|---|---:|---|---|",
     ]
-    for section in sections:
-        for check in section.checks:
-            verdict = "NOT RUN" if check.met is None else ("MET" if check.met else "MISSED")
-            out.append(f"| {section.title} | {check.target} | {check.measured} | {verdict} |")
-        for note in section.notes:
-            if note.startswith("NOT RUN"):
-                out.append(f"| {section.title} | | | {note} |")
+    out += _target_rows(sections, earlier=False)
+    earlier = _target_rows(sections, earlier=True)
+    if earlier:
+        out += ["", "Targets of earlier issues, kept for comparison:", "",
+                "| § | figure | limit / peer | ratio | target | |",
+                "|---|---|---|---:|---|---|", *earlier]
     for section in sections:
         out += ["", f"## {section.title}", ""]
+        if section.load:
+            out += [f"Load average (1, 5, 15 min) {section.load}.", ""]
         if section.rows:
             out += ["| measure | median | unit | runs | note |", "|---|---:|---|---|---|"]
             for row in section.rows:
@@ -57,6 +78,8 @@ def render(machine: dict[str, str], command: str, sections: list[Section],
         if section.extra:
             out += ["", section.extra]
         out += ["", f"_took {section.seconds:.0f} s_"]
+    if closing:
+        out += ["", closing.strip()]
     return "\n".join(out) + "\n"
 
 

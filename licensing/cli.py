@@ -66,9 +66,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # uvicorn raises SIGTERM again once it has shut down; ending by SystemExit instead lets the
     # exit hooks run, and with them the span exporter's flush of its last batch.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(app, host=args.host or cli_settings().host, port=settings.http_port,
+    # uvloop and httptools: the event loop and the HTTP parser in C (measured in BENCHMARKS.md,
+    # "Where the time goes"); both are dependencies, named here so that a missing one fails at
+    # start instead of falling back unseen.
+    cli = cli_settings()
+    uvicorn.run(app, host=args.host or cli.host, port=settings.http_port,
                 log_level=args.log_level, log_config=None, access_log=False,
-                timeout_graceful_shutdown=10)
+                timeout_graceful_shutdown=10, loop=cli.loop, http=cli.http)
     return 0
 
 

@@ -8,6 +8,7 @@ Every command resolves services, NATS and the data dir through `CliSettings`, a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from shared.topology import NATS_STREAM, Topology
 
@@ -18,6 +19,10 @@ class CliSettings(Topology):
     token: str | None = None
     jwt_secret: str | None = None
     nats_stream: str = NATS_STREAM
+    # What `licensing serve` runs uvicorn with: the C event loop and HTTP parser by default;
+    # `asyncio` and `h11` are uvicorn's pure-Python ones (for comparing, see bench/ab.py).
+    loop: Literal["uvloop", "asyncio"] = "uvloop"
+    http: Literal["httptools", "h11"] = "httptools"
 
     def key_file(self, data_dir: Path | None = None) -> Path:
         """Where the HS256 key of a data dir lies (the given one, else the configured one)."""

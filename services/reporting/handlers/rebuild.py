@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from typing import Any
 
 import orjson
 from nats.aio.msg import Msg
+from pydantic import Field, ValidationError, create_model
 from sqlalchemy import delete, select, update
 
 from services.reporting.db import facts as facts_table
@@ -35,8 +37,8 @@ from services.reporting.domain.facts import (
 from services.reporting.domain.reading import read_envelope
 from services.reporting.handlers.projection import parse, state_row, write_facts
 from shared.clock import utcnow
-from shared.contracts import UnusableEvent
-from shared.envelope import subject_for
+from shared.contracts import REGISTRY, UnusableEvent
+from shared.envelope import Envelope, subject_for
 from shared.errors import Unavailable
 from shared.eventlog import LogReader
 from shared.service import Runtime
@@ -62,6 +64,47 @@ def fold(facts: Facts, env: dict[str, Any]) -> None:
     """
     for kind, key, part, data in fact_updates(env):
         merge_part(facts.setdefault((kind, key), {}), part, stamp(env, _as_text(data)))
+
+
+def read_data(data: bytes) -> dict[str, Any]:
+    """A stored message as JSON data once `read_envelope` reads it (UnusableEvent if not).
+
+    Its bytes are parsed once for the fold and validated once, the envelope and the payload
+    together (a model per event type, the envelope with the contract's payload model in it),
+    instead of the envelope from the bytes and then the payload again from the parsed dict. An
+    older version (read upcast) or a message that fails goes through `read_envelope` itself, so
+    what is skipped, and the reason given, stay the live consumer's.
+    """
+    try:
+        env = parse(data)
+    except ValueError:
+        read_envelope(data)  # not JSON: raises with the live consumer's reason
+        raise
+    whole = None
+    if isinstance(env, dict):
+        source, kind, version = env.get("source"), env.get("type"), env.get("version", 1)
+        # Only names and a version are looked up (a list where a name belongs is no key).
+        if isinstance(source, str) and isinstance(kind, str) and type(version) is int:
+            whole = _whole_model(source, kind, version)
+    if whole is None:
+        read_envelope(data)
+        return env
+    try:
+        whole.model_validate_json(data)
+    except ValidationError:
+        read_envelope(data)  # raises with the reason the live consumer gives
+    return env
+
+
+@functools.lru_cache(maxsize=1024)  # bounded: the names come from the log, whatever it holds
+def _whole_model(source: str, event_type: str, version: int) -> type[Envelope] | None:
+    """The envelope with the newest payload model of its type in it; None when a message of
+    this source, type and version is not read as it is stored (unknown, or upcast)."""
+    if REGISTRY.newest_version(source, event_type) != version:
+        return None
+    model = REGISTRY.model(source, event_type)
+    return create_model(f"{model.__name__}Envelope", __base__=Envelope,
+                        payload=(model, Field(default_factory=dict, validate_default=True)))
 
 
 def _as_text(data: dict[str, Any]) -> bytearray | dict[str, Any]:
@@ -212,11 +255,11 @@ class Rebuilder:
             async for msgs in reader.batches():
                 for msg in msgs:
                     try:
-                        read_envelope(msg.data)
+                        env = read_data(msg.data)
                     except UnusableEvent as exc:
                         self.progress.skip(msg, str(exc))
                         continue
-                    fold(facts, parse(msg.data))
+                    fold(facts, env)
                 count += len(msgs)
                 self.progress.position = reader.position
                 self.progress.events = count
