@@ -140,6 +140,9 @@ def log_format(default: str = "json") -> str:
     return value
 
 
+TRACE = 5  # uvicorn's TRACE_LOG_LEVEL
+
+
 def configure(fmt: str, *, service: str | None = None, level: int | str = logging.INFO,
               secrets: Sequence[str | None] = ()) -> logging.Handler:
     """Send every log line of the process to stderr in the given format (json or text)."""
@@ -151,7 +154,8 @@ def configure(fmt: str, *, service: str | None = None, level: int | str = loggin
         root.removeHandler(old)
     root.addHandler(handler)
     if isinstance(level, str):
-        # uvicorn's "trace" is finer than DEBUG: the root logger's finest will do.
-        level = logging.getLevelNamesMapping().get(level.upper(), logging.DEBUG)
+        # uvicorn's "trace" (level 5) is finer than DEBUG, whether uvicorn has named it yet or not.
+        level = (TRACE if level.upper() == "TRACE"
+                 else logging.getLevelNamesMapping().get(level.upper(), logging.DEBUG))
     root.setLevel(level)
     return handler

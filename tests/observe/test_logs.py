@@ -216,7 +216,7 @@ def test_configure_puts_one_handler_of_the_format_on_the_root() -> None:
     try:
         handler = logs.configure("text", level="trace")
         assert root.handlers == [handler] and isinstance(handler.formatter, logs.TextFormatter)
-        assert root.level == logging.DEBUG
+        assert root.level == logs.TRACE < logging.DEBUG
         handler = logs.configure("json", service="denials", level="warning")
         assert root.handlers == [handler] and isinstance(handler.formatter, logs.JsonFormatter)
         assert root.level == logging.WARNING
