@@ -248,9 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
     """Subcommands defined in their own modules (cases, reports, demo)."""
-    from licensing import cases_cli, report_cli
+    from licensing import cases_cli, report_cli, sanctions_cli
 
-    return [cases_cli.register, report_cli.register]
+    return [cases_cli.register, report_cli.register, sanctions_cli.register]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

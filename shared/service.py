@@ -8,7 +8,7 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -417,10 +417,12 @@ def create_service_app(
     description: str,
     routers: Sequence[APIRouter],
     wire: Callable[[Runtime, FastAPI], Awaitable[None] | None] | None = None,
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
     """A service app whose lifespan migrates the database, then runs bus, relay and consumers.
 
-    `wire(runtime, app)` registers consumers and anything else the service needs at start.
+    `wire(runtime, app)` registers consumers and anything else the service needs at start;
+    `body_limits` gives a route path a body limit of its own (an uploaded file).
     """
 
     @asynccontextmanager
@@ -448,7 +450,7 @@ def create_service_app(
     tracing.install(settings.service)
     metrics = Metrics(settings.service)
     app.add_middleware(_Counted, metrics=metrics)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, by_path=body_limits)
     install_problem_handlers(app)
     app.include_router(operational_router(metrics))
     for router in routers:

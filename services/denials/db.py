@@ -131,3 +131,42 @@ applications = Table(
     Column("document", Text, nullable=False),
     Index("ix_applications_reference", "reference"),
 )
+
+# Sanctioned parties. Every version of the list loaded (`SanctionsListLoaded`), the screened one
+# `current`; `name_index` is the `matching.NAME_INDEX_VERSION` its names were filed with.
+sanctions_lists = Table(
+    "sanctions_lists",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("list_version", String(60), nullable=False),
+    Column("generated_at", DateTime(timezone=True), nullable=False),
+    Column("entities", Integer, nullable=False),
+    Column("names", Integer, nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Column("loaded_by", String(300), nullable=False),
+    Column("current", Boolean, nullable=False),
+    Column("name_index", String(20), nullable=True),
+)
+
+# The entities of the screened list only (a new version replaces them): `document` as listed,
+# `names` their names prepared (`PreparedName.to_json`), so a screening only compares.
+sanctioned_entities = Table(
+    "sanctioned_entities",
+    metadata,
+    Column("list_sha256", String(64), primary_key=True),
+    Column("entity_id", String(60), primary_key=True),
+    Column("subject_type", String(20), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("names", Text, nullable=False),
+)
+
+# The name index of the screened list: each entity filed under the keys of its names
+# (`matching.filing_keys`), as `denial_names` files denials.
+sanctioned_names = Table(
+    "sanctioned_names",
+    metadata,
+    Column("list_sha256", String(64), primary_key=True),
+    Column("name_key", BigInteger, primary_key=True, autoincrement=False),
+    Column("entity_id", String(60), primary_key=True),
+    sqlite_with_rowid=False,
+)

@@ -1,0 +1,101 @@
+"""Loading a version of the sanctions list: one transaction that records `SanctionsListLoaded`
+and replaces the screened entities and their name index."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.denials.db import sanctioned_entities, sanctioned_names, sanctions_lists
+from services.denials.domain.sanctions import LIST_STREAM, LoadedLists, evolve, load
+from services.denials.domain.sanctions_list import ListedEntity, SanctionsList, parse_list
+from services.denials.matching import NAME_INDEX_VERSION, PreparedName, filing_keys, prepare
+from shared.aggregate import Aggregate, execute
+from shared.contracts.denials import SanctionsListLoaded
+from shared.envelope import Actor, Envelope, canonical_json
+from shared.service import Runtime
+
+log = logging.getLogger(__name__)
+
+LISTS: Aggregate[LoadedLists] = Aggregate("sanctions list", LoadedLists(), evolve)
+_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A list read and its names prepared: what the transaction writes."""
+
+    parsed: SanctionsList
+    names: dict[str, list[PreparedName]]  # entity id -> its names prepared
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a load did: whether it recorded a new version, and the version screened."""
+
+    loaded: bool
+    version: SanctionsListLoaded
+
+
+def read_list(data: bytes) -> Prepared:
+    """Parse the file and prepare every name (CPU work, done outside the transaction)."""
+    parsed = parse_list(data)
+    return Prepared(parsed, {e.entity_id: [prepare(n.name) for n in e.names]
+                             for e in parsed.entities})
+
+
+def _entity_row(sha: str, entity: ListedEntity, names: list[PreparedName]) -> dict[str, Any]:
+    return {"list_sha256": sha, "entity_id": entity.entity_id,
+            "subject_type": entity.subject_type,
+            "document": canonical_json(entity.to_json()),
+            "names": json.dumps([n.to_json() for n in names], ensure_ascii=False)}
+
+
+async def _store(session: AsyncSession, ready: Prepared, recorded: list[Envelope]) -> None:
+    """The read model of the new version: its row, its entities and their name index; the
+    entities of the version it replaces go."""
+    parsed, env = ready.parsed, recorded[-1]
+    sha = parsed.sha256
+    await session.execute(delete(sanctioned_names).where(sanctioned_names.c.list_sha256 != sha))
+    await session.execute(delete(sanctioned_entities)
+                          .where(sanctioned_entities.c.list_sha256 != sha))
+    await session.execute(update(sanctions_lists).values(current=False))
+    await session.execute(insert(sanctions_lists).values(
+        sha256=sha, list_version=parsed.version, generated_at=parsed.generated_at,
+        entities=len(parsed.entities), names=parsed.name_count, loaded_at=env.recorded_at,
+        loaded_by=env.actor.sub or "unknown", current=True, name_index=NAME_INDEX_VERSION))
+    entities = [_entity_row(sha, e, ready.names[e.entity_id]) for e in parsed.entities]
+    for start in range(0, len(entities), _BATCH):
+        await session.execute(insert(sanctioned_entities), entities[start:start + _BATCH])
+    keys = [{"list_sha256": sha, "name_key": key, "entity_id": e.entity_id}
+            for e in parsed.entities for key in sorted(filing_keys(*ready.names[e.entity_id]))]
+    for start in range(0, len(keys), _BATCH):
+        await session.execute(insert(sanctioned_names), keys[start:start + _BATCH])
+
+
+async def load_list(runtime: Runtime, data: bytes, *, actor: Actor) -> LoadResult:
+    """Load a version of the list from its XML; a reload of the screened file records nothing."""
+    ready = await asyncio.to_thread(read_list, data)
+    async with runtime.transaction() as session:
+
+        async def project(session: AsyncSession, _state: LoadedLists,
+                          recorded: list[Envelope]) -> None:
+            await _store(session, ready, recorded)
+
+        done = await execute(session, runtime.store, LISTS, LIST_STREAM,
+                             lambda state: load(state, ready.parsed), actor=actor,
+                             correlation_id=str(uuid.uuid4()), project=project)
+    current = done.state.current
+    assert current is not None, "a load leaves a version screened"
+    if done.recorded:
+        log.info("sanctions list %s loaded: %d entities, %d names (event %s)",
+                 current.list_version, current.entities, current.names,
+                 done.recorded[-1].event_id)
+    return LoadResult(loaded=bool(done.recorded), version=current)

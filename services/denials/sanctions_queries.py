@@ -1,0 +1,104 @@
+"""Reads of sanctioned parties: the versions of the list loaded, and a screening of names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.denials.db import sanctioned_entities, sanctioned_names, sanctions_lists
+from services.denials.domain.sanctions import Asked, Listed, SanctionsMatch, screen
+from services.denials.matching import (
+    MATCHER_VERSION,
+    NAME_INDEX_VERSION,
+    PreparedName,
+    lookup_keys,
+    prepare,
+)
+from shared.clock import today
+from shared.service import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    # SQLite hands stored times back without their zone; they were stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _list_view(row: Any) -> dict[str, Any]:
+    return {"list_version": row.list_version, "generated_at": _utc(row.generated_at).isoformat(),
+            "sha256": row.sha256, "entities": row.entities, "names": row.names,
+            "loaded_at": _utc(row.loaded_at).isoformat(), "loaded_by": row.loaded_by,
+            "current": bool(row.current)}
+
+
+async def list_versions(runtime: Runtime) -> dict[str, Any]:
+    """Every version of the list loaded, newest first, and the one screened."""
+    async with runtime.sessions() as session:
+        rows = (await session.execute(select(sanctions_lists).order_by(
+            sanctions_lists.c.loaded_at.desc(), sanctions_lists.c.sha256))).all()
+    current = next((r.list_version for r in rows if r.current), None)
+    return {"items": [_list_view(r) for r in rows], "current": current}
+
+
+def _listed(row: Any) -> Listed:
+    doc = json.loads(row.document)
+    designated = doc.get("designated_on")
+    programmes = doc.get("programmes") or []
+    return Listed(entity_id=row.entity_id, subject_type=row.subject_type,
+                  names=tuple(PreparedName.from_json(n) for n in json.loads(row.names)),
+                  programme=programmes[0] if programmes else None,
+                  countries=tuple(doc.get("countries") or ()),
+                  designated_on=dt.date.fromisoformat(designated) if designated else None)
+
+
+async def current_list(session: AsyncSession) -> Any | None:
+    """The row of the version screened now, if one was loaded."""
+    return (await session.execute(
+        select(sanctions_lists).where(sanctions_lists.c.current.is_(True)))).first()
+
+
+async def candidates(session: AsyncSession, listed: Any,
+                     names: Sequence[PreparedName]) -> list[Listed]:
+    """The entities of the screened list the name index offers for these names (all of them
+    when the index was filed by another matcher)."""
+    query = select(sanctioned_entities).where(
+        sanctioned_entities.c.list_sha256 == listed.sha256)
+    if listed.name_index == NAME_INDEX_VERSION:
+        query = query.where(sanctioned_entities.c.entity_id.in_(
+            select(sanctioned_names.c.entity_id).where(
+                sanctioned_names.c.list_sha256 == listed.sha256,
+                sanctioned_names.c.name_key.in_(sorted(lookup_keys(*names))))))
+    else:
+        log.warning("sanctions list %s filed with name index %s, the matcher is %s: screening "
+                    "compares every entity until the list is loaded again",
+                    listed.list_version, listed.name_index, NAME_INDEX_VERSION)
+    return [_listed(r) for r in (await session.execute(query)).all()]
+
+
+async def screen_names(session: AsyncSession, asked: Sequence[Asked], *,
+                       on: dt.date | None) -> tuple[Any | None, int, list[SanctionsMatch]]:
+    """The screened list's row, how many entities were compared, and the hits for `asked`."""
+    listed = await current_list(session)
+    if listed is None:
+        return None, 0, []
+    offered = await candidates(session, listed, [a.name for a in asked])
+    return listed, len(offered), screen(asked, offered, on=on)
+
+
+async def find_matches(runtime: Runtime, names: Sequence[tuple[str, str | None]], *,
+                       on: dt.date | None) -> dict[str, Any]:
+    """Which listed entities the names are, best first, with the list's and matcher's versions."""
+    day = on or today()
+    asked = [Asked(prepare(name), country) for name, country in names]
+    async with runtime.sessions() as session:
+        listed, compared, found = await screen_names(session, asked, on=day)
+    return {"list_version": listed.list_version if listed is not None else None,
+            "matcher_version": MATCHER_VERSION, "on": day.isoformat(), "candidates": compared,
+            "matches": [m.to_json() for m in found]}
