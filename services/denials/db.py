@@ -170,3 +170,16 @@ sanctioned_names = Table(
     Column("entity_id", String(60), primary_key=True),
     sqlite_with_rowid=False,
 )
+
+# Hits of general-licence realisations on the sanctions list (`RealisationSanctionsHit`), one
+# row per event: `GET /v1/sanctions/hits`.
+realisation_hits = Table(
+    "realisation_hits",
+    metadata,
+    Column("id", String(36), primary_key=True),  # the event id
+    Column("realisation_id", String(36), nullable=False),
+    Column("entity_id", String(60), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("document", Text, nullable=False),
+    Index("ix_realisation_hits_recorded", "recorded_at", "id"),
+)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.denials import sanctions_queries
 from services.denials.deps import RuntimeDep
 from services.denials.handlers import sanctions
 from services.denials.schemas import (
+    RealisationHitPage,
     SanctionsListOut,
     SanctionsListPage,
     SanctionsMatches,
@@ -31,6 +32,9 @@ READ = (401, 403, 422, 503)
 Loader = Annotated[Principal, Depends(require(Role.ADMIN))]
 ListReader = Annotated[Principal, Depends(require(Role.ADMIN, Role.ASSESSOR, Role.MFA))]
 Screener = Annotated[Principal, Depends(require(Role.ASSESSOR, Role.MFA, Role.PARTNER))]
+DutchOfficial = Annotated[Principal, Depends(require(Role.ASSESSOR, Role.MFA))]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Cursor = Annotated[str | None, Query(max_length=500)]
 
 
 @router.post("/lists", status_code=201, summary="Load a version of the EU sanctions list (admin)",
@@ -81,3 +85,16 @@ async def matches(body: SanctionsQuery, runtime: RuntimeDep, _who: Screener) -> 
     """
     return await sanctions_queries.find_matches(
         runtime, [(n.name, n.country) for n in body.names], on=body.on)
+
+
+@router.get("/hits", summary="Sanctions hits on general-licence realisations",
+            response_model=RealisationHitPage, responses=problem_responses(400, *READ))
+async def hits(runtime: RuntimeDep, _who: DutchOfficial, limit: Limit = 50,
+               cursor: Cursor = None) -> dict[str, Any]:
+    """Every `RealisationSanctionsHit`, newest first: intake's `RealisationReported` is
+    screened as it arrives (its exporter, the one party a realisation names) against the list
+    screened then, as on the day its conditions were checked; one hit per realisation, party
+    and listed entity. A realisation reported before any list was loaded is not screened
+    again when one is.
+    """
+    return await sanctions_queries.realisation_hit_page(runtime, limit=limit, cursor=cursor)

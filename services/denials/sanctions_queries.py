@@ -11,7 +11,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.denials.db import sanctioned_entities, sanctioned_names, sanctions_lists
+from services.denials.db import (
+    realisation_hits,
+    sanctioned_entities,
+    sanctioned_names,
+    sanctions_lists,
+)
 from services.denials.domain.sanctions import Asked, Listed, SanctionsMatch, screen
 from services.denials.matching import (
     MATCHER_VERSION,
@@ -21,6 +26,7 @@ from services.denials.matching import (
     prepare,
 )
 from shared.clock import today
+from shared.pagination import Keyset, keyset_page
 from shared.service import Runtime
 
 log = logging.getLogger(__name__)
@@ -102,3 +108,14 @@ async def find_matches(runtime: Runtime, names: Sequence[tuple[str, str | None]]
     return {"list_version": listed.list_version if listed is not None else None,
             "matcher_version": MATCHER_VERSION, "on": day.isoformat(), "candidates": compared,
             "matches": [m.to_json() for m in found]}
+
+
+async def realisation_hit_page(runtime: Runtime, *, limit: int,
+                               cursor: str | None) -> dict[str, Any]:
+    """The hits found on general-licence realisations, newest first."""
+    h = realisation_hits.c
+    async with runtime.sessions() as session:
+        rows, after = await keyset_page(session, select(realisation_hits),
+                                        Keyset(h.recorded_at, h.id, descending=True),
+                                        limit=limit, cursor=cursor)
+    return {"items": [json.loads(r.document) for r in rows], "next_cursor": after}

@@ -358,3 +358,27 @@ class SanctionsListPage(BaseModel):
 
     items: list[SanctionsListOut]
     current: str | None
+
+
+class RealisationHitOut(BaseModel):
+    """A party of a general-licence realisation found on the sanctions list."""
+
+    event_id: str
+    realisation_id: str
+    code: str
+    party_role: str
+    name: str
+    entity_id: str
+    alias: str
+    score: float
+    reasons: list[str]
+    programme: str | None
+    list_version: str
+    recorded_at: Instant
+
+
+class RealisationHitPage(BaseModel):
+    """Hits on realisations, newest first."""
+
+    items: list[RealisationHitOut]
+    next_cursor: str | None

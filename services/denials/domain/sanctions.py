@@ -18,7 +18,8 @@ from typing import Any
 from services.denials.domain.sanctions_list import SanctionsList, SubjectType
 from services.denials.matching import PreparedName, explain_match
 from shared.contracts import Payload
-from shared.contracts.denials import SanctionsListLoaded
+from shared.contracts.denials import RealisationSanctionsHit, SanctionsListLoaded
+from shared.contracts.intake import RealisationReported
 from shared.errors import Conflict
 
 # The one list screened today: the EU's consolidated financial sanctions list.
@@ -159,3 +160,44 @@ def screen(asked: Sequence[Asked], entities: Iterable[Listed], *,
             if found is not None and (known is None or found.score > known.score):
                 best[key] = found
     return sorted(best.values(), key=lambda m: (-m.score, m.entity_id, m.name_matched))
+
+
+# -- realisations ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RealisationScreening:
+    """A realisation's stream in denials folded: the listed entities already recorded."""
+
+    recorded: frozenset[tuple[str, str]] = frozenset()  # (party role, entity id)
+
+
+def evolve_realisation(state: RealisationScreening, event: Payload) -> RealisationScreening:
+    """The realisation's screening after one event of its stream."""
+    if isinstance(event, RealisationSanctionsHit):
+        return replace(state, recorded=state.recorded | {(event.party_role, event.entity_id)})
+    return state
+
+
+def realisation_parties(realisation: RealisationReported) -> list[tuple[str, str]]:
+    """The named parties of a general-licence realisation, as (role, name): its exporter (a
+    realisation names no consignee or end user)."""
+    return [("exporter", realisation.exporter.name)]
+
+
+def realisation_hits(state: RealisationScreening, realisation: RealisationReported,
+                     found: Sequence[tuple[str, SanctionsMatch]], *,
+                     list_version: str) -> list[Payload]:
+    """A `RealisationSanctionsHit` per party and listed entity not recorded yet."""
+    new: list[Payload] = []
+    seen = set(state.recorded)
+    for role, match in found:
+        if (role, match.entity_id) in seen:
+            continue
+        seen.add((role, match.entity_id))
+        new.append(RealisationSanctionsHit(
+            realisation_id=realisation.id, code=realisation.code, party_role=role,
+            name=match.name_matched, entity_id=match.entity_id, alias=match.alias,
+            score=match.score, reasons=list(match.reasons), programme=match.programme,
+            list_version=list_version))
+    return new

@@ -1,5 +1,10 @@
-"""Loading a version of the sanctions list: one transaction that records `SanctionsListLoaded`
-and replaces the screened entities and their name index."""
+"""Sanctions handlers: loading a version of the list (one transaction that records
+`SanctionsListLoaded` and replaces the screened entities and their name index), and screening
+intake's general-licence realisations in the consumer's transaction.
+
+Realisations are screened here, not in assessment: the list and the matcher live in denials,
+so the screening is a local read inside the consumer's transaction, with no HTTP call to
+retry and no pending state to keep; assessment has no case for a realisation anyway."""
 
 from __future__ import annotations
 
@@ -13,13 +18,36 @@ from typing import Any
 from sqlalchemy import delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.denials.db import sanctioned_entities, sanctioned_names, sanctions_lists
-from services.denials.domain.sanctions import LIST_STREAM, LoadedLists, evolve, load
+from services.denials.db import (
+    realisation_hits,
+    sanctioned_entities,
+    sanctioned_names,
+    sanctions_lists,
+)
+from services.denials.domain.sanctions import (
+    LIST_STREAM,
+    Asked,
+    LoadedLists,
+    RealisationScreening,
+    evolve,
+    evolve_realisation,
+    load,
+    realisation_parties,
+)
+from services.denials.domain.sanctions import (
+    realisation_hits as decide_hits,
+)
 from services.denials.domain.sanctions_list import ListedEntity, SanctionsList, parse_list
 from services.denials.matching import NAME_INDEX_VERSION, PreparedName, filing_keys, prepare
+from services.denials.sanctions_queries import screen_names
 from shared.aggregate import Aggregate, execute
+from shared.consumer import RetryLater
+from shared.contracts import Event
 from shared.contracts.denials import SanctionsListLoaded
-from shared.envelope import Actor, Envelope, canonical_json
+from shared.contracts.intake import RealisationReported
+from shared.envelope import SYSTEM, Actor, Envelope, canonical_json
+from shared.errors import VersionConflict
+from shared.eventstore import EventStore
 from shared.service import Runtime
 
 log = logging.getLogger(__name__)
@@ -99,3 +127,45 @@ async def load_list(runtime: Runtime, data: bytes, *, actor: Actor) -> LoadResul
                  current.list_version, current.entities, current.names,
                  done.recorded[-1].event_id)
     return LoadResult(loaded=bool(done.recorded), version=current)
+
+
+REALISATIONS: Aggregate[RealisationScreening] = Aggregate(
+    "realisation screening", RealisationScreening(), evolve_realisation)
+
+
+async def _project_hits(session: AsyncSession, _state: RealisationScreening,
+                        recorded: list[Envelope]) -> None:
+    await session.execute(insert(realisation_hits), [
+        {"id": env.event_id, "realisation_id": env.payload["realisation_id"],
+         "entity_id": env.payload["entity_id"], "recorded_at": env.recorded_at,
+         "document": canonical_json({**env.payload, "recorded_at": env.recorded_at.isoformat(),
+                                     "event_id": env.event_id})}
+        for env in recorded])
+
+
+async def screen_realisation(session: AsyncSession, store: EventStore,
+                             event: Event[RealisationReported]) -> None:
+    """Screen a general-licence realisation's parties against the list screened now (as on
+    the day of use it was checked on); a hit is recorded once per party and entity."""
+    realisation = event.payload
+    parties = realisation_parties(realisation)
+    asked = [Asked(prepare(name)) for _role, name in parties]
+    listed, _compared, found = await screen_names(session, asked, on=realisation.checked_on)
+    if listed is None or not found:
+        return
+    by_name = {name.strip(): role for role, name in parties}
+    hits = [(by_name[m.name_matched], m) for m in found if m.name_matched in by_name]
+    try:
+        done = await execute(
+            session, store, REALISATIONS, realisation.id,
+            lambda state: decide_hits(state, realisation, hits,
+                                           list_version=listed.list_version),
+            actor=SYSTEM, correlation_id=event.envelope.correlation_id,
+            causation_id=event.event_id, project=_project_hits)
+    except VersionConflict as exc:
+        raise RetryLater(str(exc)) from exc
+    for env in done.recorded:
+        log.warning("realisation %s (%s): %s '%s' is listed entity %s (event %s, correlation %s)",
+                    realisation.id, realisation.code, env.payload["party_role"],
+                    env.payload["name"], env.payload["entity_id"], env.event_id,
+                    env.correlation_id)

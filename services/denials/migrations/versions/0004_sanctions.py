@@ -1,5 +1,5 @@
 """Sanctioned parties: the versions of the EU financial sanctions list loaded, the entities of
-the screened one, and their name index.
+the screened one, their name index, and the hits of general-licence realisations.
 
 Revision ID: 0004
 Revises: 0003
@@ -42,9 +42,20 @@ def upgrade() -> None:
         sa.Column("entity_id", sa.String(60), primary_key=True),
         sqlite_with_rowid=False,
     )
+    op.create_table(
+        "realisation_hits",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("realisation_id", sa.String(36), nullable=False),
+        sa.Column("entity_id", sa.String(60), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("document", sa.Text, nullable=False),
+    )
+    op.create_index("ix_realisation_hits_recorded", "realisation_hits", ["recorded_at", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_realisation_hits_recorded", table_name="realisation_hits")
+    op.drop_table("realisation_hits")
     op.drop_table("sanctioned_names")
     op.drop_table("sanctioned_entities")
     op.drop_table("sanctions_lists")
