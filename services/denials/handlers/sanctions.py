@@ -79,11 +79,18 @@ def read_list(data: bytes) -> Prepared:
                              for e in parsed.entities})
 
 
-def _entity_row(sha: str, entity: ListedEntity, names: list[PreparedName]) -> dict[str, Any]:
+def entity_row(sha: str, entity: ListedEntity, names: list[PreparedName]) -> dict[str, Any]:
+    """An entity's row in the screened set: as listed, and its names prepared."""
     return {"list_sha256": sha, "entity_id": entity.entity_id,
             "subject_type": entity.subject_type,
             "document": canonical_json(entity.to_json()),
             "names": json.dumps([n.to_json() for n in names], ensure_ascii=False)}
+
+
+def name_rows(sha: str, entity_id: str, names: list[PreparedName]) -> list[dict[str, Any]]:
+    """The name index rows of one entity: every key its names are filed under."""
+    return [{"list_sha256": sha, "name_key": key, "entity_id": entity_id}
+            for key in sorted(filing_keys(*names))]
 
 
 async def _store(session: AsyncSession, ready: Prepared, recorded: list[Envelope]) -> None:
@@ -99,11 +106,11 @@ async def _store(session: AsyncSession, ready: Prepared, recorded: list[Envelope
         sha256=sha, list_version=parsed.version, generated_at=parsed.generated_at,
         entities=len(parsed.entities), names=parsed.name_count, loaded_at=env.recorded_at,
         loaded_by=env.actor.sub or "unknown", current=True, name_index=NAME_INDEX_VERSION))
-    entities = [_entity_row(sha, e, ready.names[e.entity_id]) for e in parsed.entities]
+    entities = [entity_row(sha, e, ready.names[e.entity_id]) for e in parsed.entities]
     for start in range(0, len(entities), _BATCH):
         await session.execute(insert(sanctioned_entities), entities[start:start + _BATCH])
-    keys = [{"list_sha256": sha, "name_key": key, "entity_id": e.entity_id}
-            for e in parsed.entities for key in sorted(filing_keys(*ready.names[e.entity_id]))]
+    keys = [row for e in parsed.entities
+            for row in name_rows(sha, e.entity_id, ready.names[e.entity_id])]
     for start in range(0, len(keys), _BATCH):
         await session.execute(insert(sanctioned_names), keys[start:start + _BATCH])
 
