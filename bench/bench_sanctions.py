@@ -55,6 +55,11 @@ FIRST = ("Ivan", "Sergei", "Alireza", "Mohammed", "Kim", "Aliaksandr", "Dmitri",
 MIDDLE = ("Sergeyevich", "Viktorovich", "Abdul", "Nikolaevich", "Chol", "Reza", "Ivanovich")
 LAST = ("Petrovsky", "Ghasemi", "Al-Hassan", "Dubrovsky", "Kovalenko", "Sokolov", "Karimi",
         "Morozov", "Rahimi", "Volkov", "Haddad", "Lebedev", "Tehrani", "Orlov", "Novak")
+# Listed names are built from syllables, so they are as distinct from each other and from the
+# queries' names as real listings are (a sanctions list is not a thesaurus of trade words).
+SYLLABLES = ("vol", "ga", "tek", "ros", "mash", "zar", "pri", "bor", "kam", "tal", "sev", "ner",
+             "dar", "pars", "kav", "ish", "mir", "lan", "tor", "vek", "sha", "hid", "kar", "ima",
+             "nov", "ost", "ural", "baz", "lit", "om", "gor", "ek", "san", "rad", "kip", "tum")
 CYRILLIC = dict(zip("abvgdezijklmnoprstufhcy", "абвгдезийклмнопрстуфхцы", strict=True))
 WRITTEN_OUT = {"Ltd": "Limited", "LLC": "Limited Liability Company", "JSC": "Joint Stock Company",
                "GmbH": "Gesellschaft mit beschränkter Haftung", "FZE": "Free Zone Establishment"}
@@ -65,20 +70,29 @@ def cyrillic(name: str) -> str:
     return "".join(CYRILLIC.get(c.lower(), c) if c.isalpha() else c for c in name)
 
 
+def coined(rng: random.Random) -> str:
+    """A distinctive word of two to four syllables."""
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).title()
+
+
 def listed_entity(n: int, rng: random.Random) -> ListedEntity:
     """A generated entity with its aliases."""
     if rng.random() < 0.2:
-        whole = f"{rng.choice(FIRST)} {rng.choice(MIDDLE)} {rng.choice(LAST)}{n % 97}"
+        whole = f"{rng.choice(FIRST)} {rng.choice(MIDDLE)} {coined(rng)}{rng.choice(LAST).lower()}"
         names = [whole, cyrillic(whole)]
         kind = "person"
     else:
-        whole = company(rng)
+        trade = rng.choice(("Optics", "Systems", "Trading", "Marine", "Electronics",
+                            "Engineering", "Aerospace", "Machinery", "Instruments"))
+        form = rng.choice(("Ltd", "LLC", "JSC", "GmbH", "FZE", "Co."))
+        whole = " ".join([coined(rng), *([coined(rng)] if rng.random() < 0.5 else []), trade,
+                          form])
         names = [whole, cyrillic(whole)]
         form = whole.rsplit(" ", 1)[-1]
         if form in WRITTEN_OUT:
             names.append(whole[: -len(form)] + WRITTEN_OUT[form])
         if rng.random() < 0.3:
-            names.append(f"{whole.split()[0]} {rng.choice(('Group', 'Holding', 'Trading'))}")
+            names.append(f"{whole.split()[0]} {rng.choice(('Group', 'Holding', 'Works'))}")
         kind = "enterprise"
     return ListedEntity(entity_id=str(900_000 + n), subject_type=kind,  # type: ignore[arg-type]
                         names=tuple(ListedName(name) for name in dict.fromkeys(names)),
@@ -135,11 +149,13 @@ async def measure(url: str, queries: int) -> dict[str, Any]:
         async with engine.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text("ANALYZE"))
-        sanction_times, denial_times, totals, cands, hits, planted = [], [], [], [], 0, 0
+        sanction_times, denial_times, totals, cands = [], [], [], []
+        planted = found_planted = others_hit = 0
         on = dt.date.today()
         for _ in range(queries):
             parties = [company(rng), company(rng), company(rng)]  # applicant, consignee, end user
-            if rng.random() < 0.1:
+            plant = rng.random() < 0.1
+            if plant:
                 parties[1] = respelt(rng.choice(entities), rng)
                 planted += 1
             dest, rating = rng.choices(codes, weights)[0], rng.choice(RATINGS)
@@ -160,8 +176,11 @@ async def measure(url: str, queries: int) -> dict[str, Any]:
             sanction_times.append(c - b)
             totals.append(c - a)
             cands.append(compared)
-            hits += bool(matched)
-        return {"fill_s": fill_seconds, "queries": queries, "planted": planted, "hit": hits,
+            if plant:
+                found_planted += any(m.name_matched == parties[1] for m in matched)
+            others_hit += any(m.name_matched != parties[1] or not plant for m in matched)
+        return {"fill_s": fill_seconds, "queries": queries, "planted": planted,
+                "hit": found_planted, "other_hits": others_hit,
                 "cand_avg": sum(cands) / len(cands), "cand_max": max(cands),
                 "sanctions_p50": pct(sanction_times, .5), "sanctions_p99": pct(sanction_times, .99),
                 "denials_p99": pct(denial_times, .99), "total_p50": pct(totals, .5),
@@ -176,7 +195,8 @@ def table(f: dict[str, Any]) -> str:
     return "\n".join([
         f"{DENIALS:,} denials and {ENTITIES:,} listed entities ({f['names']:,} names), filled "
         f"in {f['fill_s']:.0f} s; {f['queries']} case screenings, {f['planted']} naming a "
-        f"listed entity spelt another way ({f['hit']} screenings with a hit)",
+        f"listed entity spelt another way ({f['hit']} of them a hit; {f['other_hits']} "
+        f"screenings with a hit on an unlisted name)",
         f"{'sanctions cand avg':>18} {'cand max':>8} {'sanctions p50':>13} {'sanctions p99':>13} "
         f"{'denials p99':>11} {'case p50':>8} {'case p99':>8}  (ms)",
         f"{f['cand_avg']:>18.1f} {f['cand_max']:>8} {f['sanctions_p50']:>13.2f} "
@@ -194,6 +214,8 @@ def judge(section: Section, f: dict[str, Any]) -> None:
                   f["total_p99"] < TARGET_MS)
     section.check("every planted listed name is a hit", f"{f['hit']} of {f['planted']}",
                   f["hit"] >= f["planted"])
+    section.check("no hit on the unlisted names", f"{f['other_hits']} screenings",
+                  f["other_hits"] == 0)
 
 
 def run(section: Section, quick: bool = False) -> None:

@@ -75,3 +75,14 @@ async def test_bad_loads_and_screenings_answer_4xx(denials: RunningService) -> N
     partner = await c.post("/v1/sanctions/matches", json={"names": [{"name": "x"}]},
                            headers=auth("partner", state="DE"))
     assert partner.status_code == 200
+
+
+async def test_the_list_route_takes_a_body_over_the_default_limit_others_do_not(
+        denials: RunningService) -> None:
+    padding = b"<!-- " + b"x" * (2 * 1024 * 1024) + b" -->\n"
+    big = sample().replace(b"<export ", padding + b"<export ", 1)
+    assert len(big) > 2 * 1024 * 1024
+    assert (await load(denials, big)).status_code == 201
+    refused = await denials.client.post("/v1/sanctions/matches", content=big,
+                                        headers={**ASSESSOR, "Content-Type": "application/json"})
+    assert refused.status_code == 413
