@@ -214,8 +214,10 @@ def judge(section: Section, f: dict[str, Any]) -> None:
                   f["total_p99"] < TARGET_MS)
     section.check("every planted listed name is a hit", f"{f['hit']} of {f['planted']}",
                   f["hit"] >= f["planted"])
-    section.check("no hit on the unlisted names", f"{f['other_hits']} screenings",
-                  f["other_hits"] == 0)
+    # Not a target: a coined name may be another's spelling variant ("Vektor", "Vector"); the
+    # matcher's precision is judged on the labelled pairs (bench_matching).
+    section.notes.append(f"{f['other_hits']} of {f['queries']} screenings had a hit on an "
+                         "unlisted (generated) name")
 
 
 def run(section: Section, quick: bool = False) -> None:

@@ -160,14 +160,16 @@ sanctioned_entities = Table(
     Column("names", Text, nullable=False),
 )
 
-# The name index of the screened list: each entity filed under the keys of its names
-# (`matching.filing_keys`), as `denial_names` files denials.
+# The name index of the screened list: each name of each entity (`alias`, its position in
+# the entity's names) filed under its keys (`matching.filing_keys`), as `denial_names` files
+# denials; a screening compares a name only with the listed names it shares a key with.
 sanctioned_names = Table(
     "sanctioned_names",
     metadata,
     Column("list_sha256", String(64), primary_key=True),
     Column("name_key", BigInteger, primary_key=True, autoincrement=False),
     Column("entity_id", String(60), primary_key=True),
+    Column("alias", Integer, primary_key=True, autoincrement=False),
     sqlite_with_rowid=False,
 )
 

@@ -70,22 +70,36 @@ async def current_list(session: AsyncSession) -> Any | None:
         select(sanctions_lists).where(sanctions_lists.c.current.is_(True)))).first()
 
 
-async def candidates(session: AsyncSession, listed: Any,
-                     names: Sequence[PreparedName]) -> list[Listed]:
-    """The entities of the screened list the name index offers for these names (all of them
-    when the index was filed by another matcher)."""
+async def candidates(session: AsyncSession, listed: Any, names: Sequence[PreparedName]
+                     ) -> tuple[list[Listed], dict[tuple[int, str], set[int]] | None]:
+    """The entities of the screened list the name index offers for these names, and which of
+    their names each name asked shares a key with (every entity, and None, when the index was
+    filed by another matcher)."""
     query = select(sanctioned_entities).where(
         sanctioned_entities.c.list_sha256 == listed.sha256)
-    if listed.name_index == NAME_INDEX_VERSION:
-        query = query.where(sanctioned_entities.c.entity_id.in_(
-            select(sanctioned_names.c.entity_id).where(
-                sanctioned_names.c.list_sha256 == listed.sha256,
-                sanctioned_names.c.name_key.in_(sorted(lookup_keys(*names))))))
-    else:
+    if listed.name_index != NAME_INDEX_VERSION:
         log.warning("sanctions list %s filed with name index %s, the matcher is %s: screening "
                     "compares every entity until the list is loaded again",
                     listed.list_version, listed.name_index, NAME_INDEX_VERSION)
-    return [_listed(r) for r in (await session.execute(query)).all()]
+        return [_listed(r) for r in (await session.execute(query)).all()], None
+    asking = [lookup_keys(name) for name in names]
+    every = sorted(set().union(*asking))
+    n = sanctioned_names.c
+    filed = (await session.execute(select(n.name_key, n.entity_id, n.alias).where(
+        n.list_sha256 == listed.sha256, n.name_key.in_(every)))).all()
+    by_key: dict[int, list[tuple[str, int]]] = {}
+    for key, entity_id, alias in filed:
+        by_key.setdefault(key, []).append((entity_id, alias))
+    offered: dict[tuple[int, str], set[int]] = {}
+    for i, keys in enumerate(asking):
+        for key in keys & by_key.keys():
+            for entity_id, alias in by_key[key]:
+                offered.setdefault((i, entity_id), set()).add(alias)
+    ids = sorted({entity_id for _i, entity_id in offered})
+    if not ids:
+        return [], offered
+    rows = (await session.execute(query.where(sanctioned_entities.c.entity_id.in_(ids)))).all()
+    return [_listed(r) for r in rows], offered
 
 
 async def screen_names(session: AsyncSession, asked: Sequence[Asked], *,
@@ -94,8 +108,8 @@ async def screen_names(session: AsyncSession, asked: Sequence[Asked], *,
     listed = await current_list(session)
     if listed is None:
         return None, 0, []
-    offered = await candidates(session, listed, [a.name for a in asked])
-    return listed, len(offered), screen(asked, offered, on=on)
+    entities, offered = await candidates(session, listed, [a.name for a in asked])
+    return listed, len(entities), screen(asked, entities, on=on, offered=offered)
 
 
 async def find_matches(runtime: Runtime, names: Sequence[tuple[str, str | None]], *,

@@ -11,7 +11,7 @@ acronym of it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -112,13 +112,16 @@ class SanctionsMatch:
 _ACRONYM = "is the acronym of"
 
 
-def match_entity(asked: Asked, entity: Listed, *, on: dt.date | None = None
-                 ) -> SanctionsMatch | None:
-    """The best of the entity's names that is the name asked about, or None."""
+def match_entity(asked: Asked, entity: Listed, *, on: dt.date | None = None,
+                 aliases: Collection[int] | None = None) -> SanctionsMatch | None:
+    """The best of the entity's names that is the name asked about, or None; `aliases` (their
+    positions) restricts the names compared to those the name index offered."""
     if on is not None and entity.designated_on is not None and entity.designated_on > on:
         return None
     best: tuple[float, str, tuple[str, ...]] | None = None
-    for alias in entity.names:
+    for i, alias in enumerate(entity.names):
+        if aliases is not None and i not in aliases:
+            continue
         found = explain_match(asked.name, alias)
         if found is None:
             continue
@@ -146,15 +149,26 @@ def match_entity(asked: Asked, entity: Listed, *, on: dt.date | None = None
                           programme=entity.programme, subject_type=entity.subject_type)
 
 
-def screen(asked: Sequence[Asked], entities: Iterable[Listed], *,
-           on: dt.date | None = None) -> list[SanctionsMatch]:
+def screen(asked: Sequence[Asked], entities: Iterable[Listed], *, on: dt.date | None = None,
+           offered: Mapping[tuple[int, str], Collection[int]] | None = None
+           ) -> list[SanctionsMatch]:
     """Every listed entity each name asked about is (once per name and entity, by its best
-    listed name), best first."""
+    listed name), best first.
+
+    `offered`, from the name index: for (position of a name asked, entity id), the positions
+    of the entity's names sharing an index key with it; only those pairs are compared (any
+    pair the matcher calls one entity shares a key). None compares every pair.
+    """
     best: dict[tuple[str, str], SanctionsMatch] = {}
     listed = list(entities)
-    for one in asked:
+    for n, one in enumerate(asked):
         for entity in listed:
-            found = match_entity(one, entity, on=on)
+            aliases = None
+            if offered is not None:
+                aliases = offered.get((n, entity.entity_id))
+                if not aliases:
+                    continue
+            found = match_entity(one, entity, on=on, aliases=aliases)
             key = (entity.entity_id, one.name.raw)
             known = best.get(key)
             if found is not None and (known is None or found.score > known.score):

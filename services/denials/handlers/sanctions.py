@@ -88,9 +88,9 @@ def entity_row(sha: str, entity: ListedEntity, names: list[PreparedName]) -> dic
 
 
 def name_rows(sha: str, entity_id: str, names: list[PreparedName]) -> list[dict[str, Any]]:
-    """The name index rows of one entity: every key its names are filed under."""
-    return [{"list_sha256": sha, "name_key": key, "entity_id": entity_id}
-            for key in sorted(filing_keys(*names))]
+    """The name index rows of one entity: every key each of its names is filed under."""
+    return [{"list_sha256": sha, "name_key": key, "entity_id": entity_id, "alias": i}
+            for i, name in enumerate(names) for key in sorted(filing_keys(name))]
 
 
 async def _store(session: AsyncSession, ready: Prepared, recorded: list[Envelope]) -> None:

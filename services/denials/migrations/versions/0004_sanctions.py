@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("list_sha256", sa.String(64), primary_key=True),
         sa.Column("name_key", sa.BigInteger, primary_key=True, autoincrement=False),
         sa.Column("entity_id", sa.String(60), primary_key=True),
+        sa.Column("alias", sa.Integer, primary_key=True, autoincrement=False),
         sqlite_with_rowid=False,
     )
     op.create_table(
