@@ -96,10 +96,36 @@ async def candidates(session: AsyncSession, listed: Any, names: Sequence[Prepare
             for entity_id, alias in by_key[key]:
                 offered.setdefault((i, entity_id), set()).add(alias)
     ids = sorted({entity_id for _i, entity_id in offered})
-    if not ids:
-        return [], offered
-    rows = (await session.execute(query.where(sanctioned_entities.c.entity_id.in_(ids)))).all()
-    return [_listed(r) for r in rows], offered
+    return await _entities(session, query, listed.sha256, ids), offered
+
+
+class _Parsed:
+    """The entities of one list version read so far, by id: a version's entities never change
+    (it is named by its file's digest), so reading each once per process is enough."""
+
+    def __init__(self) -> None:
+        self.sha256 = ""
+        self.entities: dict[str, Listed] = {}
+
+    def of(self, sha256: str) -> dict[str, Listed]:
+        """The cache of this version; another version's is dropped."""
+        if sha256 != self.sha256:
+            self.sha256, self.entities = sha256, {}
+        return self.entities
+
+
+_PARSED = _Parsed()
+
+
+async def _entities(session: AsyncSession, query: Any, sha256: str,
+                    ids: Sequence[str]) -> list[Listed]:
+    known = _PARSED.of(sha256)
+    missing = [i for i in ids if i not in known]
+    if missing:
+        rows = (await session.execute(
+            query.where(sanctioned_entities.c.entity_id.in_(missing)))).all()
+        known.update((r.entity_id, _listed(r)) for r in rows)
+    return [known[i] for i in ids if i in known]
 
 
 async def screen_names(session: AsyncSession, asked: Sequence[Asked], *,

@@ -131,3 +131,13 @@ def test_screen_lists_each_name_and_entity_once_best_first() -> None:
     assert [(m.entity_id, m.name_matched) for m in found] == [
         ("1", "Baltic Avionics Supply Limited"), ("2", "Orion Dual Technology Ltd")]
     assert found[0].score >= found[1].score
+
+
+def test_only_the_pairs_the_name_index_offers_are_compared() -> None:
+    entity = listed("1", "Baltic Avionics Supply Ltd", "Балтик Авионикс Сапплай")
+    name = [asked("Baltic Avionics Supply Limited")]
+    assert [m.alias for m in screen(name, [entity], offered={(0, "1"): {0}})] == [
+        "Baltic Avionics Supply Ltd"]
+    assert screen(name, [entity], offered={(0, "1"): {1}}) == []
+    assert screen(name, [entity], offered={}) == []
+    assert len(screen(name, [entity], offered=None)) == 1
