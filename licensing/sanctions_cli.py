@@ -123,7 +123,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         p.add_argument("--data-dir", type=Path, default=None,
                        help="mint a token with this data dir's key")
         p.add_argument("--timeout", type=float, default=300.0,
-                       help="seconds to wait for denials (a full list takes a while to file)")
+                       help="seconds to wait for denials (default 300: a full list takes a "
+                            "while to file)")
         p.add_argument("--json", action="store_true", help="print JSON for scripts")
         p.epilog = need.help()
         p.set_defaults(func=_guarded(func), need=need)
