@@ -11,11 +11,11 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import bench_command, bench_http, bench_matching, bench_replay
+from bench import bench_command, bench_http, bench_matching, bench_replay, bench_sanctions
 from bench.common import ROOT, Section, load_average, log, machine
 from bench.report import render, write
 
-NAMES = ("replay", "command", "intake", "e2e", "denials", "matching")
+NAMES = ("replay", "command", "intake", "e2e", "denials", "matching", "sanctions")
 
 
 def run_denials(section: Section, quick: bool) -> None:
@@ -87,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         ("denials", Section("5. Denial matching"), lambda s: run_denials(s, q)),
         ("matching", Section("7. Entity resolution: labelled name pairs, ours and nomenklatura "
                              "logic-v2"), lambda s: bench_matching.run(s, q)),
+        ("sanctions", Section("8. Sanctions screening: 10,000 listed entities beside 100,000 "
+                              "denials"), lambda s: bench_sanctions.run(s, q)),
     ]
     started = time.monotonic()
     sections: list[Section] = []

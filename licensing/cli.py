@@ -251,10 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
-    """Subcommands defined in their own modules (cases, reports, demo, erase)."""
-    from licensing import cases_cli, erase_cli, report_cli
+    """Subcommands defined in their own modules (cases, reports, demo, erase, sanctions)."""
+    from licensing import cases_cli, erase_cli, report_cli, sanctions_cli
 
-    return [cases_cli.register, report_cli.register, erase_cli.register]
+    return [cases_cli.register, report_cli.register, erase_cli.register, sanctions_cli.register]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -192,24 +193,30 @@ def _may_pass(exc: BaseException) -> bool:
 
 
 class BodyLimit:
-    """Refuse request bodies over the limit with 413 before they are read into memory."""
+    """Refuse request bodies over the limit with 413 before they are read into memory.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    `by_path` gives some paths a limit of their own (an uploaded list file).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int,
+                 by_path: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.by_path = dict(by_path or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.by_path.get(scope.get("path", ""), self.max_bytes)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
-                    too_big = int(value) > self.max_bytes
+                    too_big = int(value) > limit
                 except ValueError:
                     too_big = False
                 if too_big:
-                    await self._refuse(send)
+                    await self._refuse(send, limit)
                     return
         seen = 0
 
@@ -218,19 +225,19 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise _TooLarge
             return message
 
         try:
             await self.app(scope, limited, send)
         except _TooLarge:
-            await self._refuse(send)
+            await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         response = problem_response(
             413, "Request too large",
-            f"the request body exceeds the limit of {self.max_bytes} bytes", kind="too-large")
+            f"the request body exceeds the limit of {limit} bytes", kind="too-large")
         await send({"type": "http.response.start", "status": 413,
                     "headers": response.raw_headers})
         await send({"type": "http.response.body", "body": response.body})

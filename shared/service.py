@@ -8,7 +8,7 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -427,12 +427,14 @@ def create_service_app(
     routers: Sequence[APIRouter],
     wire: Callable[[Runtime, FastAPI], Awaitable[None] | None] | None = None,
     personal_records: str = "events",
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
     """A service app whose lifespan migrates the database, then runs bus, relay and consumers.
 
-    `wire(runtime, app)` registers consumers and anything else the service needs at start.
-    Every service answers the personal-data endpoints (shared.personal.api) for the records
-    of its table `personal_records` (its event store, or its copy of the log).
+    `wire(runtime, app)` registers consumers and anything else the service needs at start;
+    `body_limits` gives a route path a body limit of its own (an uploaded file). Every service
+    answers the personal-data endpoints (shared.personal.api) for the records of its table
+    `personal_records` (its event store, or its copy of the log).
     """
     from shared.personal.api import personal_data_router
 
@@ -461,7 +463,7 @@ def create_service_app(
     tracing.install(settings.service)
     metrics = Metrics(settings.service)
     app.add_middleware(_Counted, metrics=metrics)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, by_path=body_limits)
     install_problem_handlers(app)
     app.include_router(operational_router(metrics))
     for router in routers:

@@ -52,6 +52,7 @@ from services.assessment.schemas import (
     OutcomeIn,
     ReasonIn,
     ReferralIn,
+    SanctionsDismissalIn,
     SentIn,
 )
 from shared.clock import today
@@ -160,6 +161,23 @@ async def dismiss_match(case_id: str, body: DismissalIn, ctx: ContextDep, who: C
     """
     await cases.dismiss_match(ctx, who, case_id, denial_id=body.denial_id, reason=body.reason,
                               if_match=if_match)
+    return await _case(ctx, case_id, response, screener)
+
+
+@router.post("/cases/{case_id}/sanctions-hits/{entity_id}/dismissal",
+             summary="Dismiss a sanctions hit with a reason (extension)",
+             response_model=CaseView, response_model_exclude_unset=True, responses=COMMAND)
+async def dismiss_sanctions_hit(case_id: str, entity_id: str, body: SanctionsDismissalIn,
+                                ctx: ContextDep, who: CaseWorker, response: Response,
+                                screener: ScreenerDep, if_match: IfMatch) -> dict[str, Any]:
+    """Rule that a party found on the EU financial sanctions list is not the listed entity
+    `entity_id` (event `SanctionsHitDismissed`, the assessor recorded as its actor); answers
+    the case. Approval waits for every undismissed hit (409 `sanctioned-party`, naming the
+    party and the entity). 422 for an entity that is not among the case's hits, 409 for one
+    dismissed already. Only the case's queue role rules; honours `If-Match`.
+    """
+    await cases.dismiss_sanctions_hit(ctx, who, case_id, entity_id=entity_id,
+                                      reason=body.reason, if_match=if_match)
     return await _case(ctx, case_id, response, screener)
 
 

@@ -39,6 +39,15 @@ Screening states (`screening.status`, also `screening_status` in lists):
   puts it back to `pending`.
 
 Extensions to contract version 1 (all additive):
+- Sanctioned parties: screening also asks the denials service (`POST /v1/sanctions/matches`)
+  about every party (the applicant, `broker` on a brokering application, the consignee, the
+  end user) against the EU financial sanctions list loaded there; hits are recorded in
+  `ScreeningCompleted.sanctioned_parties` with the list version. `GET /v1/cases/{id}` shows
+  `sanctioned_parties` (each with its `dismissal`), `sanctions_dismissals` and
+  `sanctions_blocked`. An undismissed hit refuses approval (409 `sanctioned-party`, naming the
+  party and the listed entity) until the case's queue role rules it out with a reason:
+  `POST /v1/cases/{id}/sanctions-hits/{entity_id}/dismissal` `{reason}` (event
+  `SanctionsHitDismissed`, honours `If-Match`).
 - `GET /v1/cases` items and `GET /v1/cases/{id}` carry `version` (also the `ETag`), `routing`,
   `screening` (`status`, `embargoes`, `denial_matches`, `general_licence_hints`, `prohibited`,
   `proposed_findings`), `consultation` (`blocked`, `blockers`, `consultations`), `findings`,

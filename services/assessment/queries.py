@@ -119,11 +119,23 @@ async def case_view(session: AsyncSession, case_id: str,
                                   for c in consulted]},
             "findings": sorted(doc["findings"].values(), key=lambda f: f["criterion"]),
             "dismissals": doc["dismissals"], "decision": doc.get("decision"),
+            **_sanctioned(screening, doc),
             "amends": doc.get("amends"), "withdrawal": doc.get("withdrawal"),
             "application": doc["application"],
             "queue_history": doc.get("queue_history", []), "advice": doc.get("advice"),
             "catch_all_requirements": doc.get("catch_all_requirements", []),
             "decision_time_hours": _decision_time(doc)}
+
+
+def _sanctioned(screening: Mapping[str, Any], doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The parties' hits on the sanctions list, each with its dismissal (or none), and the
+    dismissals; `blocked` while a hit is not dismissed."""
+    rulings = {d["entity_id"]: d for d in doc.get("sanctions_dismissals", [])}
+    hits = [{**h, "dismissal": rulings.get(h["entity_id"])}
+            for h in screening.get("sanctioned_parties", [])]
+    return {"sanctioned_parties": hits,
+            "sanctions_dismissals": list(rulings.values()),
+            "sanctions_blocked": any(h["dismissal"] is None for h in hits)}
 
 
 def _decision_time(doc: Mapping[str, Any]) -> float | None:

@@ -25,6 +25,7 @@ from shared.contracts.assessment import (
     LetterKind,
     Prohibition,
     ProposedFinding,
+    SanctionedPartyHit,
     SanctionsHit,
 )
 from shared.contracts.types import (
@@ -290,6 +291,10 @@ class ScreeningView(BaseModel):
     registry_version: str | None
     matcher_version: str | None = Field(
         None, description="extension: the denials matcher that judged the names")
+    sanctioned_parties: list[SanctionedPartyHit] | None = Field(
+        None, description="extension: parties found on the EU financial sanctions list")
+    sanctions_list_version: str | None = Field(
+        None, description="extension: the sanctions list version screened (its generationDate)")
     completed_at: Instant | None = None
     failure: FailureView | None = None
     earlier_failures: list[EarlierFailureView] | None = None
@@ -334,6 +339,28 @@ class DismissalView(BaseModel):
     recorded_at: Instant
     via: Literal["denials"] | None = Field(
         None, description="`denials` when ruled in the denials registry")
+
+
+class SanctionsDismissalView(BaseModel):
+    """A ruling that a party's hit on the sanctions list is not the listed entity."""
+
+    entity_id: str
+    reason: str
+    by: str
+    recorded_at: Instant
+
+
+class SanctionedPartyView(SanctionedPartyHit):
+    """A party's hit on the sanctions list, and its dismissal once ruled."""
+
+    dismissal: SanctionsDismissalView | None = None
+
+
+class SanctionsDismissalIn(BaseModel):
+    """Dismiss a sanctions hit: the party is not the listed entity."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: Reason
 
 
 class DecisionView(BaseModel):
@@ -391,6 +418,14 @@ class CaseView(CaseSummary):
         [], description="extension: the catch-all requirements that make this a catch-all case")
     decision_time_hours: float | None = Field(
         None, description="extension: hours from receipt to decision, once decided")
+    sanctioned_parties: list[SanctionedPartyView] = Field(
+        [], description="extension: parties of the case found on the EU financial sanctions "
+                        "list (applicant or broker, consignee, end user), each with its "
+                        "dismissal; an undismissed hit blocks approval")
+    sanctions_dismissals: list[SanctionsDismissalView] = Field(
+        [], description="extension: the sanctions hits ruled not the listed entity")
+    sanctions_blocked: bool = Field(
+        False, description="extension: whether a sanctions hit still blocks approval")
 
 
 # -- licences and notices to parliament ----------------------------------------------------------

@@ -20,7 +20,12 @@ from typing import Any
 
 import httpx
 
-from services.assessment.domain.screening import match_requests, merge_matches
+from services.assessment.domain.screening import (
+    match_requests,
+    merge_matches,
+    sanctioned_party_hits,
+    sanctions_request,
+)
 from services.assessment.handlers import screening
 from services.assessment.handlers.context import Context
 from services.assessment.handlers.db import pending_cases
@@ -94,6 +99,14 @@ class Answer:
     matcher_version: str | None
 
 
+@dataclass(frozen=True)
+class SanctionsAnswer:
+    """The sanctions screening's answer: the raw matches and the list version screened."""
+
+    matches: list[dict[str, Any]]
+    list_version: str | None
+
+
 class DenialsClient:
     """The denials match API, with a service token."""
 
@@ -119,9 +132,28 @@ class DenialsClient:
 
     async def matches(self, query: dict[str, Any]) -> Answer:
         """The active denials matching one query, with the registry's and matcher's versions."""
+        body = await self._post("/v1/denials/matches", query)
         try:
-            response = await self.client.post("/v1/denials/matches", json=query,
-                                              headers=self._bearer())
+            found = [DenialMatch.model_validate(m) for m in body["matches"]]
+        except (ValueError, KeyError, TypeError) as exc:  # pydantic's ValidationError included
+            raise DenialsUnavailable(f"denials answered something unexpected: {exc}") from exc
+        version, matcher = body.get("registry_version"), body.get("matcher_version")
+        return Answer(found, str(version) if version is not None else None,
+                      str(matcher) if matcher is not None else None)
+
+    async def sanctioned(self, query: dict[str, Any]) -> SanctionsAnswer:
+        """The sanctions list's entities the names of one query are, and the list's version."""
+        body = await self._post("/v1/sanctions/matches", query)
+        try:
+            matches = [m for m in body["matches"] if isinstance(m, dict) and "entity_id" in m]
+            version = body.get("list_version")
+        except (KeyError, TypeError) as exc:
+            raise DenialsUnavailable(f"denials answered something unexpected: {exc}") from exc
+        return SanctionsAnswer(matches, str(version) if version is not None else None)
+
+    async def _post(self, path: str, query: dict[str, Any]) -> Any:
+        try:
+            response = await self.client.post(path, json=query, headers=self._bearer())
         except httpx.HTTPError as exc:
             raise DenialsUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if is_permanent(response.status_code):
@@ -130,13 +162,9 @@ class DenialsClient:
             raise DenialsUnavailable(f"denials answered {response.status_code}: "
                                      f"{response.text[:300]}")
         try:
-            body = response.json()
-            found = [DenialMatch.model_validate(m) for m in body["matches"]]
-        except (ValueError, KeyError, TypeError) as exc:  # pydantic's ValidationError included
+            return response.json()
+        except ValueError as exc:
             raise DenialsUnavailable(f"denials answered something unexpected: {exc}") from exc
-        version, matcher = body.get("registry_version"), body.get("matcher_version")
-        return Answer(found, str(version) if version is not None else None,
-                      str(matcher) if matcher is not None else None)
 
     async def close(self) -> None:
         """Close the HTTP client."""
@@ -210,10 +238,15 @@ class Screener:
                        for query in match_requests(asked.application)]
             versions = {a.registry_version for a in answers if a.registry_version}
             matchers = {a.matcher_version for a in answers if a.matcher_version}
-            await screening.complete(self.ctx, asked,
-                                     denial_matches=merge_matches([a.matches for a in answers]),
-                                     registry_version=",".join(sorted(versions)) or None,
-                                     matcher_version=",".join(sorted(matchers)) or None)
+            # Every party against the sanctions list, whatever the destination or goods.
+            listed = await self.client.sanctioned(sanctions_request(asked.application))
+            await screening.complete(
+                self.ctx, asked, denial_matches=merge_matches([a.matches for a in answers]),
+                registry_version=",".join(sorted(versions)) or None,
+                matcher_version=",".join(sorted(matchers)) or None,
+                sanctioned_parties=sanctioned_party_hits(asked.application, listed.matches,
+                                                         listed.list_version),
+                sanctions_list_version=listed.list_version)
         except DenialsRefused as exc:
             await self._fail(asked, exc)
             return

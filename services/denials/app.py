@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.denials import sanctions_api
 from services.denials.api import router
 from services.denials.consumers import consumer_spec
 from services.denials.db import metadata
@@ -47,7 +48,13 @@ Aliases: the end user and the consignee of a denial, and of a screening, may car
 (other spellings, the name in its own script: `{"name": "China North Industries Group
 Corporation", "country": "CN", "aliases": ["中国北方工业集团有限公司"]}`); a screening compares
 every name on both sides, the name index files every name, and a match's reason says which
-names matched (`'...' (alias of '...')`). A party shows `aliases` only when it has some."""
+names matched (`'...' (alias of '...')`). A party shows `aliases` only when it has some.
+
+Sanctioned parties (extension): an administrator loads the EU consolidated financial sanctions
+list (`POST /v1/sanctions/lists`, the FSF XML export; `GET /v1/sanctions/lists` the versions
+loaded); `POST /v1/sanctions/matches` screens names against the version screened now with the
+same entity resolution as denial matching; assessment screens every party of every case with
+it."""
 
 
 async def _expiry_loop(runtime: Runtime, policy: Policy, interval: float) -> None:
@@ -80,5 +87,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings=settings, metadata=metadata,
         migrations=Path(__file__).parent / "migrations",
-        title="denials", description=DESCRIPTION, routers=[router], wire=wire,
+        title="denials", description=DESCRIPTION, routers=[router, sanctions_api.router],
+        wire=wire, body_limits={sanctions_api.LISTS_PATH: settings.sanctions_list_max_bytes},
     )

@@ -131,3 +131,57 @@ applications = Table(
     Column("document", Text, nullable=False),
     Index("ix_applications_reference", "reference"),
 )
+
+# Sanctioned parties. Every version of the list loaded (`SanctionsListLoaded`), the screened one
+# `current`; `name_index` is the `matching.NAME_INDEX_VERSION` its names were filed with.
+sanctions_lists = Table(
+    "sanctions_lists",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("list_version", String(60), nullable=False),
+    Column("generated_at", DateTime(timezone=True), nullable=False),
+    Column("entities", Integer, nullable=False),
+    Column("names", Integer, nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Column("loaded_by", String(300), nullable=False),
+    Column("current", Boolean, nullable=False),
+    Column("name_index", String(20), nullable=True),
+)
+
+# The entities of the screened list only (a new version replaces them): `document` as listed,
+# `names` their names prepared (`PreparedName.to_json`), so a screening only compares.
+sanctioned_entities = Table(
+    "sanctioned_entities",
+    metadata,
+    Column("list_sha256", String(64), primary_key=True),
+    Column("entity_id", String(60), primary_key=True),
+    Column("subject_type", String(20), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("names", Text, nullable=False),
+)
+
+# The name index of the screened list: each name of each entity (`alias`, its position in
+# the entity's names) filed under its keys (`matching.filing_keys`), as `denial_names` files
+# denials; a screening compares a name only with the listed names it shares a key with.
+sanctioned_names = Table(
+    "sanctioned_names",
+    metadata,
+    Column("list_sha256", String(64), primary_key=True),
+    Column("name_key", BigInteger, primary_key=True, autoincrement=False),
+    Column("entity_id", String(60), primary_key=True),
+    Column("alias", Integer, primary_key=True, autoincrement=False),
+    sqlite_with_rowid=False,
+)
+
+# Hits of general-licence realisations on the sanctions list (`RealisationSanctionsHit`), one
+# row per event: `GET /v1/sanctions/hits`.
+realisation_hits = Table(
+    "realisation_hits",
+    metadata,
+    Column("id", String(36), primary_key=True),  # the event id
+    Column("realisation_id", String(36), nullable=False),
+    Column("entity_id", String(60), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("document", Text, nullable=False),
+    Index("ix_realisation_hits_recorded", "recorded_at", "id"),
+)

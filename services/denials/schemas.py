@@ -294,3 +294,91 @@ class NotificationPage(BaseModel):
 
     items: list[NotificationOut]
     next_cursor: str | None
+
+
+# -- sanctioned parties -----------------------------------------------------------------------
+
+
+class ScreenedName(BaseModel):
+    """A party's name to screen, and the country it is in when known."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: Name
+    country: Country | None = None
+
+
+class SanctionsQuery(BaseModel):
+    """Names to screen against the sanctions list screened now."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    names: list[ScreenedName] = Field(min_length=1, max_length=50)
+    on: dt.date | None = Field(
+        None, description="the day screened: entities designated after it are not hits")
+
+
+class SanctionsMatchOut(BaseModel):
+    """A name asked about that is (or may be) a listed entity, and why in words."""
+
+    entity_id: str
+    name_matched: str
+    alias: str
+    score: float
+    reasons: list[str]
+    programme: str | None
+    subject_type: str
+
+
+class SanctionsMatches(BaseModel):
+    """The hits of one screening, best first, and what they were judged against."""
+
+    list_version: str | None
+    matcher_version: str
+    on: dt.date
+    candidates: int
+    matches: list[SanctionsMatchOut]
+
+
+class SanctionsListOut(BaseModel):
+    """A version of the sanctions list loaded."""
+
+    list_version: str
+    generated_at: Instant
+    sha256: str
+    entities: int
+    names: int
+    loaded_at: Instant
+    loaded_by: str
+    current: bool
+
+
+class SanctionsListPage(BaseModel):
+    """Every version loaded, newest first; `current` is the one screened."""
+
+    items: list[SanctionsListOut]
+    current: str | None
+
+
+class RealisationHitOut(BaseModel):
+    """A party of a general-licence realisation found on the sanctions list."""
+
+    event_id: str
+    realisation_id: str
+    code: str
+    party_role: str
+    name: str
+    entity_id: str
+    alias: str
+    score: float
+    reasons: list[str]
+    programme: str | None
+    list_version: str
+    recorded_at: Instant
+
+
+class RealisationHitPage(BaseModel):
+    """Hits on realisations, newest first."""
+
+    items: list[RealisationHitOut]
+    next_cursor: str | None

@@ -17,3 +17,5 @@ class Settings(ServiceSettings):
     denial_validity_years: int | None = None
     # How often the expiry sweep records DenialExpired for denials past their validity.
     expiry_interval_seconds: float = 3600.0
+    # The largest sanctions list file `POST /v1/sanctions/lists` takes (the EU's is ~25 MB).
+    sanctions_list_max_bytes: int = 64 * 1024 * 1024

@@ -155,6 +155,24 @@ class DenialMatch(Value):
     reasons: list[str]
 
 
+class SanctionedPartyHit(Value):
+    """A party of the case that is (or may be) an entity on the EU financial sanctions list,
+    as the denials service's screening found it.
+
+    `party_role` is `applicant` (`broker` on a brokering application), `consignee` or
+    `end_user`; `alias` the listed name it matched; `list_version` the list's generationDate.
+    """
+
+    party_role: str
+    name: str
+    entity_id: str
+    alias: str
+    score: float
+    reasons: list[str]
+    programme: str | None = None
+    list_version: str | None = None
+
+
 class CitedAdvice(Value):
     """The advice a decision cites: which event, and what it advised."""
 
@@ -262,7 +280,13 @@ class ScreeningCompleted(Payload):
     examples = ({**_LOCAL, "denial_matches": [
         {"denial_id": "d1", "state": "DE", "score": 0.97,
          "reasons": ["same destination SA", "end user 'X' = 'X' (1.00)", "same rating ML5"]}],
-        "registry_version": "7"},)
+        "registry_version": "7"},
+        {**_LOCAL, "denial_matches": [], "registry_version": "7",
+         "sanctions_list_version": "2026-11-20T17:52:44.000+01:00", "sanctioned_parties": [
+             {"party_role": "consignee", "name": "Volzhskiy Zavod Tochnykh Priborov AO",
+              "entity_id": "910001", "alias": "АО «Волжский завод точных приборов»",
+              "score": 1.0, "reasons": ["transliterated from Cyrillic; same words"],
+              "programme": "RUS", "list_version": "2026-11-20T17:52:44.000+01:00"}]})
 
     embargoes: list[EmbargoHit]
     denial_matches: list[DenialMatch]
@@ -274,6 +298,10 @@ class ScreeningCompleted(Payload):
     sanctions: list[SanctionsHit] = []
     # The matcher's version as the denials registry reported it.
     matcher_version: str | None = None
+    # Parties found on the EU financial sanctions list, and the list version screened (none
+    # before the list was screened: events recorded before it read as no hits).
+    sanctioned_parties: list[SanctionedPartyHit] = []
+    sanctions_list_version: str | None = None
 
 
 @event("ScreeningFailed")
@@ -324,6 +352,23 @@ class MatchDismissed(Payload):
     application_id: str | None = None
     application_ref: str | None = None
     state: str | None = None
+
+
+@event("SanctionsHitDismissed")
+class SanctionsHitDismissed(Payload):
+    """An assessor ruled that a party's hit on the sanctions list is not the listed entity
+    (the actor says who); approval no longer waits for it."""
+
+    stream_doc = "the application id"
+    examples = ({"entity_id": "910001", "reason": "another company: other address and owners",
+                 "party_roles": ["consignee"], "names": ["Volzhskiy Zavod Tochnykh Priborov AO"],
+                 "list_version": "2026-11-20T17:52:44.000+01:00"},)
+
+    entity_id: str
+    reason: str
+    party_roles: list[str] = []
+    names: list[str] = []
+    list_version: str | None = None
 
 
 @event("CaseDecided")

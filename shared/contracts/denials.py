@@ -203,6 +203,58 @@ class GrantNotified(Payload):
     notified_at: Instant | None = None
 
 
+SANCTIONS_LIST = "eu-fsf"
+
+
+@event("SanctionsListLoaded")
+class SanctionsListLoaded(Payload):
+    """A version of the EU consolidated list of persons, groups and entities subject to financial
+    sanctions (the FSF `xmlFullSanctionsList_1_1` export) was loaded; from then on it is the
+    list screened, and entities absent from it are no longer hits.
+
+    `list_version` is the file's `generationDate` as written, `generated_at` the same instant;
+    `sha256` the digest of the file's bytes (a reload of the same bytes records nothing). The
+    entities and their names are kept in the registry's read model, not in the event.
+    """
+
+    stream_doc = "the list: `eu-fsf`"
+    examples = ({"list_version": "2024-06-14T17:52:44.000+02:00",
+                 "generated_at": "2024-06-14T15:52:44+00:00", "entities": 24, "names": 61,
+                 "sha256": "9f2c" + "0" * 60, "persons": 9, "enterprises": 15},)
+
+    list_version: str
+    generated_at: Instant
+    entities: int
+    names: int
+    sha256: str
+    persons: int | None = None
+    enterprises: int | None = None
+
+
+@event("RealisationSanctionsHit")
+class RealisationSanctionsHit(Payload):
+    """A party of a general-licence realisation (intake's `RealisationReported`) is, or may be,
+    an entity on the loaded sanctions list; recorded once per realisation and entity."""
+
+    stream_doc = "the realisation id"
+    examples = ({"realisation_id": "9a0c2d9e-0000-4000-8000-000000000002", "code": "NL008",
+                 "party_role": "exporter", "name": "Damen Shipyards", "entity_id": "EU.27.28",
+                 "alias": "Damen Shipyards Group", "score": 0.95,
+                 "reasons": ["'Damen Shipyards' = 'Damen Shipyards Group'"],
+                 "programme": "RUS", "list_version": "2024-06-14T17:52:44.000+02:00"},)
+
+    realisation_id: str
+    code: str
+    party_role: str
+    name: str
+    entity_id: str
+    alias: str
+    score: float
+    reasons: list[str]
+    programme: str | None
+    list_version: str
+
+
 @event("PersonalDataErased")
 class PersonalDataErased(PersonalDataErasedFacts):
     """A data subject's personal data was erased in denials: the keys it was sealed with are

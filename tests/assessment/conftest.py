@@ -33,6 +33,9 @@ class FakeDenials:
         self.refusal: tuple[int, dict[str, Any]] | None = None
         self.denials: list[dict[str, Any]] = []
         self.queries: list[dict[str, Any]] = []
+        # Sanctions: listed names (lower case) and their entity ids, and the queries seen.
+        self.listed: dict[str, str] = {}
+        self.sanctions_queries: list[dict[str, Any]] = []
         self.app = FastAPI()
 
         @self.app.post("/v1/denials/matches")
@@ -49,6 +52,22 @@ class FakeDenials:
                      for d in self.denials if d["destination"] == query["destination"]
                      and d["end_user"].lower() == query["end_user"]["name"].lower()]
             return {"matches": found, "registry_version": "fake-1"}
+
+        @self.app.post("/v1/sanctions/matches")
+        async def sanctioned(request: Request) -> Any:
+            query = await request.json()
+            self.sanctions_queries.append(query)
+            if self.refusal is not None:
+                status, problem = self.refusal
+                return JSONResponse(problem, status_code=status,
+                                    media_type="application/problem+json")
+            found = [{"entity_id": entity_id, "name_matched": n["name"], "alias": n["name"],
+                      "score": 1.0, "reasons": ["same words"], "programme": "RUS",
+                      "subject_type": "enterprise"}
+                     for n in query["names"]
+                     if (entity_id := self.listed.get(n["name"].lower()))]
+            return {"matches": found, "list_version": "fake-list-1", "matcher_version": "fake",
+                    "on": query.get("on"), "candidates": len(found)}
 
     def transport(self) -> httpx.AsyncBaseTransport:
         """A transport that fails to connect while the fake is down."""

@@ -12,6 +12,7 @@ from shared.contracts import REGISTRY, Payload
 from shared.contracts import denials as contract
 from shared.envelope import Envelope
 from tests.denials.conftest import denial_body
+from tests.denials.sanctions_sample import sample
 from tests.harness import RunningService, auth
 
 # Payloads in the shape the service recorded them before the contracts: fewer fields.
@@ -36,6 +37,14 @@ STORED: dict[type[Payload], dict[str, Any]] = {
                                   "denying_state": "DE"},
     contract.GrantNotified: {"consultation_id": "c1", "denial_id": "d1", "denying_state": "DE",
                              "reasons": "r"},
+    # Younger than the contracts, stored in their first shape.
+    contract.SanctionsListLoaded: {"list_version": "2026-11-20T17:52:44.000+01:00",
+                                   "generated_at": "2026-11-20T16:52:44+00:00", "entities": 22,
+                                   "names": 54, "sha256": "ab" * 32},
+    contract.RealisationSanctionsHit: {
+        "realisation_id": "r1", "code": "NL008", "party_role": "exporter", "name": "X",
+        "entity_id": "910001", "alias": "X", "score": 1.0, "reasons": ["same words"],
+        "programme": None, "list_version": "2026-11-20T17:52:44.000+01:00"},
 }
 # PersonalDataErased is younger than the contracts: it has no older stored shape, and its own
 # tests are in tests/personal.
@@ -68,8 +77,12 @@ async def test_recorded_events_read_through_their_contracts(denials: RunningServ
         "application_ref": "NL-9", "denial_id": d["id"], "reason": "other"})
     await c.post(f"/v1/denials/{d['id']}/renew", json={"denied_on": "2024-04-01"}, headers=de)
     await c.post(f"/v1/denials/{d['id']}/revoke", json={"reason": "r"}, headers=de)
+    loaded = await c.post("/v1/sanctions/lists", content=sample(),
+                          headers={**auth("admin"), "Content-Type": "application/xml"})
+    assert loaded.status_code == 201, loaded.text
     table = denials.runtime.metadata.tables["events"]
     async with denials.runtime.sessions() as session:
         bodies = (await session.execute(select(table.c.body))).scalars().all()
     seen = {type(REGISTRY.parse(Envelope.parse(body)).payload) for body in bodies}
-    assert seen == DENIALS_EVENTS - {contract.DenialExpired}
+    # Realisation hits have their own test (tests/denials/test_sanctions_realisations.py).
+    assert seen == DENIALS_EVENTS - {contract.DenialExpired, contract.RealisationSanctionsHit}

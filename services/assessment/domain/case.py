@@ -32,7 +32,9 @@ from shared.contracts.assessment import (
     MatchDismissed,
     Prohibition,
     ProposedFinding,
+    SanctionedPartyHit,
     SanctionsHit,
+    SanctionsHitDismissed,
     ScreeningCompleted,
     ScreeningFailed,
     ScreeningPending,
@@ -80,6 +82,8 @@ class Screening:
     sanctions: tuple[SanctionsHit, ...] = ()
     registry_version: str | None = None
     matcher_version: str | None = None
+    sanctioned_parties: tuple[SanctionedPartyHit, ...] = ()
+    sanctions_list_version: str | None = None
     completed_at: dt.datetime | None = None
     failure: Failure | None = None
     earlier_failures: tuple[EarlierFailure, ...] = ()
@@ -94,6 +98,16 @@ class Dismissal:
     by: str
     recorded_at: dt.datetime
     via: str | None = None  # "denials" when ruled in the registry
+
+
+@dataclass(frozen=True)
+class SanctionsDismissal:
+    """A ruling that a party's hit on the sanctions list is not the listed entity."""
+
+    entity_id: str
+    reason: str
+    by: str
+    recorded_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -151,6 +165,7 @@ class Case:
     screening: Screening = field(default_factory=Screening)
     findings: tuple[Finding, ...] = ()  # one per criterion, by criterion
     dismissals: tuple[Dismissal, ...] = ()
+    sanctions_dismissals: tuple[SanctionsDismissal, ...] = ()
     advice: Advice | None = None
     decision: Decision | None = None
     licence_number: str | None = None
@@ -195,6 +210,11 @@ class Case:
         """Whether the case already holds a dismissal of this denial's match."""
         return any(d.denial_id == denial_id for d in self.dismissals)
 
+    def open_sanctions_hits(self) -> tuple[SanctionedPartyHit, ...]:
+        """The parties' hits on the sanctions list no assessor has dismissed."""
+        cleared = {d.entity_id for d in self.sanctions_dismissals}
+        return tuple(h for h in self.screening.sanctioned_parties if h.entity_id not in cleared)
+
 
 def decision_time_hours(received_at: dt.datetime, decided_at: dt.datetime) -> float:
     """How long a case took: hours from the application's receipt to its decision."""
@@ -237,7 +257,9 @@ def evolve(case: Case, event: Recorded[Payload]) -> Case:
             return replace(case, screening=replace(
                 case.screening, status="completed", denial_matches=tuple(p.denial_matches),
                 sanctions=tuple(p.sanctions), registry_version=p.registry_version,
-                matcher_version=p.matcher_version, completed_at=event.recorded_at))
+                matcher_version=p.matcher_version,
+                sanctioned_parties=tuple(p.sanctioned_parties),
+                sanctions_list_version=p.sanctions_list_version, completed_at=event.recorded_at))
         case ScreeningFailed():
             return replace(case, screening=replace(case.screening, status="failed", failure=Failure(
                 reason=p.reason, status=p.status, problem=p.problem,
@@ -253,6 +275,10 @@ def evolve(case: Case, event: Recorded[Payload]) -> Case:
                                recorded_at=event.recorded_at,
                                via="denials" if event.caused_by else None)
             return replace(case, dismissals=(*case.dismissals, ruling))
+        case SanctionsHitDismissed():
+            cleared = SanctionsDismissal(entity_id=p.entity_id, reason=p.reason, by=event.by,
+                                         recorded_at=event.recorded_at)
+            return replace(case, sanctions_dismissals=(*case.sanctions_dismissals, cleared))
         case CaseDecided():
             return replace(case, status="decided", decision=Decision(p, by=event.by))
         case LicenceIssued():

@@ -27,6 +27,8 @@ from shared.contracts.assessment import (
     DenialMatch,
     FindingRecorded,
     MatchDismissed,
+    SanctionedPartyHit,
+    SanctionsHitDismissed,
     ScreeningCompleted,
     ScreeningFailed,
     ScreeningPending,
@@ -103,8 +105,11 @@ def open_case(case: Case, app: CaseApplication, ref: ReferenceData,
 
 def complete_screening(case: Case, *, denial_matches: Sequence[DenialMatch],
                        registry_version: str | None, reference_version: str,
-                       matcher_version: str | None = None) -> list[Payload]:
-    """Record a screening that ran, denial matches included; nothing unless it is pending."""
+                       matcher_version: str | None = None,
+                       sanctioned_parties: Sequence[SanctionedPartyHit] = (),
+                       sanctions_list_version: str | None = None) -> list[Payload]:
+    """Record a screening that ran, denial matches and sanctioned parties included; nothing
+    unless it is pending."""
     if case.status != "open" or case.screening.status != "pending":
         return []
     s = case.screening
@@ -113,7 +118,8 @@ def complete_screening(case: Case, *, denial_matches: Sequence[DenialMatch],
         general_licence_hints=list(s.general_licence_hints), registry_version=registry_version,
         prohibited=list(s.prohibited), proposed_findings=list(s.proposed_findings),
         reference_version=reference_version, sanctions=list(s.sanctions),
-        matcher_version=matcher_version)]
+        matcher_version=matcher_version, sanctioned_parties=list(sanctioned_parties),
+        sanctions_list_version=sanctions_list_version)]
 
 
 def fail_screening(case: Case, *, status: int, problem: Mapping[str, Any], reason: str,
@@ -163,6 +169,23 @@ def dismiss_match(case: Case, *, roles: Sequence[str], denial_id: str,
     if case.ruled_on(denial_id):
         raise Conflict(f"the match with denial {denial_id} is already dismissed")
     return [_dismissed(case, denial_id, reason, matched[denial_id].state)]
+
+
+def dismiss_sanctions_hit(case: Case, *, roles: Sequence[str], entity_id: str,
+                          reason: str) -> list[Payload]:
+    """Rule, with a reason, that a party's hit on the sanctions list is not the listed entity."""
+    ensure_open(case)
+    check_decider(case.queue, roles)
+    hits = [h for h in case.screening.sanctioned_parties if h.entity_id == entity_id]
+    if not hits:
+        raise Invalid(f"listed entity {entity_id} is not among the case's sanctions hits",
+                      code="invalid-command")
+    if any(d.entity_id == entity_id for d in case.sanctions_dismissals):
+        raise Conflict(f"the sanctions hit on entity {entity_id} is already dismissed")
+    return [SanctionsHitDismissed(
+        entity_id=entity_id, reason=reason,
+        party_roles=list(dict.fromkeys(h.party_role for h in hits)),
+        names=list(dict.fromkeys(h.name for h in hits)), list_version=hits[0].list_version)]
 
 
 def registry_dismissal_ignored(case: Case, denial_id: str) -> str | None:
@@ -329,6 +352,17 @@ def check_approvable(case: Case, consultations: Sequence[Consultation]) -> None:
                        code="approval-blocked", blockers=[b.as_dict() for b in blockers],
                        denial_ids=[b.denial_id for b in blockers],
                        consultation_ids=[c for b in blockers for c in b.consultations])
+    hits = case.open_sanctions_hits()
+    if hits:
+        named = "; ".join(f"{h.party_role.replace('_', ' ')} '{h.name}' is listed entity "
+                          f"{h.entity_id} ('{h.alias}'{', ' + h.programme if h.programme else ''}"
+                          f", score {h.score:.2f})" for h in hits)
+        raise Conflict(f"approval waits for the sanctions hits: {named}; an assessor dismisses "
+                       f"a hit with a reason (POST /v1/cases/{case.id}/sanctions-hits/"
+                       "{entity_id}/dismissal) or the case is denied",
+                       code="sanctioned-party",
+                       sanctioned_parties=[h.model_dump(mode="json") for h in hits],
+                       entity_ids=list(dict.fromkeys(h.entity_id for h in hits)))
     prohibited = [p for p in case.screening.prohibited if not p.museum_exception]
     if prohibited:
         raise Conflict("Annex II anti-torture goods are prohibited (only display in a museum "

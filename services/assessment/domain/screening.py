@@ -21,6 +21,7 @@ from shared.contracts.assessment import (
     GeneralLicenceHint,
     Prohibition,
     ProposedFinding,
+    SanctionedPartyHit,
     SanctionsHit,
 )
 from shared.reference import ReferenceData
@@ -121,3 +122,48 @@ def merge_matches(results: Sequence[Sequence[DenialMatch]]) -> list[DenialMatch]
             if known is None or (found.score or 0) > (known.score or 0):
                 best[found.denial_id] = found
     return sorted(best.values(), key=lambda m: -(m.score or 0))
+
+
+def screened_parties(app: CaseApplication) -> list[tuple[str, str, str | None]]:
+    """Every party of the application screened against the sanctions list, as (role, name,
+    country): the applicant (the broker of a brokering application), the consignee and the
+    end user."""
+    parties: list[tuple[str, str, str | None]] = [
+        ("broker" if app.transaction == "brokering" else "applicant", app.applicant.name, None)]
+    if app.consignee is not None:
+        parties.append(("consignee", app.consignee.name, app.consignee.country))
+    parties.append(("end_user", app.end_user.name, app.end_user.country))
+    return parties
+
+
+def sanctions_request(app: CaseApplication) -> dict[str, Any]:
+    """The denials service's sanctions query for an application: every party's name, as on
+    the day the application was received."""
+    names = []
+    for _role, name, country in screened_parties(app):
+        asked: dict[str, Any] = {"name": name}
+        if country:
+            asked["country"] = country
+        names.append(asked)
+    return {"names": names, "on": received_on(app).isoformat()}
+
+
+def sanctioned_party_hits(app: CaseApplication, matches: Sequence[dict[str, Any]],
+                          list_version: str | None) -> list[SanctionedPartyHit]:
+    """The sanctions service's matches as hits of the parties whose names they matched, best
+    first; one per party and listed entity."""
+    hits: dict[tuple[str, str], SanctionedPartyHit] = {}
+    for role, name, _country in screened_parties(app):
+        for m in matches:
+            # The service answers the name as it read it: stripped of outer spaces.
+            if m.get("name_matched") != name.strip():
+                continue
+            key = (role, str(m["entity_id"]))
+            hit = SanctionedPartyHit(
+                party_role=role, name=name, entity_id=str(m["entity_id"]),
+                alias=str(m.get("alias") or ""), score=float(m.get("score") or 0.0),
+                reasons=[str(r) for r in m.get("reasons") or []], programme=m.get("programme"),
+                list_version=list_version)
+            if key not in hits or hit.score > hits[key].score:
+                hits[key] = hit
+    return sorted(hits.values(), key=lambda h: (-h.score, h.entity_id, h.party_role))

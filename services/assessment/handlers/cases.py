@@ -77,6 +77,13 @@ async def dismiss_match(ctx: Context, who: Principal, case_id: str, *, denial_id
         d.case, roles=who.roles, denial_id=denial_id, reason=reason))
 
 
+async def dismiss_sanctions_hit(ctx: Context, who: Principal, case_id: str, *, entity_id: str,
+                                reason: str, if_match: int | None) -> None:
+    """Rule that a party's hit on the sanctions list is not the listed entity, with a reason."""
+    await streams.command(ctx, who, case_id, if_match, lambda d: rules.dismiss_sanctions_hit(
+        d.case, roles=who.roles, entity_id=entity_id, reason=reason))
+
+
 async def refer(ctx: Context, who: Principal, case_id: str, *, reason: str,
                 if_match: int | None) -> None:
     """The CDIU refers a case of its queue to the MFA."""

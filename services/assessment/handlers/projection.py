@@ -33,6 +33,9 @@ def case_document(case: Case) -> dict[str, Any]:
         "screening": screening_document(case.screening),
         "findings": {str(f.criterion): f.model_dump(mode="json") for f in case.findings},
         "dismissals": [_dismissal(d) for d in case.dismissals],
+        "sanctions_dismissals": [
+            {"entity_id": d.entity_id, "reason": d.reason, "by": d.by,
+             "recorded_at": d.recorded_at.isoformat()} for d in case.sanctions_dismissals],
         "decision": ({**case.decision.decided.model_dump(mode="json"), "by": case.decision.by}
                      if case.decision is not None else None),
         "licence_number": case.licence_number,
@@ -58,6 +61,9 @@ def screening_document(s: Screening) -> dict[str, Any]:
     }
     if s.matcher_version is not None:
         doc["matcher_version"] = s.matcher_version
+    if s.sanctions_list_version is not None or s.sanctioned_parties:
+        doc["sanctioned_parties"] = [h.model_dump(mode="json") for h in s.sanctioned_parties]
+        doc["sanctions_list_version"] = s.sanctions_list_version
     if s.completed_at is not None:
         doc["completed_at"] = s.completed_at.isoformat()
     if s.failure is not None:

@@ -11,7 +11,12 @@ from services.assessment.domain import case_commands as rules
 from services.assessment.handlers import streams
 from services.assessment.handlers.context import Context
 from shared.auth import Principal
-from shared.contracts.assessment import CaseApplication, DenialMatch, ScreeningPending
+from shared.contracts.assessment import (
+    CaseApplication,
+    DenialMatch,
+    SanctionedPartyHit,
+    ScreeningPending,
+)
 from shared.envelope import SYSTEM
 
 
@@ -40,8 +45,11 @@ async def pending(ctx: Context, case_id: str) -> PendingScreening | None:
 
 async def complete(ctx: Context, asked: PendingScreening, *,
                    denial_matches: Sequence[DenialMatch], registry_version: str | None,
-                   matcher_version: str | None = None) -> bool:
-    """Record a screening that ran (denial matches included); False if it was not pending."""
+                   matcher_version: str | None = None,
+                   sanctioned_parties: Sequence[SanctionedPartyHit] = (),
+                   sanctions_list_version: str | None = None) -> bool:
+    """Record a screening that ran (denial matches and sanctioned parties included); False if
+    it was not pending."""
     async with ctx.runtime.transaction() as session:
         loaded = await streams.load_case(ctx, session, asked.case_id)
         done = await streams.record(
@@ -49,7 +57,9 @@ async def complete(ctx: Context, asked: PendingScreening, *,
             rules.complete_screening(loaded.state.case, denial_matches=denial_matches,
                                      registry_version=registry_version,
                                      matcher_version=matcher_version,
-                                     reference_version=ctx.ref.version),
+                                     reference_version=ctx.ref.version,
+                                     sanctioned_parties=sanctioned_parties,
+                                     sanctions_list_version=sanctions_list_version),
             actor=SYSTEM, correlation_id=asked.correlation_id, causation_id=asked.event_id)
     return bool(done.recorded)
 
