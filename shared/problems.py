@@ -98,7 +98,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ProblemDetails, "description": _DESCRIPTIONS.get(status, "Error"),
                      "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/"
                                                                  "ProblemDetails"}}}}
-            for status in statuses}
+            for status in sorted(statuses)}
 
 
 def status_of(error: DomainError) -> int:
