@@ -163,6 +163,15 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc, _TooLarge):
+            return problem_response(413, "Request too large", exc.detail, kind="too-large")
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            # FastAPI's "error parsing the body" for a body that is not UTF-8: the same
+            # answer as any other body that is not JSON.
+            errors = [{"loc": ["body"], "msg": "body: not valid UTF-8 (JSON is UTF-8)",
+                       "type": "json_invalid"}]
+            return problem_response(422, "Invalid request", errors[0]["msg"],
+                                    kind="validation", errors=errors)
         title = {401: "Unauthorized", 403: "Forbidden", 404: "Not found",
                  405: "Method not allowed", 413: "Request too large"}.get(exc.status_code,
                                                                          "Error")
@@ -219,7 +228,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(self.max_bytes)
             return message
 
         try:
@@ -236,5 +245,12 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": response.body})
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(StarletteHTTPException):
+    """A body over the limit, found while it streams in (chunked: no Content-Length).
+
+    An HTTPException, so that FastAPI, which turns any other error raised while it reads the
+    body into a 400, lets it through to the handler that answers 413.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"the request body exceeds the limit of {max_bytes} bytes")
