@@ -88,6 +88,7 @@ _DESCRIPTIONS = {
     404: "No such resource, or none the caller may see",
     409: "The request conflicts with the current state (concurrent change, duplicate, rule)",
     413: "The request body exceeds the limit",
+    431: "The request's headers exceed the limit",
     422: "The request breaks a rule; `errors` names each bad field",
     503: "A dependency is away for now; retry after `Retry-After` seconds",
 }
@@ -142,6 +143,13 @@ def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+# Why FastAPI could not read a body, in words for the caller.
+_UNREADABLE: dict[type[BaseException], str] = {
+    UnicodeDecodeError: "not valid UTF-8 (JSON is UTF-8)",
+    RecursionError: "JSON nested too deeply to read",
+}
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error answer problem+json; an unexpected one is logged, never shown."""
 
@@ -165,11 +173,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if isinstance(exc, _TooLarge):
             return problem_response(413, "Request too large", exc.detail, kind="too-large")
-        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
-            # FastAPI's "error parsing the body" for a body that is not UTF-8: the same
-            # answer as any other body that is not JSON.
-            errors = [{"loc": ["body"], "msg": "body: not valid UTF-8 (JSON is UTF-8)",
-                       "type": "json_invalid"}]
+        unreadable = _UNREADABLE.get(type(exc.__cause__)) if exc.status_code == 400 else None
+        if unreadable is not None:
+            # FastAPI's "error parsing the body" for a body that is not UTF-8 or nests too
+            # deeply to decode: the same answer as any other body that is not JSON.
+            errors = [{"loc": ["body"], "msg": f"body: {unreadable}", "type": "json_invalid"}]
             return problem_response(422, "Invalid request", errors[0]["msg"],
                                     kind="validation", errors=errors)
         title = {401: "Unauthorized", 403: "Forbidden", 404: "Not found",
@@ -201,15 +209,24 @@ def _may_pass(exc: BaseException) -> bool:
 
 
 class BodyLimit:
-    """Refuse request bodies over the limit with 413 before they are read into memory."""
+    """Refuse request bodies over the limit with 413 before they are read into memory, and
+    headers over theirs (64 KiB together by default) with 431."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, max_header_bytes: int = 64 * 1024) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_header_bytes = max_header_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        header_bytes = sum(len(name) + len(value) for name, value in scope.get("headers", []))
+        if header_bytes > self.max_header_bytes:
+            await _send(send, problem_response(
+                431, "Request header fields too large",
+                f"the request's headers take {header_bytes} bytes, more than the limit of "
+                f"{self.max_header_bytes}", kind="headers-too-large"))
             return
         for name, value in scope.get("headers", []):
             if name == b"content-length":
@@ -237,12 +254,16 @@ class BodyLimit:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        response = problem_response(
+        await _send(send, problem_response(
             413, "Request too large",
-            f"the request body exceeds the limit of {self.max_bytes} bytes", kind="too-large")
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": response.raw_headers})
-        await send({"type": "http.response.body", "body": response.body})
+            f"the request body exceeds the limit of {self.max_bytes} bytes", kind="too-large"))
+
+
+async def _send(send: Send, response: JSONResponse) -> None:
+    """Answer with `response` from ASGI middleware."""
+    await send({"type": "http.response.start", "status": response.status_code,
+                "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
 
 
 class _TooLarge(StarletteHTTPException):
