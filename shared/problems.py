@@ -172,14 +172,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if isinstance(exc, _TooLarge):
-            return problem_response(413, "Request too large", exc.detail, kind="too-large")
-        unreadable = _UNREADABLE.get(type(exc.__cause__)) if exc.status_code == 400 else None
+            return problem_response(413, "Request too large", str(exc.detail), kind="too-large")
+        cause = exc.__cause__
+        unreadable = (_UNREADABLE.get(type(cause))
+                      if cause is not None and exc.status_code == 400 else None)
         if unreadable is not None:
             # FastAPI's "error parsing the body" for a body that is not UTF-8 or nests too
             # deeply to decode: the same answer as any other body that is not JSON.
-            errors = [{"loc": ["body"], "msg": f"body: {unreadable}", "type": "json_invalid"}]
-            return problem_response(422, "Invalid request", errors[0]["msg"],
-                                    kind="validation", errors=errors)
+            msg = f"body: {unreadable}"
+            return problem_response(422, "Invalid request", msg, kind="validation",
+                                    errors=[{"loc": ["body"], "msg": msg, "type": "json_invalid"}])
         title = {401: "Unauthorized", 403: "Forbidden", 404: "Not found",
                  405: "Method not allowed", 413: "Request too large"}.get(exc.status_code,
                                                                          "Error")

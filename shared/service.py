@@ -441,7 +441,7 @@ def create_service_app(
         app.state.runtime = runtime
         app.state.verifier = TokenVerifier(
             secret=settings.signing_secret(), jwks_url=settings.jwks_url,
-            audience=settings.jwt_audience,
+            audience=settings.jwt_audience, issuer=settings.jwt_issuer,
         )
         if wire is not None:
             maybe = wire(runtime, app)
