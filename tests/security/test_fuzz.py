@@ -9,8 +9,10 @@ Each operation is called with a token of a role it serves (tests/security/access
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from schemathesis.checks import (
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.generation import GenerationMode
 
+from tests.denials.conftest import denial_body
 from tests.harness import NatsServer, token
 from tests.security.access import caller_for, roles_for
 from tests.security.served import Served
@@ -52,12 +55,14 @@ def _transport(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _generate(served: Served, operation: Any, mode: GenerationMode, headers: dict[str, str],
-              examples: int, statuses: Counter[str], failures: list[str]) -> None:
-    """Send `examples` generated cases of one operation, noting statuses and failures."""
+              examples: int, statuses: Counter[str], failures: list[str],
+              path: dict[str, str] | None = None) -> None:
+    """Send `examples` generated cases of one operation, noting statuses and failures;
+    `path` fixes the path parameters (to resources that exist)."""
 
     @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=path))
     def run(case: Any) -> None:
         kwargs = case.as_transport_kwargs(base_url="")
         # Invalid cases may leave the token out: the authorisation matrix covers that.
@@ -74,8 +79,13 @@ def _generate(served: Served, operation: Any, mode: GenerationMode, headers: dic
     run()
 
 
-def fuzz(served: Served, *, cases: int) -> tuple[Counter[str], list[str]]:
-    """Run the generated cases against a served app; the statuses met and the failures."""
+def fuzz(served: Served, *, cases: int, seeds: dict[str, str] | None = None
+         ) -> tuple[Counter[str], list[str]]:
+    """Run the generated cases against a served app; the statuses met and the failures.
+
+    Besides the generated path parameters (which name nothing, mostly: 404), operations whose
+    path parameters are all in `seeds` get a round of valid cases on those resources."""
+    seeds = seeds or {}
     schema = schemathesis.openapi.from_dict(served.request("GET", "/openapi.json").json())
     operations = [result.ok() for result in schema.get_all_operations()]
     # Valid and invalid cases each: some operations have fewer distinct inputs than that.
@@ -93,15 +103,90 @@ def fuzz(served: Served, *, cases: int) -> tuple[Counter[str], list[str]]:
                 _generate(served, operation, mode, headers, per_operation, statuses, failures)
             except Unsatisfiable:  # nothing invalid to send (no parameters, no body)
                 continue
+        names = [p.name for p in operation.iter_parameters() if p.location == "path"]
+        if names and all(name in seeds for name in names):
+            _generate(served, operation, GenerationMode.POSITIVE, headers, per_operation,
+                      statuses, failures, path={name: seeds[name] for name in names})
     return statuses, failures
+
+
+APPLICATION = {
+    "reference": "NL-FUZZ-2024-0001", "received_at": "2024-03-04T09:30:00+00:00",
+    "regime": "military", "transaction": "export", "licence_type": "individual",
+    "applicant": {"name": "Thales Nederland B.V.", "eori": "NL123456789"},
+    "destinations": ["NO"],
+    "end_user": {"name": "Norwegian Armed Forces", "country": "NO", "type": "armed_forces"},
+    "end_use": "air defence",
+    "goods": [{"description": "fire control radar", "rating": "ML5a", "quantity": 2,
+               "value_eur": "1250000.00"}],
+}
+
+
+def _auth(role: str, state: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(role, state=state, sub='seeder')}"}
+
+
+def _created(served: Served, path: str, body: dict[str, Any], headers: dict[str, str]) -> str:
+    answer = served.request("POST", path, json=body, headers=headers)
+    assert answer.status_code == 201, (path, answer.text)
+    return str(answer.json()["id"])
+
+
+def _submitted(intake: Served) -> str:
+    """An application submitted to intake: its id."""
+    return _created(intake, "/v1/applications", APPLICATION,
+                    {**_auth("customs"), "Idempotency-Key": "fuzz-seed"})
+
+
+def _until(served: Served, path: str, headers: dict[str, str], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while served.request("GET", path, headers=headers).status_code != 200:
+        assert time.monotonic() < deadline, f"{path} never answered 200"
+        time.sleep(0.2)  # polling another service's consumer, with a deadline
+
+
+def seed(service: str, served: Served, intake: Served | None) -> dict[str, str]:
+    """Resources that exist, by the path parameter naming them."""
+    if service == "intake":
+        customs = _auth("customs")
+        return {
+            "application_id": _submitted(served), "code": "NL003", "eori": "NL123456789",
+            "request_id": _created(served, "/v1/classification-requests", {
+                "description": "thermal camera core", "technical_data": "640x512, 12 um"},
+                customs),
+            "registration_id": _created(served, "/v1/general-licences/NL003/registrations", {
+                "exporter": {"name": "Thales Nederland B.V.", "eori": "NL123456789"},
+                "registered_on": "2024-01-01"}, customs)}
+    if service == "denials":
+        denial_id = _created(served, "/v1/denials", denial_body(), _auth("partner", "DE"))
+        return {"denial_id": denial_id, "consultation_id": _created(
+            served, "/v1/consultations", {"denial_id": denial_id,
+                                          "application_ref": "NL-FUZZ-2024-0001",
+                                          "question": "Is the denial still relevant?"},
+            _auth("assessor"))}
+    assert intake is not None
+    application_id = _submitted(intake)
+    if service == "assessment":
+        _until(served, f"/v1/cases/{application_id}", _auth("assessor"))
+        return {"case_id": application_id}
+    _until(served, f"/v1/streams/{application_id}", _auth("reporter"))
+    return {"application_id": application_id, "year": "2024", "month": "3"}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("service", ["intake", "assessment", "denials", "reporting"])
 def test_generated_requests_get_no_5xx_and_match_their_schema(
         service: str, tmp_path: Path, nats_server: NatsServer) -> None:
-    with Served(service, data_dir=tmp_path, nats_url=nats_server.url) as served:
-        statuses, failures = fuzz(served, cases=CASES)
+    with contextlib.ExitStack() as stack:
+        intake = None
+        if service in ("assessment", "reporting"):  # they learn of applications from intake
+            (tmp_path / "intake").mkdir()
+            intake = stack.enter_context(Served("intake", data_dir=tmp_path / "intake",
+                                                nats_url=nats_server.url))
+        (tmp_path / service).mkdir(exist_ok=True)
+        served = stack.enter_context(Served(service, data_dir=tmp_path / service,
+                                            nats_url=nats_server.url))
+        statuses, failures = fuzz(served, cases=CASES, seeds=seed(service, served, intake))
         total = sum(statuses.values())
         print(f"{service}: {total} generated requests, statuses {dict(sorted(statuses.items()))}")
         assert served.request("GET", "/health").status_code == 200
