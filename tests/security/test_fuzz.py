@@ -67,7 +67,13 @@ def _generate(served: Served, operation: Any, mode: GenerationMode, headers: dic
         kwargs = case.as_transport_kwargs(base_url="")
         # Invalid cases may leave the token out: the authorisation matrix covers that.
         kwargs["headers"] = {**(kwargs.get("headers") or {}), **headers}
-        response = served.request(kwargs["method"], kwargs["url"], **_transport(kwargs))
+        try:
+            response = served.request(kwargs["method"], kwargs["url"], **_transport(kwargs))
+        except Exception as exc:  # noqa: BLE001 - the app raised: a 500, noted with its cause
+            statuses["500"] += 1
+            failures.append(f"{operation.label} [{mode.value}] -> 500: {exc!r}\n"
+                            f"   request: {kwargs['url']} {str(_transport(kwargs))[:400]}")
+            return
         statuses[f"{response.status_code}"] += 1
         try:
             case.validate_response(response, checks=CHECKS)
