@@ -4,7 +4,8 @@ answered without a 5xx and in the shape its route declares (status documented, c
 and body valid against the schema).
 
 Each operation is called with a token of a role it serves (tests/security/access.py).
-`LICENSING_FUZZ_CASES` sets the generated requests per service (default 1000, the CI figure).
+`LICENSING_FUZZ_CASES` sets the generated requests per service (default 1000, the CI figure);
+`LICENSING_FUZZ_SEED` draws other cases than the fixed ones CI sends.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import (
     content_type_conformance,
@@ -36,6 +37,8 @@ from tests.security.access import caller_for, roles_for
 from tests.security.served import Served
 
 CASES = int(os.environ.get("LICENSING_FUZZ_CASES", "1000"))
+# The same cases every run unless LICENSING_FUZZ_SEED asks for others (to explore).
+SEED = int(os.environ["LICENSING_FUZZ_SEED"]) if os.environ.get("LICENSING_FUZZ_SEED") else None
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 
@@ -60,8 +63,9 @@ def _generate(served: Served, operation: Any, mode: GenerationMode, headers: dic
     """Send `examples` generated cases of one operation, noting statuses and failures;
     `path` fixes the path parameters (to resources that exist)."""
 
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=SEED is None,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @seed(SEED or 0)
     @given(case=operation.as_strategy(generation_mode=mode, path_parameters=path))
     def run(case: Any) -> None:
         kwargs = case.as_transport_kwargs(base_url="")
@@ -151,7 +155,7 @@ def _until(served: Served, path: str, headers: dict[str, str], timeout: float = 
         time.sleep(0.2)  # polling another service's consumer, with a deadline
 
 
-def seed(service: str, served: Served, intake: Served | None) -> dict[str, str]:
+def resources(service: str, served: Served, intake: Served | None) -> dict[str, str]:
     """Resources that exist, by the path parameter naming them."""
     if service == "intake":
         customs = _auth("customs")
@@ -192,7 +196,7 @@ def test_generated_requests_get_no_5xx_and_match_their_schema(
         (tmp_path / service).mkdir(exist_ok=True)
         served = stack.enter_context(Served(service, data_dir=tmp_path / service,
                                             nats_url=nats_server.url))
-        statuses, failures = fuzz(served, cases=CASES, seeds=seed(service, served, intake))
+        statuses, failures = fuzz(served, cases=CASES, seeds=resources(service, served, intake))
         total = sum(statuses.values())
         print(f"{service}: {total} generated requests, statuses {dict(sorted(statuses.items()))}")
         assert served.request("GET", "/health").status_code == 200
