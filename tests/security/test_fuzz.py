@@ -184,6 +184,8 @@ def resources(service: str, served: Served, intake: Served | None) -> dict[str, 
 
 
 @pytest.mark.slow
+# schemathesis's own strategies use `random`, which Hypothesis warns of: not this suite's.
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 @pytest.mark.parametrize("service", ["intake", "assessment", "denials", "reporting"])
 def test_generated_requests_get_no_5xx_and_match_their_schema(
         service: str, tmp_path: Path, nats_server: NatsServer) -> None:
