@@ -15,6 +15,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from jwt.types import Options
 
 from shared.envelope import Actor
 from shared.problems import Problem
@@ -96,10 +97,11 @@ class TokenVerifier:
     """
 
     def __init__(self, *, secret: str | None, jwks_url: str | None = None,
-                 audience: str | None = None, remember_seconds: float = 60.0,
-                 remember_tokens: int = 4096) -> None:
+                 audience: str | None = None, issuer: str | None = None,
+                 remember_seconds: float = 60.0, remember_tokens: int = 4096) -> None:
         self.secret = secret
         self.audience = audience
+        self.issuer = issuer
         self.jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
         self.remember_seconds = remember_seconds
         self.remember_tokens = remember_tokens
@@ -117,18 +119,25 @@ class TokenVerifier:
         self._valid[token] = (who, min(exp, now + self.remember_seconds))
         return who
 
+    def _options(self) -> Options:
+        """What PyJWT must find: `sub` and `exp` always, `aud` and `iss` when configured."""
+        required = ["sub", "exp"]
+        if self.audience is not None:
+            required.append("aud")
+        if self.issuer is not None:
+            required.append("iss")
+        return Options(require=required, verify_aud=self.audience is not None)
+
     def _check(self, token: str) -> tuple[Principal, float]:
         try:
             if self.jwks is not None:
                 key = self.jwks.get_signing_key_from_jwt(token).key
                 claims = jwt.decode(token, key, algorithms=["RS256"], audience=self.audience,
-                                    options={"require": ["sub", "exp"],
-                                             "verify_aud": self.audience is not None})
+                                    issuer=self.issuer, options=self._options())
             elif self.secret:
                 claims = jwt.decode(token, self.secret, algorithms=["HS256"],
-                                    audience=self.audience,
-                                    options={"require": ["sub", "exp"],
-                                             "verify_aud": self.audience is not None})
+                                    audience=self.audience, issuer=self.issuer,
+                                    options=self._options())
             else:
                 raise Problem(401, "Unauthorized", "no token key is configured")
         except jwt.PyJWTError as exc:

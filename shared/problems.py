@@ -89,6 +89,7 @@ _DESCRIPTIONS = {
     404: "No such resource, or none the caller may see",
     409: "The request conflicts with the current state (concurrent change, duplicate, rule)",
     413: "The request body exceeds the limit",
+    431: "The request's headers exceed the limit",
     422: "The request breaks a rule; `errors` names each bad field",
     503: "A dependency is away for now; retry after `Retry-After` seconds",
 }
@@ -99,7 +100,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ProblemDetails, "description": _DESCRIPTIONS.get(status, "Error"),
                      "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/"
                                                                  "ProblemDetails"}}}}
-            for status in statuses}
+            for status in sorted(statuses)}
 
 
 def status_of(error: DomainError) -> int:
@@ -143,6 +144,13 @@ def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+# Why FastAPI could not read a body, in words for the caller.
+_UNREADABLE: dict[type[BaseException], str] = {
+    UnicodeDecodeError: "not valid UTF-8 (JSON is UTF-8)",
+    RecursionError: "JSON nested too deeply to read",
+}
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error answer problem+json; an unexpected one is logged, never shown."""
 
@@ -164,6 +172,17 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc, _TooLarge):
+            return problem_response(413, "Request too large", str(exc.detail), kind="too-large")
+        cause = exc.__cause__
+        unreadable = (_UNREADABLE.get(type(cause))
+                      if cause is not None and exc.status_code == 400 else None)
+        if unreadable is not None:
+            # FastAPI's "error parsing the body" for a body that is not UTF-8 or nests too
+            # deeply to decode: the same answer as any other body that is not JSON.
+            msg = f"body: {unreadable}"
+            return problem_response(422, "Invalid request", msg, kind="validation",
+                                    errors=[{"loc": ["body"], "msg": msg, "type": "json_invalid"}])
         title = {401: "Unauthorized", 403: "Forbidden", 404: "Not found",
                  405: "Method not allowed", 413: "Request too large"}.get(exc.status_code,
                                                                          "Error")
@@ -193,20 +212,29 @@ def _may_pass(exc: BaseException) -> bool:
 
 
 class BodyLimit:
-    """Refuse request bodies over the limit with 413 before they are read into memory.
+    """Refuse request bodies over the limit with 413 before they are read into memory, and
+    headers over theirs (64 KiB together by default) with 431.
 
-    `by_path` gives some paths a limit of their own (an uploaded list file).
+    `by_path` gives some paths a body limit of their own (an uploaded list file).
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int,
+    def __init__(self, app: ASGIApp, max_bytes: int, max_header_bytes: int = 64 * 1024,
                  by_path: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_header_bytes = max_header_bytes
         self.by_path = dict(by_path or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        header_bytes = sum(len(name) + len(value) for name, value in scope.get("headers", []))
+        if header_bytes > self.max_header_bytes:
+            await _send(send, problem_response(
+                431, "Request header fields too large",
+                f"the request's headers take {header_bytes} bytes, more than the limit of "
+                f"{self.max_header_bytes}", kind="headers-too-large"))
             return
         limit = self.by_path.get(scope.get("path", ""), self.max_bytes)
         for name, value in scope.get("headers", []):
@@ -226,7 +254,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise _TooLarge
+                    raise _TooLarge(limit)
             return message
 
         try:
@@ -235,13 +263,24 @@ class BodyLimit:
             await self._refuse(send, limit)
 
     async def _refuse(self, send: Send, limit: int) -> None:
-        response = problem_response(
+        await _send(send, problem_response(
             413, "Request too large",
-            f"the request body exceeds the limit of {limit} bytes", kind="too-large")
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": response.raw_headers})
-        await send({"type": "http.response.body", "body": response.body})
+            f"the request body exceeds the limit of {limit} bytes", kind="too-large"))
 
 
-class _TooLarge(Exception):
-    pass
+async def _send(send: Send, response: JSONResponse) -> None:
+    """Answer with `response` from ASGI middleware."""
+    await send({"type": "http.response.start", "status": response.status_code,
+                "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+class _TooLarge(StarletteHTTPException):
+    """A body over the limit, found while it streams in (chunked: no Content-Length).
+
+    An HTTPException, so that FastAPI, which turns any other error raised while it reads the
+    body into a 400, lets it through to the handler that answers 413.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"the request body exceeds the limit of {max_bytes} bytes")

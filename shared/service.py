@@ -12,12 +12,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from sqlalchemy import MetaData, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -371,6 +372,13 @@ class Metrics:
         return {str(consumer): int(n) for consumer, n in rows}
 
 
+class Readiness(BaseModel):
+    """Whether the service can serve: each dependency `ok` or why not."""
+
+    status: Literal["ready", "not ready"]
+    checks: dict[str, str]
+
+
 def operational_router(metrics: Metrics) -> APIRouter:
     """`/health`, `/ready` and `/metrics`, open to all."""
     router = APIRouter(tags=["operations"])
@@ -379,7 +387,10 @@ def operational_router(metrics: Metrics) -> APIRouter:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/ready", summary="The database and NATS are reachable")
+    @router.get("/ready", summary="The database and NATS are reachable",
+                response_model=Readiness,
+                responses={503: {"model": Readiness,
+                                 "description": "the database or NATS is unreachable"}})
     async def ready(runtime: RuntimeDep) -> JSONResponse:
         checks: dict[str, str] = {}
         try:
@@ -445,7 +456,7 @@ def create_service_app(
         app.state.runtime = runtime
         app.state.verifier = TokenVerifier(
             secret=settings.signing_secret(), jwks_url=settings.jwks_url,
-            audience=settings.jwt_audience,
+            audience=settings.jwt_audience, issuer=settings.jwt_issuer,
         )
         if wire is not None:
             maybe = wire(runtime, app)

@@ -54,6 +54,10 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str | None = Field(
         None, validation_alias=AliasChoices("jwt_audience", "LICENSING_JWT_AUDIENCE")
     )
+    # When set, a token must carry this `iss`; one from another issuer is refused.
+    jwt_issuer: str | None = Field(
+        None, validation_alias=AliasChoices("jwt_issuer", "LICENSING_JWT_ISSUER")
+    )
     # Personal data (shared.personal): the key store's own database (LICENSING_<SVC>_KEYS_DB;
     # default SQLite `<data_dir>/<service>.keys.db`), the installation's subject pepper, and
     # the retention period of each record kind in years from the end of the calendar year of

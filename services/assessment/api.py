@@ -67,7 +67,7 @@ routers = [router, licence_router, other_router, follow_up]
 Limit = Annotated[int, Query(ge=1, le=500)]
 READ = problem_responses(401, 403, 404, 503)
 LIST = problem_responses(400, 401, 403, 422, 503)
-COMMAND = problem_responses(400, 401, 403, 404, 409, 422, 503)
+COMMAND = problem_responses(400, 413, 401, 403, 404, 409, 422, 503)
 
 
 async def _case(ctx: ContextDep, case_id: str, response: Response,
@@ -228,7 +228,7 @@ async def get_licence(licence_number: str, runtime: RuntimeDep,
         return await queries.licence_view(session, licence_number, vault=runtime.vault)
 
 
-LICENCE_CHANGE = problem_responses(401, 403, 404, 409, 422, 503)
+LICENCE_CHANGE = problem_responses(401, 413, 403, 404, 409, 422, 503)
 
 
 async def _change(ctx: ContextDep, who: CaseWorker, licence_number: str,
@@ -300,7 +300,7 @@ async def list_notifications(
 @other_router.post("/parliament-notifications/{notification_id}/sent",
                    summary="Record that parliament was informed",
                    response_model=NotificationView, response_model_exclude_unset=True,
-                   responses=problem_responses(401, 403, 404, 409, 422, 503))
+                   responses=problem_responses(413, 401, 403, 404, 409, 422, 503))
 async def notification_sent(notification_id: str, ctx: ContextDep, who: Mfa,
                             body: SentIn | None = None) -> dict[str, Any]:
     """Mark a notification sent (on `sent_on`, default today; not in the future)."""
@@ -315,7 +315,7 @@ async def notification_sent(notification_id: str, ctx: ContextDep, who: Mfa,
 @other_router.post("/parliament-letters", status_code=201,
                    summary="Record a periodic letter to parliament", response_model=LetterView,
                    response_model_exclude_unset=True,
-                   responses=problem_responses(401, 403, 422, 503))
+                   responses=problem_responses(413, 401, 403, 422, 503))
 async def send_letter(body: LetterIn, ctx: ContextDep, who: Mfa) -> dict[str, Any]:
     """Extension: a letter (event `ParliamentLetterSent`, on its own stream) reports the listed
     licences; each one whose notice waits is sent by it (`ParliamentNotificationSent` with the
@@ -343,7 +343,8 @@ async def list_letters(runtime: RuntimeDep, who: CaseWorker, limit: Limit = 50,
 
 @follow_up.post("/catch-all-requirements", status_code=201,
                 summary="Impose a catch-all requirement", response_model=CatchAllView,
-                response_model_exclude_unset=True, responses=problem_responses(401, 403, 422, 503))
+                response_model_exclude_unset=True,
+                responses=problem_responses(401, 403, 413, 422, 503))
 async def impose(body: CatchAllIn, ctx: ContextDep, who: CaseWorker) -> dict[str, Any]:
     """Extension: a licence requirement for goods on no list, imposed on an exporter for a
     destination or an end user (event `CatchAllRequirementImposed`, on its own stream). While
@@ -361,7 +362,7 @@ async def impose(body: CatchAllIn, ctx: ContextDep, who: CaseWorker) -> dict[str
 @follow_up.post("/catch-all-requirements/{requirement_id}/lift",
                 summary="Lift a catch-all requirement", response_model=CatchAllView,
                 response_model_exclude_unset=True,
-                responses=problem_responses(401, 403, 404, 409, 422, 503))
+                responses=problem_responses(413, 401, 403, 404, 409, 422, 503))
 async def lift(requirement_id: str, body: LiftIn, ctx: ContextDep,
                who: CaseWorker) -> dict[str, Any]:
     """Extension: from `lifted_on` on the requirement covers nothing (event
@@ -384,7 +385,7 @@ async def list_requirements(runtime: RuntimeDep, who: CaseWorker, active: bool |
 
 @follow_up.post("/investigations", status_code=201, summary="Refer for investigation",
                 response_model=InvestigationView, response_model_exclude_unset=True,
-                responses=problem_responses(401, 403, 422, 503))
+                responses=problem_responses(413, 401, 403, 422, 503))
 async def refer_investigation(body: InvestigationIn, ctx: ContextDep,
                               who: CaseWorker) -> dict[str, Any]:
     """Extension: a flagged realisation, a refused shipment or a case referred to the
@@ -399,7 +400,7 @@ async def refer_investigation(body: InvestigationIn, ctx: ContextDep,
 @follow_up.post("/investigations/{referral_id}/outcome",
                 summary="Record the outcome of an investigation",
                 response_model=InvestigationView, response_model_exclude_unset=True,
-                responses=problem_responses(401, 403, 404, 409, 422, 503))
+                responses=problem_responses(413, 401, 403, 404, 409, 422, 503))
 async def conclude_investigation(referral_id: str, body: OutcomeIn, ctx: ContextDep,
                                  who: CaseWorker) -> dict[str, Any]:
     """Extension: no action, a warning, a fine or prosecution (event
@@ -441,7 +442,7 @@ async def list_classification_requests(
 @other_router.post("/classification-requests/{request_id}/answer",
                    summary="Answer a classification request",
                    response_model=ClassificationRequestView, response_model_exclude_unset=True,
-                   responses=problem_responses(401, 403, 404, 409, 422, 503))
+                   responses=problem_responses(413, 401, 403, 404, 409, 422, 503))
 async def answer_classification(request_id: str, body: AnswerIn, ctx: ContextDep,
                                 who: CaseWorker) -> dict[str, Any]:
     """Answer with a rating or 'not controlled' (rating null, controlled false)."""

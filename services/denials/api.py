@@ -59,7 +59,7 @@ READ = (401, 403, 422, 503)
 
 @router.post("/denials", status_code=201, summary="Notify a denial (partner states)",
              response_model=DenialOut, response_model_exclude_unset=True,
-             responses=problem_responses(*READ, 409))
+             responses=problem_responses(413, *READ, 409))
 async def register(body: DenialIn, runtime: RuntimeDep, who: Partner, policy: PolicyDep,
                    reference: ReferenceDep) -> dict[str, Any]:
     """Register a denial; the notifying state is the token's `state`. 409 on a reused reference.
@@ -97,7 +97,7 @@ async def list_denials(runtime: RuntimeDep, who: RegistryReader, destination: Co
 
 
 @router.post("/denials/matches", summary="Screen a transaction against the registry",
-             response_model=Matches, responses=problem_responses(*READ))
+             response_model=Matches, responses=problem_responses(413, *READ))
 async def matches(body: MatchQuery, runtime: RuntimeDep, who: RegistryReader) -> dict[str, Any]:
     """Active denials of other states for an essentially identical transaction, best first.
 
@@ -119,7 +119,7 @@ async def matches(body: MatchQuery, runtime: RuntimeDep, who: RegistryReader) ->
 
 @router.post("/denials/matches/dismissals", status_code=201,
              summary="Rule a match not essentially identical (extension)",
-             response_model=DismissalOut, responses=problem_responses(*READ, 404, 409))
+             response_model=DismissalOut, responses=problem_responses(413, *READ, 404, 409))
 async def dismiss(body: Dismiss, runtime: RuntimeDep, who: DutchOfficial, policy: PolicyDep,
                   response: Response) -> dict[str, Any]:
     """Record (event `MatchDismissed`) that a denial is not essentially identical to a case.
@@ -153,7 +153,7 @@ async def get_denial(denial_id: str, runtime: RuntimeDep, who: RegistryReader) -
 
 @router.post("/denials/{denial_id}/revoke", summary="Revoke a denial (notifying state only)",
              response_model=DenialOut, response_model_exclude_unset=True,
-             responses=problem_responses(*READ, 404, 409))
+             responses=problem_responses(413, *READ, 404, 409))
 async def revoke(denial_id: str, runtime: RuntimeDep, who: RegistryReader, policy: PolicyDep,
                  body: Revoke | None = None) -> dict[str, Any]:
     """Withdraw a denial from today; only the state that notified it may."""
@@ -165,7 +165,7 @@ async def revoke(denial_id: str, runtime: RuntimeDep, who: RegistryReader, polic
 
 @router.post("/denials/{denial_id}/renew", summary="Renew a denial (extension)",
              response_model=DenialOut, response_model_exclude_unset=True,
-             responses=problem_responses(*READ, 404, 409))
+             responses=problem_responses(413, *READ, 404, 409))
 async def renew(denial_id: str, body: Renew, runtime: RuntimeDep, who: RegistryReader,
                 policy: PolicyDep) -> dict[str, Any]:
     """The notifying state confirms its denial on `denied_on`: three years run again from it."""
@@ -176,7 +176,7 @@ async def renew(denial_id: str, body: Renew, runtime: RuntimeDep, who: RegistryR
 
 @router.post("/consultations", status_code=201, summary="Consult the denying state",
              response_model=ConsultationOut, response_model_exclude_unset=True,
-             responses=problem_responses(*READ, 404, 409))
+             responses=problem_responses(413, *READ, 404, 409))
 async def open_consultation(body: ConsultationIn, runtime: RuntimeDep, who: RegistryReader,
                             policy: PolicyDep) -> dict[str, Any]:
     """Open a consultation on another state's active denial; `due_by` is three weeks on."""
@@ -220,7 +220,7 @@ async def get_consultation(consultation_id: str, runtime: RuntimeDep,
 
 @router.post("/consultations/{consultation_id}/reply", summary="Answer (denying state only)",
              response_model=ConsultationOut, response_model_exclude_unset=True,
-             responses=problem_responses(*READ, 404, 409))
+             responses=problem_responses(413, *READ, 404, 409))
 async def reply(consultation_id: str, body: ReplyIn, runtime: RuntimeDep,
                 who: RegistryReader) -> dict[str, Any]:
     """The denying state's answer; 403 for the consulting state, 404 for anyone else."""
@@ -233,7 +233,7 @@ async def reply(consultation_id: str, body: ReplyIn, runtime: RuntimeDep,
 @router.post("/consultations/{consultation_id}/outcome",
              summary="Record the decision (consulting state only)",
              response_model=ConsultationOut, response_model_exclude_unset=True,
-             responses=problem_responses(*READ, 404, 409))
+             responses=problem_responses(413, *READ, 404, 409))
 async def outcome(consultation_id: str, body: Outcome, runtime: RuntimeDep,
                   who: RegistryReader) -> dict[str, Any]:
     """Close the consultation; a grant notifies the denying state with the reasons."""

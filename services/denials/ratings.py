@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 
-_ML = re.compile(r"^(ML(?:[1-9]|1\d|2[0-2]))(?:[a-z]\d*)*$")
-_DU = re.compile(r"^([0-9][A-E]\d{3})(?:\..*)?$")
-_AT = re.compile(r"^(II|III|IV)\.(\d+)(?:\.\d+)*$")
+# \Z, not `$`: `$` admits a final newline.
+_ML = re.compile(r"^(ML(?:[1-9]|1\d|2[0-2]))(?:[a-z]\d*)*\Z")
+_DU = re.compile(r"^([0-9][A-E]\d{3})(?:\..*)?\Z")
+_AT = re.compile(r"^(II|III|IV)\.(\d+)(?:\.\d+)*\Z")
 UNRATED = "UNRATED"
 
 

@@ -247,7 +247,9 @@ async def list_licence_registrations(code: Annotated[str, Path(max_length=10)],
             responses=problem_responses(400, 401, 403, 422, 503),
             description="Oldest first, every general licence; `next_cursor` fetches the next "
                         "page.")
-async def list_exporter_registrations(eori: Annotated[str, Path(max_length=17)],
+async def list_exporter_registrations(eori: Annotated[str, Path(
+                                          max_length=17, pattern=r"^[A-Z]{2}[A-Z0-9]{1,15}$",
+                                          description="EORI number, e.g. NL123456789")],
                                       runtime: RuntimeDep, who: CaseReader, limit: Limit = 50,
                                       cursor: Cursor = None) -> dict[str, Any]:
     """A page of one exporter's registrations."""

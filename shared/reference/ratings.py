@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
-_MILITARY = re.compile(r"^(?P<category>ML(?:[1-9]|1\d|2[0-2]))(?:[a-z]\d*)*$")
-_DUAL_USE = re.compile(r"^(?P<family>[0-9][A-E]\d{3})(?:\.[a-z](?:\.\d+\.[a-z])*(?:\.\d+)?)?$")
+_MILITARY = re.compile(r"^(?P<category>ML(?:[1-9]|1\d|2[0-2]))(?:[a-z]\d*)*\Z")
+_DUAL_USE = re.compile(r"^(?P<family>[0-9][A-E]\d{3})(?:\.[a-z](?:\.\d+\.[a-z])*(?:\.\d+)?)?\Z")
 _ANTI_TORTURE_ANNEXES = ("II", "III", "IV")
 
 

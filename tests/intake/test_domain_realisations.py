@@ -145,6 +145,14 @@ def test_a_day_of_use_lies_within_the_period_and_not_ahead() -> None:
         judge(report(period="2026-Q1", used_on=dt.date(2026, 2, 1)))
 
 
+@pytest.mark.parametrize("period", ["0000", "0000-Q2", "9999-Q4"])
+def test_a_period_outside_the_calendar_is_invalid_not_a_crash(period: str) -> None:
+    # Found by the fuzzing: year 0000 passes the shape and crashed with a 500.
+    with pytest.raises(Invalid) as refused:
+        judge(report(period=period))
+    assert ("body", "period") in [e.loc for e in refused.value.errors]
+
+
 def test_goods_outside_a_dual_use_licence_are_flagged_one_by_one() -> None:
     event = judge(report("EU001", country="CN", ratings=("3A001", "ML5", "9A991")))
     assert [f.code for f in event.flags] == ["destination-not-covered", "rating-not-covered",

@@ -48,12 +48,15 @@ def period_bounds(period: str) -> tuple[dt.date, dt.date]:
     if match is None:
         raise ValueError(f"not a period: {period!r}")
     year = int(match["year"])
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise ValueError(f"not a period: {period!r} (year {year})")
     if match["quarter"] is None:
         return dt.date(year, 1, 1), dt.date(year, 12, 31)
     quarter = int(match["quarter"])
     first = dt.date(year, 3 * quarter - 2, 1)
-    after = dt.date(year + 1, 1, 1) if quarter == 4 else dt.date(year, 3 * quarter + 1, 1)
-    return first, after - dt.timedelta(days=1)
+    if quarter == 4:  # no day after 31 December 9999
+        return first, dt.date(year, 12, 31)
+    return first, dt.date(year, 3 * quarter + 1, 1) - dt.timedelta(days=1)
 
 
 def realisation_check_date(period: str, today: dt.date, used_on: dt.date | None = None
@@ -75,7 +78,10 @@ def realisation_errors(cmd: ReportRealisation, ref: ReferenceData, *, today: dt.
                        ) -> list[FieldError]:
     """Every way a realisation report is malformed beyond its shape (not its conditions)."""
     errors = []
-    first, last = period_bounds(cmd.period)
+    try:
+        first, last = period_bounds(cmd.period)
+    except ValueError:  # the shape admits year 0000, the calendar does not
+        return [FieldError(("body", "period"), "not a period: the year is 0001 to 9999")]
     if first > today:
         errors.append(FieldError(("body", "period"), "lies in the future"))
     if first.year < 2000:
