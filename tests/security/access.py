@@ -20,10 +20,15 @@ REPORT = frozenset({"reporter", "admin"})
 ADMIN = frozenset({"admin"})
 STREAM = frozenset({"reporter", "admin", "assessor", "mfa"})
 
+SANCTIONS_LIST = frozenset({"admin", "assessor", "mfa"})
+
 _OPERATIONS = {
     ("GET", "/health"): OPEN,
     ("GET", "/ready"): OPEN,
     ("GET", "/metrics"): OPEN,
+    # Every service answers for the personal data it holds (shared.personal.api).
+    ("POST", "/v1/personal-data/erasures"): ADMIN,
+    ("GET", "/v1/personal-data/due"): ADMIN,
 }
 
 ROLES: dict[tuple[str, str, str], frozenset[str]] = {
@@ -49,6 +54,8 @@ ROLES: dict[tuple[str, str, str], frozenset[str]] = {
     ("assessment", "POST", "/v1/cases/{case_id}/findings"): CASE_WORKER,
     ("assessment", "POST", "/v1/cases/{case_id}/screening/retry"): CASE_WORKER,
     ("assessment", "POST", "/v1/cases/{case_id}/dismissals"): CASE_WORKER,
+    ("assessment", "POST", "/v1/cases/{case_id}/sanctions-hits/{entity_id}/dismissal"):
+        CASE_WORKER,
     ("assessment", "POST", "/v1/cases/{case_id}/decision"): CASE_WORKER,
     ("assessment", "POST", "/v1/cases/{case_id}/referral"): ASSESSOR,
     ("assessment", "POST", "/v1/cases/{case_id}/advice"): MFA,
@@ -86,6 +93,10 @@ ROLES: dict[tuple[str, str, str], frozenset[str]] = {
     ("denials", "POST", "/v1/consultations/{consultation_id}/reply"): REGISTRY,
     ("denials", "POST", "/v1/consultations/{consultation_id}/outcome"): REGISTRY,
     ("denials", "GET", "/v1/notifications"): REGISTRY,
+    ("denials", "POST", "/v1/sanctions/lists"): ADMIN,
+    ("denials", "GET", "/v1/sanctions/lists"): SANCTIONS_LIST,
+    ("denials", "POST", "/v1/sanctions/matches"): REGISTRY,
+    ("denials", "GET", "/v1/sanctions/hits"): CASE_WORKER,
 
     **{("reporting", *op): roles for op, roles in _OPERATIONS.items()},
     ("reporting", "GET", "/v1/reports/annual/{year}"): REPORT,
