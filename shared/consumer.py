@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.bus import Bus
 from shared.clock import utcnow
 from shared.contracts import REGISTRY, Event, Payload, UnusableEvent
+from shared.db.transient import may_pass
 from shared.envelope import Envelope
 from shared.personal.keys import KeyUnavailable
 from shared.tracing import Deliveries
@@ -237,7 +238,8 @@ class Consumer:
             await self._later(msg, env, exc)
             return
         except DBAPIError as exc:
-            if exc.connection_invalidated:
+            if may_pass(exc):
+                # Away, or rolled back to break a deadlock with another writer: not poison.
                 self.deliveries.finish([msg], "retried")
                 await msg.nak(delay=1.0)
                 return

@@ -10,11 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.db.transient import may_pass
 from shared.errors import (
     Conflict,
     DomainError,
@@ -206,9 +206,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 def _may_pass(exc: BaseException) -> bool:
     """A database that is locked, busy or away: the same request may succeed later."""
-    if isinstance(exc, OperationalError | PoolTimeout | TimeoutError | ConnectionError):
+    if isinstance(exc, PoolTimeout | TimeoutError | ConnectionError):
         return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    return may_pass(exc)
 
 
 class BodyLimit:

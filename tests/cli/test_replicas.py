@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
+import time
 from collections.abc import Awaitable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -94,10 +95,16 @@ def replicated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
             # Half on each process, both writing to one database at once.
             n, case_id = pair
             url = (up.url("assessment"), second["assessment"])[n % 2]
-            r = httpx.post(f"{url}/v1/cases/{case_id}/decision", timeout=30,
-                           json={"outcome": "approve", "note": "replicas",
-                                 "decided_at": "2024-03-12T10:00:00+01:00"},
-                           headers={"Authorization": f"Bearer {tokens['assessor']}"})
+            for _attempt in range(5):
+                r = httpx.post(f"{url}/v1/cases/{case_id}/decision", timeout=30,
+                               json={"outcome": "approve", "note": "replicas",
+                                     "decided_at": "2024-03-12T10:00:00+01:00"},
+                               headers={"Authorization": f"Bearer {tokens['assessor']}"})
+                if r.status_code != 503:
+                    break
+                # Two writers on PostgreSQL may deadlock; the server rolls one back and it
+                # answers 503 with Retry-After, as a client then retries.
+                time.sleep(float(r.headers["Retry-After"]))
             return "ok" if r.status_code == 200 else r.text
 
         # Both processes decide at once from the start: the first licence number of a year
