@@ -37,7 +37,7 @@ from pathlib import Path
 from shared.settings import ServiceSettings
 
 PEPPER_FILE = "subject.key"
-SUBJECT = re.compile(r"^ps_[a-z2-7]{32}$")
+SUBJECT = re.compile(r"^ps_[a-z2-7]{32}\Z")
 _SEPARATOR = "\x1f"  # the ASCII unit separator: no identifying field contains it
 
 

@@ -13,7 +13,7 @@ DESTINATION_GROUPS = ("EU", "EU_NATO_PLUS")
 # Callers' clocks drift: a business time up to this far ahead of ours is taken as "now".
 CLOCK_SKEW = dt.timedelta(minutes=2)
 # An EORI number: the issuing country's code and up to 15 letters or digits.
-EORI = re.compile(r"^(?P<country>[A-Z]{2})[A-Z0-9]{1,15}$")
+EORI = re.compile(r"^(?P<country>[A-Z]{2})[A-Z0-9]{1,15}\Z")  # \Z: `$` admits a final newline
 
 
 def money(value: str | Decimal) -> Decimal:
