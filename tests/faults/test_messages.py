@@ -112,12 +112,18 @@ async def test_poison_on_the_live_path_and_in_a_rebuild_is_dead_lettered_and_ski
           + f"\n   rebuild skipped {status['skipped']} at {status['skipped_sequences']} "
           f"(poison at {sequences})")
     check(rec, result)
+    # The rebuild reads the subjects of the types the report folds: the unknown type's subject
+    # is not among them (never read, so not skipped); every other poison is skipped and named.
+    read = [seq for seq, (_p, subject, _b) in zip(sequences, poison, strict=True)
+            if not subject.endswith(".CaseExploded")]
     assert status["error"] is None
-    assert status["skipped_sequences"] == sequences
-    assert status["last_rebuild"]["skipped_sequences"] == sequences
+    assert status["skipped_sequences"] == read
+    assert status["last_rebuild"]["skipped_sequences"] == read
     assert _without_stand(after) == _without_stand(live)
-    assert [u["sequence"] for u in view["unreadable"]] == sequences[:1]
-    assert "not an event envelope" in view["unreadable"][0]["reason"]
+    # Its lifecycle names the message that is not JSON (and any other poison on its stream).
+    unreadable = {u["sequence"]: u["reason"] for u in view["unreadable"]}
+    assert sequences[0] in unreadable and set(unreadable) <= set(sequences), unreadable
+    assert "not an event envelope" in unreadable[sequences[0]]
 
 
 def _id(body: bytes) -> dict[str, str]:
