@@ -70,6 +70,12 @@ async def test_a_locked_database_answers_503_with_retry_after_and_recovers(
             waited = time.monotonic() - started
             ready = await client.get("/ready")
             again = await client.get("/ready")  # the same connection is still open
+            # Many at once: answered 503 soon, not each in turn after the busy timeout.
+            crowd_began = time.monotonic()
+            crowd = await asyncio.gather(*(
+                client.post("/v1/applications", json=application(), headers=headers())
+                for _ in range(20)))
+            crowd_took = time.monotonic() - crowd_began
         assert during.status_code == 503, during.text
         assert during.headers["content-type"].startswith("application/problem+json")
         assert int(during.headers["retry-after"]) >= 1
@@ -78,6 +84,8 @@ async def test_a_locked_database_answers_503_with_retry_after_and_recovers(
         assert ready.status_code == 503, ready.text
         assert ready.json()["checks"]["database"].startswith("unavailable")
         assert again.status_code == 503
+        assert [r.status_code for r in crowd] == [503] * 20
+        assert crowd_took < 4 * BUSY, crowd_took
         # The lock is gone: the service recovers by itself.
         recovered = time.monotonic()
         for _ in range(50):
@@ -86,6 +94,7 @@ async def test_a_locked_database_answers_503_with_retry_after_and_recovers(
             await asyncio.sleep(0.1)
         after = await client.post("/v1/applications", json=application(), headers=headers())
         assert after.status_code == 201, after.text
-        print(f"\ndatabase locked: 503 after {waited:.1f}s (busy timeout {BUSY}s), ready again "
+        print(f"\ndatabase locked: 503 after {waited:.1f}s (busy timeout {BUSY}s), 20 at once in "
+              f"{crowd_took:.1f}s, ready again "
               f"{time.monotonic() - recovered:.1f}s after the lock went")
     assert "Traceback" not in intake_process.log_tail(20000)
