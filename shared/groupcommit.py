@@ -18,7 +18,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,7 +33,16 @@ class DatabaseBusy(OperationalError):
 
 
 def _busy(exc: BaseException) -> bool:
-    return isinstance(exc, OperationalError | PoolTimeout | OSError)
+    """A database locked (SQLite's busy timeout, PostgreSQL's lock timeout) or away; not a
+    conflict of one command (a deadlock or serialisation failure fails that command alone)."""
+    if isinstance(exc, PoolTimeout | OSError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    text = str(exc.orig if isinstance(exc, DBAPIError) else exc).lower()
+    return isinstance(exc, OperationalError) and any(
+        word in text for word in ("locked", "busy", "lock timeout", "could not connect",
+                                  "connection"))
 
 _current: contextvars.ContextVar[AsyncSession | None] = contextvars.ContextVar(
     "group_commit_session", default=None
