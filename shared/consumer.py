@@ -8,6 +8,7 @@ messages are handled one by one, so one bad message never holds up the rest.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -35,6 +36,11 @@ if TYPE_CHECKING:
     from shared.personal.vault import Vault
 
 log = logging.getLogger(__name__)
+
+# Seconds a delivered message stays with its consumer unacknowledged before JetStream hands it to
+# another (after a crash, this is what a message held costs). Work that takes longer says so with
+# an in-progress ack every third of it.
+ACK_WAIT = 10.0
 
 # A handler takes the consumer's transaction and one event parsed by its contract.
 Handler = Callable[[AsyncSession, Event[Any]], Awaitable[None]]
@@ -67,6 +73,7 @@ class ConsumerSpec:
     # Whether the handlers get personal fields opened (shared.personal): a consumer that keeps
     # copies of events and never shows a person's data (reporting) takes them sealed.
     open_personal: bool = True
+    ack_wait: float = ACK_WAIT
     stats: dict[str, int] = field(default_factory=lambda: {"processed": 0, "dead": 0,
                                                            "redelivered": 0})
 
@@ -101,21 +108,23 @@ class Consumer:
         """Create the durable consumer if it is missing."""
         js = self.bus.js
         assert js is not None
+        config = js_api.ConsumerConfig(
+            durable_name=self.spec.name,
+            ack_policy=js_api.AckPolicy.EXPLICIT,
+            deliver_policy=js_api.DeliverPolicy.ALL,
+            filter_subjects=list(self.spec.subjects),
+            ack_wait=self.spec.ack_wait,
+            max_deliver=-1,
+            max_ack_pending=20000,
+        )
         try:
-            await js.consumer_info(self.bus.stream, self.spec.name)
+            info = await js.consumer_info(self.bus.stream, self.spec.name)
         except NotFoundError:
-            await js.add_consumer(
-                self.bus.stream,
-                js_api.ConsumerConfig(
-                    durable_name=self.spec.name,
-                    ack_policy=js_api.AckPolicy.EXPLICIT,
-                    deliver_policy=js_api.DeliverPolicy.ALL,
-                    filter_subjects=list(self.spec.subjects),
-                    ack_wait=60,
-                    max_deliver=-1,
-                    max_ack_pending=20000,
-                ),
-            )
+            await js.add_consumer(self.bus.stream, config)
+            return
+        if info.config.ack_wait != self.spec.ack_wait:
+            # A durable made with another ack wait (60 s before) takes this one: an update.
+            await js.add_consumer(self.bus.stream, config)
 
     async def lag(self) -> int | None:
         """Messages not yet delivered to this consumer, or None when NATS is away."""
@@ -142,7 +151,7 @@ class Consumer:
                         msgs = await sub.fetch(self.spec.batch, timeout=1.0)
                     except TimeoutError:
                         continue
-                    await self.handle_batch(msgs)
+                    await self.hold(msgs)
             except asyncio.CancelledError:
                 raise
             except (nats.errors.Error, TimeoutError, OSError) as exc:
@@ -151,6 +160,40 @@ class Consumer:
             except Exception:
                 log.exception("consumer %s failed; restarting", self.spec.name)
                 await asyncio.sleep(1.0)
+
+    async def hold(self, msgs: Sequence[Msg]) -> None:
+        """Handle a fetched batch, telling JetStream every third of the ack wait that the
+        messages not yet settled are still in progress (so a long batch is not handed to another
+        replica meanwhile); stopped halfway, give back at once whatever is not settled, so that
+        another replica or the restart has it in a moment rather than after the ack wait."""
+        beat = asyncio.ensure_future(self._in_progress(msgs))
+        try:
+            await self.handle_batch(msgs)
+        except asyncio.CancelledError:
+            await self._give_back(msgs)
+            raise
+        finally:
+            beat.cancel()
+
+    async def _in_progress(self, msgs: Sequence[Msg]) -> None:
+        while True:
+            await asyncio.sleep(self.spec.ack_wait / 3)
+            for msg in msgs:
+                if not msg.is_acked:
+                    with contextlib.suppress(nats.errors.Error):
+                        await msg.in_progress()
+
+    async def _give_back(self, msgs: Sequence[Msg]) -> None:
+        unsettled = [msg for msg in msgs if not msg.is_acked]
+        for msg in unsettled:
+            with contextlib.suppress(nats.errors.Error):
+                await msg.nak()
+        if unsettled and self.bus.nc is not None:
+            with contextlib.suppress(nats.errors.Error, TimeoutError):
+                await self.bus.nc.flush(timeout=1)
+        if unsettled:
+            log.info("consumer %s stopping: %d messages given back", self.spec.name,
+                     len(unsettled))
 
     def handles(self, env: Envelope) -> bool:
         """Whether this consumer has a handler for an event of this kind."""
@@ -169,9 +212,10 @@ class Consumer:
         """
         if not REGISTRY.knows(env.source, env.type, env.version):
             REGISTRY.upcast(env.source, env.type, env.version, {})  # raises, saying why
-        if not self.handles(env):
-            return None
-        return REGISTRY.parse(env)
+        # Parsed even when not handled (a sealed field not opened reads as erased), so that
+        # every consumer of a subject says alike which of its messages no contract reads.
+        event = REGISTRY.parse(env)
+        return event if self.handles(env) else None
 
     async def _opened(self, items: list[tuple[Msg, Envelope]]) -> list[tuple[Msg, Envelope]]:
         """The envelopes this consumer handles with their personal fields opened (the keys of

@@ -18,9 +18,31 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = logging.getLogger(__name__)
+
+class DatabaseBusy(OperationalError):
+    """The database was found locked or away a moment ago: not tried again yet."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__("(not tried: the database was busy or away a moment ago)", None,
+                         cause)
+
+
+def _busy(exc: BaseException) -> bool:
+    """A database locked (SQLite's busy timeout, PostgreSQL's lock timeout) or away; not a
+    conflict of one command (a deadlock or serialisation failure fails that command alone)."""
+    if isinstance(exc, PoolTimeout | OSError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    text = str(exc.orig if isinstance(exc, DBAPIError) else exc).lower()
+    return isinstance(exc, OperationalError) and any(
+        word in text for word in ("locked", "busy", "lock timeout", "could not connect",
+                                  "connection"))
 
 _current: contextvars.ContextVar[AsyncSession | None] = contextvars.ContextVar(
     "group_commit_session", default=None
@@ -42,6 +64,12 @@ class GroupCommitter:
         self._queued = 0  # bodies waiting for the lock
         self.commits = 0
         self.bodies = 0
+        # Bumped each time a body or a commit finds the database locked or away: the bodies
+        # that were queued by then fail at once with DatabaseBusy instead of each waiting out
+        # the busy timeout in turn (one at a time, the last of a queue would wait minutes for
+        # its 503); bodies that come later try the database again.
+        self._failures = 0
+        self._busy_cause: BaseException | None = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -52,12 +80,16 @@ class GroupCommitter:
             async with nested.begin_nested():
                 yield nested
             return
+        ticket = self._failures
         self._queued += 1
         try:
             await self._lock.acquire()
         finally:
             self._queued -= 1
         done: asyncio.Future[None] | None = None
+        if ticket != self._failures and self._busy_cause is not None:
+            self._lock.release()
+            raise DatabaseBusy(self._busy_cause)
         try:
             first = self._session is None
             session = await self._open()
@@ -78,6 +110,9 @@ class GroupCommitter:
                 else:
                     async with session.begin_nested():
                         yield session
+            except BaseException as exc:
+                self._note(exc)
+                raise
             finally:
                 _current.reset(token)
             done = asyncio.get_running_loop().create_future()
@@ -93,6 +128,12 @@ class GroupCommitter:
                     self._schedule_flush()
             self._lock.release()
         await done
+
+    def _note(self, exc: BaseException) -> None:
+        """A database found locked or away: the bodies queued meanwhile fail fast."""
+        if _busy(exc) and not isinstance(exc, DatabaseBusy):
+            self._busy_cause = exc
+            self._failures += 1
 
     async def _open(self) -> AsyncSession:
         if self._session is None:
@@ -126,7 +167,12 @@ class GroupCommitter:
             self.commits += 1
         except BaseException as exc:  # noqa: BLE001 - handed to every waiting caller
             error = exc
-            log.exception("group commit of %d commands failed", len(waiters))
+            self._note(exc)
+            if _busy(exc):
+                log.warning("group commit of %d commands failed: database busy or away (%s)",
+                            len(waiters), (str(exc).splitlines() or [""])[0][:200])
+            else:
+                log.exception("group commit of %d commands failed", len(waiters))
             with contextlib.suppress(Exception):
                 await session.rollback()
         finally:

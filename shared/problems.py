@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,6 +38,7 @@ STATUS: tuple[tuple[type[DomainError], int], ...] = (
 )
 
 PROBLEM = "application/problem+json"
+DATABASE_RETRY_AFTER = 2  # seconds a client waits before retrying on a busy or away database
 TYPE_BASE = "https://licensing.example/problems/"
 
 
@@ -189,19 +191,29 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(exc.status_code, title, str(exc.detail),
                                 headers=getattr(exc, "headers", None))
 
-    @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         if _may_pass(exc):
             log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
-                        exc)
+                        _first_line(exc))
             return problem_response(
                 503, "Service unavailable",
                 "the database is busy or unreachable; the request was not applied, retry it",
-                kind="unavailable", headers={"Retry-After": "2"})
+                kind="unavailable", headers={"Retry-After": str(DATABASE_RETRY_AFTER)})
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(500, "Internal error",
                                 "the server failed; the request was not applied",
                                 kind="internal")
+
+    # The errors a database that is locked, busy or away raises get handlers of their own:
+    # Starlette answers them and keeps the connection (a handler of `Exception` answers too,
+    # but then re-raises, and the server closes the connection).
+    for kind in (DBAPIError, PoolTimeout, TimeoutError, ConnectionError):
+        app.add_exception_handler(kind, _unexpected)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:300]
 
 
 def _may_pass(exc: BaseException) -> bool:

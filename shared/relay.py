@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import nats
 from sqlalchemy import MetaData, delete, func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import logs
@@ -79,6 +80,10 @@ class OutboxRelay:
             except (nats.errors.Error, TimeoutError, OSError) as exc:
                 log.warning("publishing stopped (%s); will retry", exc)
                 await asyncio.sleep(0.5)
+            except OperationalError as exc:  # the database is locked, busy or away
+                log.warning("outbox relay: database unavailable (%s); will retry",
+                            (str(exc).splitlines() or [""])[0][:200])
+                await asyncio.sleep(1.0)
             except Exception:
                 log.exception("outbox relay failed; will retry")
                 await asyncio.sleep(1.0)

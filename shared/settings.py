@@ -71,6 +71,9 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("retention_years", "LICENSING_RETENTION_YEARS"),
     )
     max_body_bytes: int = 1024 * 1024
+    # Seconds a SQLite write waits for a lock another holds before the request is answered 503
+    # (LICENSING_<SVC>_DB_BUSY_TIMEOUT).
+    db_busy_timeout: float = 30.0
     relay_batch: int = 256
     consumer_batch: int = 256
 

@@ -53,8 +53,12 @@ from shared.personal.access import log_access, opened_subjects
 from shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1")
-Id = Annotated[str, Path(max_length=200)]
-LicenceNumber = Annotated[str, Path(max_length=40)]
+# Identifiers are letters, digits, `_` and `-` (pydantic's patterns match the whole text: a final
+# newline is refused, unlike Python's `$`).
+Id = Annotated[str, Path(max_length=200, pattern=r"^[A-Za-z0-9_\-]+$")]
+LicenceNumber = Annotated[str, Path(max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")]
+Code = Annotated[str, Path(max_length=10, pattern=r"^[A-Za-z0-9]+$")]
+Eori = Annotated[str, Path(max_length=17, pattern=r"^[A-Z]{2}[A-Z0-9]{1,15}$")]
 Limit = Annotated[int, Query(ge=1, le=200, description="at most this many items")]
 Cursor = Annotated[str | None, Query(max_length=500, description="from a page's next_cursor")]
 
@@ -166,7 +170,7 @@ async def get_licence(licence_number: LicenceNumber, runtime: RuntimeDep, who: C
                          "outside the conditions is stored and answered with `flagged: true` "
                          "and the `flags`, never refused. `direction` may also be `transfer` "
                          "(NL003..NL006). Idempotency-Key as for applications.")
-async def report_realisation(code: Annotated[str, Path(max_length=10)], body: RealisationIn,
+async def report_realisation(code: Code, body: RealisationIn,
                              response: Response, runtime: RuntimeDep, ref: ReferenceDep,
                              registers: RegistersDep, sanctions: SanctionsDep, who: Customs,
                              idempotency_key: IdempotencyKey) -> dict[str, Any]:
@@ -196,7 +200,7 @@ async def get_realisation(realisation_id: Id, runtime: RuntimeDep, who: CaseRead
                          "the licence covers is stored and flagged `not-registered`. A second "
                          "registration while one runs (not ended, or ended after the new "
                          "`registered_on`) answers 409 naming the first (`registration_id`).")
-async def register_exporter(code: Annotated[str, Path(max_length=10)], body: RegistrationIn,
+async def register_exporter(code: Code, body: RegistrationIn,
                             runtime: RuntimeDep, ref: ReferenceDep, who: Customs
                             ) -> dict[str, Any]:
     """Record a registration (event GeneralLicenceRegistered)."""
@@ -232,7 +236,7 @@ async def get_registration(registration_id: Id, runtime: RuntimeDep, who: CaseRe
             summary="The registrations for a general licence", response_model=RegistrationPage,
             responses=problem_responses(400, 401, 403, 404, 422, 503),
             description="Oldest first; `next_cursor` fetches the next page.")
-async def list_licence_registrations(code: Annotated[str, Path(max_length=10)],
+async def list_licence_registrations(code: Code,
                                      runtime: RuntimeDep, ref: ReferenceDep, who: CaseReader,
                                      limit: Limit = 50, cursor: Cursor = None
                                      ) -> dict[str, Any]:
@@ -247,9 +251,7 @@ async def list_licence_registrations(code: Annotated[str, Path(max_length=10)],
             responses=problem_responses(400, 401, 403, 422, 503),
             description="Oldest first, every general licence; `next_cursor` fetches the next "
                         "page.")
-async def list_exporter_registrations(eori: Annotated[str, Path(
-                                          max_length=17, pattern=r"^[A-Z]{2}[A-Z0-9]{1,15}$",
-                                          description="EORI number, e.g. NL123456789")],
+async def list_exporter_registrations(eori: Eori,
                                       runtime: RuntimeDep, who: CaseReader, limit: Limit = 50,
                                       cursor: Cursor = None) -> dict[str, Any]:
     """A page of one exporter's registrations."""

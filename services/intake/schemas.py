@@ -71,6 +71,17 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=300), AfterValidator(_clean)]
+
+
+def _one_line(text: str) -> str:
+    if any(ch < " " or ch == "\x7f" for ch in text):
+        raise ValueError("must be one line without control characters")
+    return text
+
+
+# A reference someone quotes back (customs' own file number): one line, no control characters.
+Reference = Annotated[str, StringConstraints(min_length=1, max_length=300),
+                      AfterValidator(_clean), AfterValidator(_one_line)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=2000),
                      AfterValidator(_clean)]
 DataText = Annotated[str, StringConstraints(min_length=1, max_length=20000),
@@ -156,7 +167,7 @@ class GoodsLine(_In):
 class ApplicationIn(_In):
     """An application for a licence (or a sondage), as customs posts it."""
 
-    reference: Name
+    reference: Reference
     received_at: BusinessTime | None = Field(
         default=None, description="when customs received it; default now; never in the future")
     regime: Literal["military", "dual_use", "anti_torture", "national"] = Field(
@@ -262,4 +273,4 @@ class ClassificationIn(_In):
     description: LongText
     technical_data: DataText
     applicant: Applicant | None = None
-    reference: Name | None = None
+    reference: Reference | None = None

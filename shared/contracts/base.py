@@ -144,7 +144,12 @@ class Registry:
             raise UnusableEvent(f"{event_type} version {version} is unknown (this code reads "
                                 f"versions 1 to {newest})")
         for step in range(version, newest):
-            payload = family.steps[step](payload)
+            try:
+                payload = family.steps[step](payload)
+            except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+                # An older payload the upcaster cannot read is as unusable as a newer one.
+                raise UnusableEvent(f"{event_type} v{step} payload cannot be upcast to "
+                                    f"v{step + 1}: {type(exc).__name__}: {exc}") from exc
         return payload
 
     def read(self, source: str, event_type: str, version: int,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sqlalchemy import event
@@ -14,11 +15,11 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_timeout: float = 30.0) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
     # pysqlite opens a transaction just before the first INSERT/UPDATE/DELETE; IMMEDIATE makes
@@ -27,16 +28,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = "IMMEDIATE"
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, full fsync and a busy timeout on every connection."""
+def make_engine(url: str, *, busy_timeout: float = 30.0, **kwargs: Any) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, full fsync and a busy timeout (seconds) on every
+    connection."""
     if url.startswith("sqlite"):
         if "poolclass" not in kwargs and ":memory:" not in url and "mode=memory" not in url:
             # aiosqlite's default for a file is NullPool: a new connection (a thread, plus the
             # pragmas) per session. Connections are costly to open and cheap to keep, so pool
             # enough for a burst of concurrent requests.
             kwargs.update(poolclass=AsyncAdaptedQueuePool, pool_size=20, max_overflow=20)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        engine = create_async_engine(url, connect_args={"timeout": busy_timeout}, **kwargs)
+        event.listen(engine.sync_engine, "connect",
+                     partial(_sqlite_pragmas, busy_timeout=busy_timeout))
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)

@@ -54,6 +54,8 @@ class Reconciliation:
     lost: dict[str, list[str]] = field(default_factory=dict)
     doubled: dict[str, list[str]] = field(default_factory=dict)
     dead_letters: dict[str, int] = field(default_factory=dict)
+    # The dead letters a test put there on purpose (poison it published), by service.
+    expected_dead_letters: dict[str, int] = field(default_factory=dict)
     verify_ok: bool = False
     verify_output: str = ""
 
@@ -67,9 +69,15 @@ class Reconciliation:
 
     @property
     def ok(self) -> bool:
-        """Nothing lost, nothing doubled, chains intact, no dead letters."""
+        """Nothing lost, nothing doubled, chains intact, no dead letters but those expected."""
         return (not self.lost and not self.doubled and self.verify_ok
-                and not any(self.dead_letters.values()))
+                and self.dead_letters_accounted_for)
+
+    @property
+    def dead_letters_accounted_for(self) -> bool:
+        """Every service holds exactly the dead letters expected of it (none, unless said)."""
+        return all(n == self.expected_dead_letters.get(name, 0)
+                   for name, n in self.dead_letters.items())
 
     def summary(self) -> str:
         """A few lines for a test's failure message or a report."""
@@ -81,7 +89,8 @@ class Reconciliation:
             f"event ids "
             f"{self.duplicate_event_ids}",
             f"lost {len(self.lost)}, doubled {len(self.doubled)}, dead letters "
-            f"{self.dead_letters}, verify {'ok' if self.verify_ok else 'FAILED'}",
+            f"{self.dead_letters} (expected {self.expected_dead_letters or 'none'}), "
+            f"verify {'ok' if self.verify_ok else 'FAILED'}",
         ]
         for label, problems in (("lost", self.lost), ("doubled", self.doubled)):
             for key, what in list(problems.items())[:10]:
@@ -142,9 +151,12 @@ async def consumers_waiting(system: System, stream: str = STREAM) -> list[str]:
             if i.num_pending or i.num_ack_pending]
 
 
-async def reconcile(system: System, result: LoadResult) -> Reconciliation:
-    """Compare the four services and the event log with what the load had accepted."""
-    rec = Reconciliation(accepted=len(result.accepted))
+async def reconcile(system: System, result: LoadResult, *,
+                    dead_letters: dict[str, int] | None = None) -> Reconciliation:
+    """Compare the four services and the event log with what the load had accepted;
+    `dead_letters` are those a test expects (by service), none otherwise."""
+    rec = Reconciliation(accepted=len(result.accepted),
+                         expected_dead_letters=dict(dead_letters or {}))
     accepted = result.accepted
     async with system.client("assessment", "assessor", "mfa", timeout=30.0) as assessment:
         cases = await _all_pages(assessment, "/v1/cases", {})

@@ -21,7 +21,7 @@ from shared.errors import FieldError, Invalid
 from shared.reference import ReferenceData, valid_dual_use_entry, valid_military_rating
 from shared.reference.sanctions import GoodsSanctions
 
-PERIOD = re.compile(r"^(?P<year>\d{4})(?:-Q(?P<quarter>[1-4]))?$")
+PERIOD = re.compile(r"^(?P<year>\d{4})(?:-Q(?P<quarter>[1-4]))?\Z")
 
 
 @dataclass(frozen=True)
