@@ -181,3 +181,18 @@ async def upgrade_to(service: str, db_url: str, revision: str,
     finally:
         await engine.dispose()
     await upgrade(migrations_of(service), db_url)
+
+
+def walkthrough_application(reference: str) -> dict[str, Any]:
+    """The README's walk-through application (a radar for Norway's armed forces), received in
+    March 2024, under a reference of the caller's."""
+    return {
+        "reference": reference, "received_at": "2024-03-04T09:30:00+01:00",
+        "regime": "military", "transaction": "export", "licence_type": "individual",
+        "applicant": {"name": "Thales Nederland B.V.", "eori": "NL123456789"},
+        "destinations": ["NO"],
+        "end_user": {"name": "Norwegian Armed Forces", "country": "NO", "type": "armed_forces"},
+        "end_use": "air defence",
+        "goods": [{"description": "fire control radar", "rating": "ML5a", "quantity": 2,
+                   "value_eur": "1250000.00"}],
+    }

@@ -12,22 +12,14 @@ import pytest
 from shared.topology import SERVICES
 from tests.cli.conftest import Up
 from tests.e2e.conftest import wait_until
+from tests.harness import walkthrough_application
 
 pytestmark = pytest.mark.e2e
 
 
 def application(reference: str) -> dict[str, object]:
     """The README's walk-through application, received in 2024."""
-    return {
-        "reference": reference, "received_at": "2024-03-04T09:30:00+01:00",
-        "regime": "military", "transaction": "export", "licence_type": "individual",
-        "applicant": {"name": "Thales Nederland B.V.", "eori": "NL123456789"},
-        "destinations": ["NO"],
-        "end_user": {"name": "Norwegian Armed Forces", "country": "NO", "type": "armed_forces"},
-        "end_use": "air defence",
-        "goods": [{"description": "fire control radar", "rating": "ML5a", "quantity": 2,
-                   "value_eur": "1250000.00"}],
-    }
+    return walkthrough_application(reference)
 
 
 def test_status_finds_every_service_on_its_moved_port(newcomer: Up) -> None:

@@ -23,7 +23,14 @@ import httpx
 import pytest
 
 from tests.assessment.conftest import beside
-from tests.harness import NatsServer, RunningService, auth, eventually, run_service
+from tests.harness import (
+    NatsServer,
+    RunningService,
+    auth,
+    eventually,
+    run_service,
+    walkthrough_application,
+)
 
 CUSTOMS, ASSESSOR, MFA = auth("customs"), auth("assessor"), auth("mfa")
 REPORTER, ADMIN = auth("reporter"), auth("admin")
@@ -101,16 +108,7 @@ async def system(nats_server: NatsServer, tmp_path: Path) -> AsyncIterator[dict[
         yield out
 
 
-APPLICATION = {
-    "reference": "NL-GEN-2024-0001", "received_at": "2024-03-04T09:30:00+00:00",
-    "regime": "military", "transaction": "export", "licence_type": "individual",
-    "applicant": {"name": "Thales Nederland B.V.", "eori": "NL123456789"},
-    "destinations": ["NO"],
-    "end_user": {"name": "Norwegian Armed Forces", "country": "NO", "type": "armed_forces"},
-    "end_use": "air defence",
-    "goods": [{"description": "fire control radar", "rating": "ML5a", "quantity": 2,
-               "value_eur": "1250000.00"}],
-}
+APPLICATION = walkthrough_application("NL-GEN-2024-0001")
 
 
 async def test_generated_clients_read_every_answer_of_a_licence_s_life(

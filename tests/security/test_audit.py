@@ -12,22 +12,20 @@ import pytest
 
 from tests.assessment.conftest import beside
 from tests.denials.conftest import denial_body
-from tests.harness import NatsServer, RunningService, auth, eventually, run_service
+from tests.harness import (
+    NatsServer,
+    RunningService,
+    auth,
+    eventually,
+    run_service,
+    walkthrough_application,
+)
 
 CUSTOMS = auth("customs", sub="customs-officer-7")
 ASSESSOR = auth("assessor", sub="assessor-3")
 MFA = auth("mfa", sub="mfa-desk-2")
 REPORTER = auth("reporter", sub="statistician")
-APPLICATION = {
-    "reference": "NL-AUDIT-2024-0001", "received_at": "2024-03-04T09:30:00+00:00",
-    "regime": "military", "transaction": "export", "licence_type": "individual",
-    "applicant": {"name": "Thales Nederland B.V.", "eori": "NL123456789"},
-    "destinations": ["NO"],
-    "end_user": {"name": "Norwegian Armed Forces", "country": "NO", "type": "armed_forces"},
-    "end_use": "air defence",
-    "goods": [{"description": "fire control radar", "rating": "ML5a", "quantity": 2,
-               "value_eur": "1250000.00"}],
-}
+APPLICATION = walkthrough_application("NL-AUDIT-2024-0001")
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.generation import GenerationMode
 
 from tests.denials.conftest import denial_body
-from tests.harness import NatsServer, token
+from tests.harness import NatsServer, token, walkthrough_application
 from tests.security.access import caller_for, roles_for
 from tests.security.served import Served
 
@@ -120,16 +120,7 @@ def fuzz(served: Served, *, cases: int, seeds: dict[str, str] | None = None
     return statuses, failures
 
 
-APPLICATION = {
-    "reference": "NL-FUZZ-2024-0001", "received_at": "2024-03-04T09:30:00+00:00",
-    "regime": "military", "transaction": "export", "licence_type": "individual",
-    "applicant": {"name": "Thales Nederland B.V.", "eori": "NL123456789"},
-    "destinations": ["NO"],
-    "end_user": {"name": "Norwegian Armed Forces", "country": "NO", "type": "armed_forces"},
-    "end_use": "air defence",
-    "goods": [{"description": "fire control radar", "rating": "ML5a", "quantity": 2,
-               "value_eur": "1250000.00"}],
-}
+APPLICATION = walkthrough_application("NL-FUZZ-2024-0001")
 
 
 def _auth(role: str, state: str | None = None) -> dict[str, str]:
