@@ -38,3 +38,9 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+def stored_utc(moment: dt.datetime) -> dt.datetime:
+    """A time read back from the database: SQLite returns the UTC times it stored without their
+    zone, PostgreSQL with it."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

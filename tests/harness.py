@@ -8,7 +8,7 @@ import importlib
 import os
 import subprocess
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,3 +196,17 @@ def walkthrough_application(reference: str) -> dict[str, Any]:
         "goods": [{"description": "fire control radar", "rating": "ML5a", "quantity": 2,
                    "value_eur": "1250000.00"}],
     }
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Another process's write transaction holding a SQLite database's write lock."""
+    import sqlite3
+
+    conn = sqlite3.connect(path, timeout=60, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        yield
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()

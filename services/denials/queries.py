@@ -33,7 +33,7 @@ from services.denials.matching import (
 )
 from services.denials.ratings import normalise_rating, rating_key
 from shared.auth import DUTCH_ROLES, Principal
-from shared.clock import AMSTERDAM, today
+from shared.clock import AMSTERDAM, stored_utc, today
 from shared.errors import NotFound
 from shared.pagination import Keyset, keyset_page
 from shared.personal.erased import ERASED_TEXT, Erased, is_erased
@@ -42,11 +42,6 @@ from shared.service import Runtime
 
 log = logging.getLogger(__name__)
 # Which matcher judged the names, recorded with every screening: the name index's version
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands stored times back without their zone; they were stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 # -- the registry ---------------------------------------------------------------------------
@@ -73,7 +68,7 @@ async def _denial_view(row: Any, who: Principal, on: dt.date, vault: Vault | Non
         doc.pop("application_id", None)
     doc.setdefault("grounds", [])  # registered before denials named their grounds
     doc.update({
-        "registered_at": _utc(row.registered_at).isoformat(),
+        "registered_at": stored_utc(row.registered_at).isoformat(),
         "denied_on": row.denied_on.isoformat(),
         "active": is_active(denied_on=row.denied_on, expires=row.expires_on,
                             revoked_on=row.revoked_on, on=on),
@@ -234,7 +229,7 @@ async def find_matches(
 def _dismissal(row: Any) -> dict[str, Any]:
     return {"application_ref": row.application_ref, "denial_id": row.denial_id,
             "reason": row.reason, "dismissed_by": row.dismissed_by,
-            "dismissed_at": _utc(row.dismissed_at).isoformat()}
+            "dismissed_at": stored_utc(row.dismissed_at).isoformat()}
 
 
 async def dismissal(runtime: Runtime, *, application_ref: str, denial_id: str) -> dict[str, Any]:

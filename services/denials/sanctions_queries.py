@@ -25,22 +25,18 @@ from services.denials.matching import (
     lookup_keys,
     prepare,
 )
-from shared.clock import today
+from shared.clock import stored_utc, today
 from shared.pagination import Keyset, keyset_page
 from shared.service import Runtime
 
 log = logging.getLogger(__name__)
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands stored times back without their zone; they were stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def _list_view(row: Any) -> dict[str, Any]:
-    return {"list_version": row.list_version, "generated_at": _utc(row.generated_at).isoformat(),
+    return {"list_version": row.list_version,
+            "generated_at": stored_utc(row.generated_at).isoformat(),
             "sha256": row.sha256, "entities": row.entities, "names": row.names,
-            "loaded_at": _utc(row.loaded_at).isoformat(), "loaded_by": row.loaded_by,
+            "loaded_at": stored_utc(row.loaded_at).isoformat(), "loaded_by": row.loaded_by,
             "current": bool(row.current)}
 
 

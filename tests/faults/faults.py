@@ -9,11 +9,7 @@ intact, and the dead letters exactly those the test put there.
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import nats
@@ -91,13 +87,3 @@ def rewritten(body: bytes, **changes: Any) -> bytes:
     return json.dumps({**json.loads(body), "event_id": str(uuid.uuid4()), **changes}).encode()
 
 
-@contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Another process's write transaction holding the SQLite database's write lock."""
-    conn = sqlite3.connect(path, timeout=60, isolation_level=None)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        yield
-    finally:
-        conn.execute("ROLLBACK")
-        conn.close()

@@ -5,11 +5,9 @@ service recovers by itself once the lock is gone. Real SQLite, real nats-server,
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -17,23 +15,13 @@ import pytest
 
 from licensing.nats_server import free_port
 from shared.auth import issue_token
-from tests.harness import NatsServer
+from tests.harness import NatsServer, locked
 from tests.intake.conftest import application
 from tests.support.system import SECRET, ServiceProcess, service_env
 
 BUSY = 1.0  # the service's busy timeout in this test (seconds)
 
 
-@contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Another process's write transaction holding SQLite's write lock."""
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        yield
-    finally:
-        conn.execute("ROLLBACK")
-        conn.close()
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from services.assessment.handlers.projection import (
     notification_row,
     requirement_row,
 )
+from shared.clock import stored_utc
 from shared.contracts.assessment import (
     AmendedLicence,
     Amendment,
@@ -232,10 +233,7 @@ async def consultations_of(session: AsyncSession, reference: str) -> list[Consul
 
 
 def _utc(moment: dt.datetime | None) -> dt.datetime | None:
-    # SQLite hands back the UTC times it was given without their zone.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment
+    return None if moment is None else stored_utc(moment)
 
 
 async def keep_consultation(session: AsyncSession, consultation_id: str,
