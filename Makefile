@@ -16,7 +16,7 @@ up: $(STAMP)
 	$(BIN)/licensing up
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
@@ -41,7 +41,7 @@ bench-quick: $(STAMP)
 profile: $(STAMP)
 	$(BIN)/python -m bench.profile intake command rebuild
 
-# What CI checks before the tests: lint, format and strict types on shared/ and services/.
+# What CI checks before the tests: lint (ruff) and strict types (mypy) on shared/, services/ and licensing/.
 check: lint typecheck
 
 lint: $(STAMP)

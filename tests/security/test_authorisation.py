@@ -44,8 +44,10 @@ def bearer(roles: list[str], *, state: str | None = None, secret: str = TEST_SEC
     return {"Authorization": f"Bearer {jwt.encode(body, secret, algorithm='HS256')}"}
 
 
-# Every kind of caller: its role (None: no role-holder), and its headers.
-PRINCIPALS: dict[str, tuple[str | None, dict[str, str]]] = {
+def principals() -> dict[str, tuple[str | None, dict[str, str]]]:
+    """Every kind of caller: its role (None: no role-holder), and its headers, with tokens
+    issued now (a token made when the module is collected may expire before its test runs)."""
+    return {
     "none": (None, {}),
     "customs": ("customs", bearer(["customs"])),
     "assessor": ("assessor", bearer(["assessor"])),
@@ -56,7 +58,7 @@ PRINCIPALS: dict[str, tuple[str | None, dict[str, str]]] = {
     "admin": ("admin", bearer(["admin"])),
     "another audience": (None, bearer(["customs", "assessor", "mfa", "partner", "reporter",
                                        "admin"], state="DE", aud="another-system")),
-}
+    }
 
 
 def _unsigned(claims: dict[str, Any]) -> str:
@@ -147,12 +149,13 @@ def _outcome(status: int) -> str:
 async def test_every_endpoint_admits_exactly_the_roles_of_the_table(
         services: dict[str, RunningService]) -> None:
     wrong, seen, calls = [], set(), 0
+    callers = principals()
     for name, service in services.items():
         openapi = (await service.client.get("/openapi.json")).json()
         for method, template, url in operations(openapi):
             roles = roles_for(name, method, template)
             seen.add((name, method, template))
-            for principal, (role, headers) in PRINCIPALS.items():
+            for principal, (role, headers) in callers.items():
                 answer = await _call(service, method, url, headers)
                 calls += 1
                 expected = _expected(roles, role, principal)
@@ -166,7 +169,7 @@ async def test_every_endpoint_admits_exactly_the_roles_of_the_table(
     stale = sorted(set(ROLES) - seen)
     assert not stale, f"in the table but served by no service: {stale}"
     assert not wrong, f"{len(wrong)} of {calls} calls:\n" + "\n".join(wrong)
-    assert calls == len(seen) * len(PRINCIPALS)
+    assert calls == len(seen) * len(callers)
 
 
 async def test_no_partner_reads_dutch_application_data(
@@ -175,7 +178,7 @@ async def test_no_partner_reads_dutch_application_data(
         for (service, method, template), roles in ROLES.items():
             if service == name and roles:
                 assert not roles & PARTNER_ONLY, f"{name} {method} {template} serves partners"
-    _role, de = PRINCIPALS["partner DE"]
+    _role, de = principals()["partner DE"]
     for name, url in (("intake", "/v1/applications/x"), ("assessment", "/v1/cases"),
                       ("reporting", "/v1/streams/x"), ("reporting", "/v1/reports/annual/2024")):
         assert (await services[name].client.get(url, headers=de)).status_code == 403

@@ -98,8 +98,10 @@ def fuzz(served: Served, *, cases: int, seeds: dict[str, str] | None = None
     seeds = seeds or {}
     schema = schemathesis.openapi.from_dict(served.request("GET", "/openapi.json").json())
     operations = [result.ok() for result in schema.get_all_operations()]
-    # Valid and invalid cases each: some operations have fewer distinct inputs than that.
-    per_operation = math.ceil(cases / len(operations))
+    # Valid and invalid cases each, and a round on existing resources: 0.6 of the share per
+    # operation and mode comes to 1.1-1.3 times `cases` in all (some operations have fewer
+    # distinct inputs than that); the test checks that `cases` were reached.
+    per_operation = math.ceil(0.6 * cases / len(operations))
     statuses: Counter[str] = Counter()
     failures: list[str] = []
     for operation in operations:
