@@ -17,9 +17,9 @@ from tests.faults.faults import (
     RATE,
     check,
     figures,
-    locked,
     server_errors,
 )
+from tests.harness import locked
 from tests.support.load import Load
 from tests.support.reconcile import reconcile, settle
 from tests.support.system import System, wait_for
