@@ -150,7 +150,7 @@ async def test_an_erasure_in_every_service_reaches_the_bucket_the_log_and_every_
     copier = await started(personal_runtime, nats_server.url, "copier", consume=True)
     viewer = await started(personal_runtime, nats_server.url, "viewer")  # reads the log only
     await record(registrar, "c1", jan(subjects))
-    await eventually(lambda: seen(copier))
+    await eventually(lambda: seen(copier), timeout=30)
 
     async def view() -> list[Any]:
         envelopes = await read_stream(viewer, "c1")
@@ -159,7 +159,7 @@ async def test_an_erasure_in_every_service_reaches_the_bucket_the_log_and_every_
                  for e in opened]
         return names if len(names) == 2 else []  # the registrar's event and the copier's
 
-    assert await eventually(view) == [JAN, JAN]
+    assert await eventually(view, timeout=30) == [JAN, JAN]
     async with bucket(nats_server.url) as kv:
         entries = await kv.keys()
     assert len(entries) == 2
