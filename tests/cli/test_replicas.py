@@ -38,6 +38,20 @@ class Replicated:
         return self.up.url(service), self.second[service]
 
 
+def approve(url: str, case_id: str, token: str, attempts: int = 5) -> httpx.Response:
+    """Approve a case on one assessment process; a 503 is retried after its Retry-After, as a
+    client does (two writers on PostgreSQL may deadlock, and the server rolls one back)."""
+    for _attempt in range(attempts):
+        answer = httpx.post(f"{url}/v1/cases/{case_id}/decision", timeout=60,
+                            json={"outcome": "approve", "note": "replicas",
+                                  "decided_at": "2024-03-12T10:00:00+01:00"},
+                            headers={"Authorization": f"Bearer {token}"})
+        if answer.status_code != 503:
+            break
+        time.sleep(float(answer.headers["Retry-After"]))
+    return answer
+
+
 async def _done(work: Awaitable[None]) -> None:
     await work
 
@@ -94,18 +108,9 @@ def replicated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         def decide(pair: tuple[int, str]) -> str:
             # Half on each process, both writing to one database at once.
             n, case_id = pair
-            url = (up.url("assessment"), second["assessment"])[n % 2]
-            for _attempt in range(5):
-                r = httpx.post(f"{url}/v1/cases/{case_id}/decision", timeout=30,
-                               json={"outcome": "approve", "note": "replicas",
-                                     "decided_at": "2024-03-12T10:00:00+01:00"},
-                               headers={"Authorization": f"Bearer {tokens['assessor']}"})
-                if r.status_code != 503:
-                    break
-                # Two writers on PostgreSQL may deadlock; the server rolls one back and it
-                # answers 503 with Retry-After, as a client then retries.
-                time.sleep(float(r.headers["Retry-After"]))
-            return "ok" if r.status_code == 200 else r.text
+            answer = approve((up.url("assessment"), second["assessment"])[n % 2], case_id,
+                             tokens["assessor"])
+            return "ok" if answer.status_code == 200 else answer.text
 
         # Both processes decide at once from the start: the first licence number of a year
         # (its counter row) is taken by an upsert, so the two never race on it.

@@ -19,10 +19,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
-
 from tests.cli.conftest import start_up
-from tests.cli.test_replicas import Replicated, _summary, cases, processed
+from tests.cli.test_replicas import Replicated, _summary, approve, cases, processed
 from tests.cli.test_supervisor import submit
 from tests.e2e.conftest import wait_until
 from tests.support.system import NatsCluster
@@ -56,15 +54,7 @@ def main() -> None:
         def decide(pair: tuple[int, str]) -> int:
             number, case_id = pair
             url = run.both("assessment")[number % 2]
-            for _attempt in range(10):
-                answer = httpx.post(f"{url}/v1/cases/{case_id}/decision", timeout=60,
-                                    json={"outcome": "approve", "note": "replicas",
-                                          "decided_at": "2024-03-12T10:00:00+01:00"},
-                                    headers={"Authorization": f"Bearer {tokens['assessor']}"})
-                if answer.status_code != 503:
-                    break
-                time.sleep(float(answer.headers["Retry-After"]))
-            return answer.status_code
+            return approve(url, case_id, tokens["assessor"], attempts=10).status_code
 
         with ThreadPoolExecutor(6) as pool:
             outcomes = list(pool.map(decide, enumerate(sorted(run.ids))))
