@@ -113,7 +113,12 @@ async def test_a_consumer_opens_what_the_producer_sealed_with_a_key_from_the_buc
     assert await held_copies(copier, "copier") == 1
     # In the bucket a key is wrapped: the entry alone opens nothing.
     async with bucket(nats_server.url) as kv:
-        names = await kv.keys()
+        async def both_keys() -> list[str] | None:
+            # The copier's key reaches the bucket after its commit (the keys waiting for it).
+            found = list(await kv.keys())
+            return found if len(found) == 2 else None
+
+        names = await eventually(both_keys, timeout=30)
         assert len(names) == 2 and {n.split(".")[0] for n in names} == {"registrar", "copier"}
         entry = json.loads((await kv.get(names[0])).value)
         assert set(entry) == {"created_at", "nonce", "wrapped"}
