@@ -28,10 +28,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_timeout: float 
     dbapi_connection.isolation_level = "IMMEDIATE"
 
 
+def _inline(url: str) -> str:
+    """sqlite+aiosqlite:// (what users configure) runs on the inline dialect
+    (shared.db.inline_sqlite: statements in the loop's thread, lock waits and commits off it)."""
+    from shared.db import inline_sqlite
+
+    inline_sqlite.register()
+    scheme, rest = url.split("://", 1)
+    return f"sqlite+{inline_sqlite.NAME}://{rest}" if scheme in ("sqlite", "sqlite+aiosqlite") \
+        else url
+
+
 def make_engine(url: str, *, busy_timeout: float = 30.0, **kwargs: Any) -> AsyncEngine:
     """An async engine; SQLite gets WAL, full fsync and a busy timeout (seconds) on every
     connection."""
     if url.startswith("sqlite"):
+        url = _inline(url)
         if "poolclass" not in kwargs and ":memory:" not in url and "mode=memory" not in url:
             # aiosqlite's default for a file is NullPool: a new connection (a thread, plus the
             # pragmas) per session. Connections are costly to open and cheap to keep, so pool

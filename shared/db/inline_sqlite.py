@@ -1,0 +1,256 @@
+"""SQLite for asyncio without a hand-off per statement: the `sqlite+inline` dialect.
+
+aiosqlite runs every statement in the driver's own thread: the event loop queues it there and is
+woken for the answer, three or four hand-offs a statement, which cost more than the statement
+(bench/notes.md: three quarters of a command's time). A SQLite statement on a local file takes
+microseconds unless it waits, and only two things wait: taking the write lock held by another
+connection (the busy handler) and the fsync of a commit. So here the standard `sqlite3` driver runs
+every statement inline, in the event loop's thread, and only the two waits leave it:
+
+- a write transaction begins with `BEGIN IMMEDIATE` tried inline without waiting; if another
+  connection holds the lock, it is waited for in a worker thread (the busy timeout as before), so
+  the loop stays free for the connection that holds it, which may be its own;
+- a commit (the fsync: WAL, `synchronous=FULL`, set by shared.db.engine) runs in a worker
+  thread, so the loop goes on taking requests, which join the group commit behind it.
+
+Durability is the same as before: nothing is answered before its commit returned. Reads in WAL
+mode never wait for writers. Used by shared.db.engine for every `sqlite+aiosqlite` URL; the
+URL users configure does not change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import sqlite3
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+from sqlalchemy.engine import AdaptedConnection
+from sqlalchemy.pool import AsyncAdaptedQueuePool, Pool, StaticPool
+from sqlalchemy.util.concurrency import await_, in_greenlet
+
+NAME = "inline"
+
+# Statements pysqlite begins a transaction for (its legacy transaction control), and SAVEPOINT,
+# which would otherwise open a deferred transaction that has to upgrade its lock later.
+_BEGINS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
+
+
+async def _in_thread(work: Callable[[], Any]) -> Any:
+    """`work` in a worker thread; a caller cancelled meanwhile is told so only once the thread is
+    done with the connection (nobody may use it while a commit is under way)."""
+    future = asyncio.get_running_loop().run_in_executor(None, work)
+    cancelled = False
+    while True:
+        try:
+            result = await asyncio.shield(future)
+            break
+        except asyncio.CancelledError:
+            if future.done():
+                raise
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+    return result
+
+
+async def _nothing() -> None:
+    return None
+
+
+def _seen_async() -> None:
+    """Let SQLAlchemy see the statement as async work: its AsyncConnection checks that a
+    statement awaited something (a guard against a sync driver by mistake). Awaiting a coroutine
+    that returns at once costs two greenlet switches, no hand-off and no turn of the loop."""
+    if in_greenlet():
+        await_(_nothing())
+
+
+class InlineCursor:
+    """A sqlite3 cursor whose first write of a transaction takes the write lock without making
+    the event loop wait for it; its rows are read at once (as SQLAlchemy's asyncio adapters do),
+    so a result is independent of what the connection runs next."""
+
+    __slots__ = ("_cursor", "_owner", "_rows", "description")
+
+    def __init__(self, owner: InlineConnection) -> None:
+        self._owner = owner
+        self._cursor = owner._db.cursor()
+        self._rows: collections.deque[Any] = collections.deque()
+        self.description: Any = None
+
+    def execute(self, operation: str, parameters: Any = ()) -> Any:
+        self._owner.begin_for(operation)
+        _seen_async()
+        cursor = self._cursor
+        cursor.execute(operation, parameters)
+        self.description = cursor.description
+        if self.description:
+            self._rows = collections.deque(cursor.fetchall())
+        return self
+
+    def executemany(self, operation: str, seq_of_parameters: Any) -> Any:
+        self._owner.begin_for(operation)
+        _seen_async()
+        self._cursor.executemany(operation, seq_of_parameters)
+        self.description = self._cursor.description
+        return self
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return self._cursor.arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._cursor.arraysize = value
+
+    def fetchone(self) -> Any:
+        return self._rows.popleft() if self._rows else None
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        rows = self._rows
+        return [rows.popleft() for _ in range(min(size or self.arraysize, len(rows)))]
+
+    def fetchall(self) -> list[Any]:
+        rows = list(self._rows)
+        self._rows.clear()
+        return rows
+
+    def __iter__(self) -> Any:
+        while self._rows:
+            yield self._rows.popleft()
+
+    async def _async_soft_close(self) -> None:
+        """What SQLAlchemy's async results call: the rows are already read, nothing to do."""
+
+    def close(self) -> None:
+        self._rows.clear()
+        self._cursor.close()
+
+
+class InlineConnection(AdaptedConnection):
+    """A sqlite3 connection used from the event loop's thread, waits excepted (module doc)."""
+
+    __slots__ = ("_db",)
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+        self._connection = connection  # type: ignore[assignment] # the driver's, for SQLAlchemy
+
+    # -- the two waits -------------------------------------------------------------------------
+
+    def begin_for(self, operation: str) -> None:
+        """Begin the write transaction a statement needs, its lock waited for off the loop (for
+        as long as the connection's busy timeout says: a caller may have set its own)."""
+        conn = self._db
+        if conn.in_transaction or conn.isolation_level is None:
+            return
+        head = operation.lstrip()[:9].upper()
+        if not head.startswith(_BEGINS):
+            return
+        timeout = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        conn.execute("PRAGMA busy_timeout=0")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            conn.execute(f"PRAGMA busy_timeout={int(timeout)}")
+            self._off_loop(partial(conn.execute, "BEGIN IMMEDIATE"))
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={int(timeout)}")
+
+    def commit(self) -> None:
+        if self._db.in_transaction:
+            self._off_loop(self._db.commit)
+
+    def _off_loop(self, work: Callable[[], Any]) -> None:
+        if in_greenlet():
+            await_(_in_thread(work))
+        else:  # called outside the async adapter (a pool finalizer): nobody to keep free
+            work()
+
+    # -- the rest of the DBAPI connection, inline ----------------------------------------------
+
+    def cursor(self, *args: Any, **kwargs: Any) -> InlineCursor:
+        return InlineCursor(self)
+
+    def execute(self, operation: str, parameters: Any = ()) -> Any:
+        cursor = self.cursor()
+        cursor.execute(operation, parameters)
+        return cursor
+
+    def rollback(self) -> None:
+        self._db.rollback()
+
+    def close(self) -> None:
+        self._db.close()
+
+    @property
+    def isolation_level(self) -> str | None:
+        level: str | None = self._db.isolation_level
+        return level
+
+    @isolation_level.setter
+    def isolation_level(self, value: str | None) -> None:
+        self._db.isolation_level = value  # type: ignore[assignment] # checked by sqlite3
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._db, name)
+
+
+class InlineDBAPI:
+    """The sqlite3 module, connecting InlineConnections."""
+
+    paramstyle = "qmark"
+
+    def __init__(self) -> None:
+        for name in ("DatabaseError", "Error", "IntegrityError", "NotSupportedError",
+                     "OperationalError", "ProgrammingError", "InterfaceError", "DataError",
+                     "InternalError", "Warning", "sqlite_version", "sqlite_version_info",
+                     "PARSE_COLNAMES", "PARSE_DECLTYPES", "Binary"):
+            setattr(self, name, getattr(sqlite3, name))
+        self.version = sqlite3.version if hasattr(sqlite3, "version") else "0"
+
+    def connect(self, *args: Any, **kwargs: Any) -> InlineConnection:
+        kwargs["check_same_thread"] = False  # commits and lock waits run in a worker thread
+        return InlineConnection(sqlite3.connect(*args, **kwargs))
+
+
+class SQLiteDialect_inline(SQLiteDialect_pysqlite):  # noqa: N801 - SQLAlchemy's naming
+    """pysqlite's dialect, asyncio-capable, statements inline (module doc)."""
+
+    driver = NAME
+    is_async = True
+    has_terminate = False
+    supports_statement_cache = True
+    supports_server_side_cursors = False
+
+    @classmethod
+    def import_dbapi(cls) -> Any:
+        return InlineDBAPI()
+
+    @classmethod
+    def get_pool_class(cls, url: Any) -> type[Pool]:
+        return AsyncAdaptedQueuePool if cls._is_url_file_db(url) else StaticPool
+
+    def get_driver_connection(self, connection: Any) -> Any:
+        return connection._db
+
+
+def register() -> None:
+    """Make `sqlite+inline://` known to SQLAlchemy (done by shared.db.engine, not at import)."""
+    from sqlalchemy.dialects import registry
+
+    registry.register(f"sqlite.{NAME}", __name__, "SQLiteDialect_inline")
