@@ -109,7 +109,7 @@ class EventStore:
                 raise ConcurrencyConflict(stream_id, expected_version, version)
         now = utcnow()
         correlation = correlation_id or new_event_id()
-        sealed: list[Envelope] = []
+        sealed: list[tuple[Envelope, str]] = []
         for new in new_events:
             version += 1
             data = self._checked(new)
@@ -131,11 +131,11 @@ class EventStore:
                 causation_id=causation_id,
                 payload=data,
                 prev_hash=prev_hash,
-            ).sealed()
-            prev_hash = envelope.hash
+            ).seal()
+            prev_hash = envelope[0].hash
             sealed.append(envelope)
         await self.write(session, sealed)
-        return sealed
+        return [env for env, _ in sealed]
 
     def _checked(self, new: Payload) -> dict[str, Any]:
         """An event's payload as stored, checked against its registered contract."""
@@ -144,11 +144,12 @@ class EventStore:
                                 f"{self.source}'s")
         return self.registry.dump(new)
 
-    async def write(self, session: AsyncSession, envelopes: Iterable[Envelope]) -> None:
-        """Insert sealed envelopes and their outbox rows; a taken version is a conflict."""
+    async def write(self, session: AsyncSession,
+                    envelopes: Iterable[tuple[Envelope, str]]) -> None:
+        """Insert sealed envelopes (each with its stored text) and their outbox rows; a taken
+        version is a conflict."""
         rows, outbox = [], []
-        for env in envelopes:
-            body = env.to_json()
+        for env, body in envelopes:
             rows.append({
                 "stream_id": env.stream_id, "stream_version": env.stream_version,
                 "event_id": env.event_id, "type": env.type, "recorded_at": env.recorded_at,

@@ -12,6 +12,7 @@ from sqlalchemy import MetaData, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.clock import utcnow
 from shared.db.engine import make_engine, make_sessionmaker
 from shared.db.migrate import upgrade
 from shared.db.store_tables import add_store_tables, append_only_statements
@@ -147,3 +148,17 @@ async def test_service_migrations_create_an_append_only_store(db_url: str, servi
                 await session.execute(text("DELETE FROM events"))
     finally:
         await engine.dispose()
+
+
+def test_seal_gives_what_sealed_and_to_json_give() -> None:
+    """The store seals with one dump of the model; the hash and text are those of the
+    two-step form verify_chain recomputes."""
+    env = Envelope(event_id="e-1", type="ApplicationSubmitted", source="intake",
+                   stream_id="app-1", stream_version=1, occurred_at=utcnow(),
+                   recorded_at=utcnow(), actor=SYSTEM, correlation_id="c",
+                   payload={"name": "Çelik Savunma A.Ş.", "value": "1146970000.00",
+                            "lines": [{"b": 1, "a": None}], "ratio": 0.1})
+    sealed, text = env.seal()
+    assert sealed == env.sealed()
+    assert text == env.sealed().to_json()
+    assert sealed.compute_hash() == sealed.hash
