@@ -59,7 +59,8 @@ class Runtime:
 
         self.settings = settings
         self.metadata = metadata
-        self.engine = make_engine(settings.database_url, busy_timeout=settings.db_busy_timeout)
+        self.engine = make_engine(settings.database_url, busy_timeout=settings.db_busy_timeout,
+                                  inline_commit_limit=settings.db_inline_commit_limit)
         self.sessions = make_sessionmaker(self.engine)
         self.bus = Bus(settings.nats_url, settings.nats_stream, name=settings.service,
                        replicas=settings.nats_replicas)

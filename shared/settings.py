@@ -74,6 +74,10 @@ class ServiceSettings(BaseSettings):
     # Seconds a SQLite write waits for a lock another holds before the request is answered 503
     # (LICENSING_<SVC>_DB_BUSY_TIMEOUT).
     db_busy_timeout: float = 30.0
+    # Seconds under which SQLite's commits, on average lately, run in the event loop's thread
+    # rather than a worker thread (LICENSING_<SVC>_DB_INLINE_COMMIT_LIMIT; 0: always a worker
+    # thread, for a disk whose fsync is slow). See shared.db.inline_sqlite.
+    db_inline_commit_limit: float = Field(default=0.005, ge=0)
     relay_batch: int = 256
     consumer_batch: int = 256
 

@@ -39,11 +39,19 @@ def _inline(url: str) -> str:
         else url
 
 
-def make_engine(url: str, *, busy_timeout: float = 30.0, **kwargs: Any) -> AsyncEngine:
+def make_engine(url: str, *, busy_timeout: float = 30.0,
+                inline_commit_limit: float | None = None, **kwargs: Any) -> AsyncEngine:
     """An async engine; SQLite gets WAL, full fsync and a busy timeout (seconds) on every
-    connection."""
+    connection, and runs on the inline dialect: its commits run in the event loop's thread while
+    they have lately taken less than `inline_commit_limit` seconds (default 5 ms; 0: always in a
+    worker thread)."""
     if url.startswith("sqlite"):
+        from shared.db import inline_sqlite
+
         url = _inline(url)
+        kwargs.setdefault("module", inline_sqlite.InlineDBAPI(
+            inline_sqlite.INLINE_COMMIT_LIMIT if inline_commit_limit is None
+            else inline_commit_limit))
         if "poolclass" not in kwargs and ":memory:" not in url and "mode=memory" not in url:
             # aiosqlite's default for a file is NullPool: a new connection (a thread, plus the
             # pragmas) per session. Connections are costly to open and cheap to keep, so pool

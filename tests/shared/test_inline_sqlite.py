@@ -15,12 +15,14 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db.engine import make_engine, make_sessionmaker
-from shared.db.inline_sqlite import InlineConnection
+from shared.db.inline_sqlite import INLINE_COMMIT_LIMIT, InlineConnection
 
 
 @pytest.fixture
 async def engine(tmp_path: Path) -> AsyncEngine:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'inline.db'}", busy_timeout=10.0)
+    # Commits always in a worker thread (as on a slow disk), the case with the most to get right.
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'inline.db'}", busy_timeout=10.0,
+                         inline_commit_limit=0)
     async with engine.begin() as conn:
         await conn.execute(text("CREATE TABLE t (n INTEGER PRIMARY KEY)"))
     yield engine
@@ -155,3 +157,32 @@ async def test_a_caller_cancelled_during_its_commit_finds_it_done(
     async with sessions() as session:
         rows = (await session.execute(text("SELECT n FROM t ORDER BY n"))).scalars().all()
     assert rows == [20, 21]  # the cancelled caller's commit went through
+
+
+async def test_commits_run_inline_while_they_are_quick_and_off_the_loop_when_slow(
+        tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'quick.db'}")  # the 1 ms default
+    executor = GatedExecutor()
+    executor.gate.set()
+    asyncio.get_running_loop().set_default_executor(executor)
+    sessions = make_sessionmaker(engine)
+    dbapi = engine.dialect.loaded_dbapi
+
+    async def write(n: int) -> None:
+        async with sessions() as session, session.begin():
+            await session.execute(text("INSERT INTO t (n) VALUES (:n)"), {"n": n})
+
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (n INTEGER PRIMARY KEY)"))
+        executor.submitted.clear()
+        dbapi.commit_seconds = 0.0  # commits have been quick
+        await write(1)
+        if dbapi.commit_seconds < INLINE_COMMIT_LIMIT:  # this one was quick too
+            assert not executor.submitted.is_set()  # inline: no worker thread
+        dbapi.commit_seconds = 0.5  # as if the disk had taken half a second per commit
+        await write(2)
+        assert executor.submitted.is_set()  # a slow disk: the fsync waits in a worker thread
+        assert dbapi.commit_seconds < 0.5  # the quick commit pulled the average down
+    finally:
+        await engine.dispose()
