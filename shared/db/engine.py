@@ -63,7 +63,11 @@ def make_engine(url: str, *, busy_timeout: float = 30.0,
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("pool_pre_ping", True)
+    # No ping before each checkout: it cost a round trip per transaction (a quarter of a command
+    # one after another, bench/notes.md). A pooled connection the server dropped fails its one
+    # unit of work as one that may pass (503 + Retry-After, a consumer's redelivery:
+    # shared.db.transient), and SQLAlchemy then replaces every connection of the pool.
+    kwargs.setdefault("pool_pre_ping", False)
     return create_async_engine(url, **kwargs)
 
 

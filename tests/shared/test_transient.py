@@ -49,3 +49,49 @@ async def test_the_victim_of_a_deadlock_may_pass_and_a_broken_constraint_may_not
     finally:
         await engine.dispose()
         await drop()
+
+
+@pytest.mark.postgres
+async def test_connections_the_server_dropped_fail_one_unit_of_work_that_may_pass() -> None:
+    """No ping before each checkout: after the server drops the pool's connections (a restart,
+    a failover), the next unit of work fails as one that may pass (503 + Retry-After), and the
+    ones after it run on new connections."""
+    import asyncpg
+
+    from shared.db.engine import make_sessionmaker
+    from shared.groupcommit import GroupCommitter
+
+    base = postgres_url()
+    if base is None:
+        pytest.skip("set LICENSING_TEST_POSTGRES_URL to run the PostgreSQL tests")
+    url, drop = await create_postgres_database(base)
+    engine = make_engine(url)
+    committer = GroupCommitter(make_sessionmaker(engine), sqlite=False)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id int PRIMARY KEY)"))
+        for i in range(3):  # several pooled connections, all used
+            async with committer.transaction() as session:
+                await session.execute(text("INSERT INTO t VALUES (:i)"), {"i": i})
+        admin = await asyncpg.connect(base.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            name = url.rsplit("/", 1)[1]
+            await admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE datname = $1 AND pid <> pg_backend_pid()", name)
+        finally:
+            await admin.close()
+        failures: list[BaseException] = []
+        for i in range(10, 13):
+            try:
+                async with committer.transaction() as session:
+                    await session.execute(text("INSERT INTO t VALUES (:i)"), {"i": i})
+            except DBAPIError as exc:
+                failures.append(exc)
+        assert len(failures) == 1  # the first checkout found its connection dropped
+        assert may_pass(failures[0])
+        async with engine.connect() as conn:
+            stored = (await conn.execute(text("SELECT id FROM t ORDER BY id"))).scalars().all()
+        assert stored == [0, 1, 2, 11, 12]
+    finally:
+        await engine.dispose()
+        await drop()
