@@ -35,6 +35,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from sqlalchemy.dialects.sqlite.base import SQLiteExecutionContext
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import AdaptedConnection
 from sqlalchemy.pool import AsyncAdaptedQueuePool, Pool, StaticPool
@@ -93,6 +94,9 @@ class InlineCursor:
         self._rows: collections.deque[Any] = collections.deque()
         self.description: Any = None
 
+    def _read(self) -> None:
+        self._rows = collections.deque(self._cursor.fetchall())
+
     def execute(self, operation: str, parameters: Any = ()) -> Any:
         self._owner.begin_for(operation)
         _seen_async()
@@ -100,7 +104,7 @@ class InlineCursor:
         cursor.execute(operation, parameters)
         self.description = cursor.description
         if self.description:
-            self._rows = collections.deque(cursor.fetchall())
+            self._read()
         return self
 
     def executemany(self, operation: str, seq_of_parameters: Any) -> Any:
@@ -148,6 +152,28 @@ class InlineCursor:
     def close(self) -> None:
         self._rows.clear()
         self._cursor.close()
+
+
+class StreamingCursor(InlineCursor):
+    """A cursor for `stream()`: its rows are read as they are fetched, a batch at a time
+    (`licensing verify` reads a whole store this way), not all at once."""
+
+    __slots__ = ()
+
+    def _read(self) -> None:
+        pass
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        return self._cursor.fetchmany(size or self.arraysize)
+
+    def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    def __iter__(self) -> Any:
+        return iter(self._cursor)
 
 
 class InlineConnection(AdaptedConnection):
@@ -205,8 +231,8 @@ class InlineConnection(AdaptedConnection):
 
     # -- the rest of the DBAPI connection, inline ----------------------------------------------
 
-    def cursor(self, *args: Any, **kwargs: Any) -> InlineCursor:
-        return InlineCursor(self)
+    def cursor(self, server_side: bool = False) -> InlineCursor:
+        return StreamingCursor(self) if server_side else InlineCursor(self)
 
     def execute(self, operation: str, parameters: Any = ()) -> Any:
         cursor = self.cursor()
@@ -252,6 +278,11 @@ class InlineDBAPI:
         return InlineConnection(sqlite3.connect(*args, **kwargs), self)
 
 
+class SQLiteExecutionContext_inline(SQLiteExecutionContext):  # noqa: N801 - SQLAlchemy's
+    def create_server_side_cursor(self) -> Any:
+        return self._dbapi_connection.cursor(server_side=True)
+
+
 class SQLiteDialect_inline(SQLiteDialect_pysqlite):  # noqa: N801 - SQLAlchemy's naming
     """pysqlite's dialect, asyncio-capable, statements inline (module doc)."""
 
@@ -259,7 +290,8 @@ class SQLiteDialect_inline(SQLiteDialect_pysqlite):  # noqa: N801 - SQLAlchemy's
     is_async = True
     has_terminate = False
     supports_statement_cache = True
-    supports_server_side_cursors = False
+    supports_server_side_cursors = True
+    execution_ctx_cls = SQLiteExecutionContext_inline
 
     @classmethod
     def import_dbapi(cls) -> Any:

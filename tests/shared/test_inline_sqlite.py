@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db.engine import make_engine, make_sessionmaker
-from shared.db.inline_sqlite import INLINE_COMMIT_LIMIT, InlineConnection
+from shared.db.inline_sqlite import INLINE_COMMIT_LIMIT, InlineConnection, StreamingCursor
 
 
 @pytest.fixture
@@ -186,3 +186,22 @@ async def test_commits_run_inline_while_they_are_quick_and_off_the_loop_when_slo
         assert dbapi.commit_seconds < 0.5  # the quick commit pulled the average down
     finally:
         await engine.dispose()
+
+
+async def test_a_streamed_result_is_read_a_batch_at_a_time(engine: AsyncEngine) -> None:
+    """`stream()` (licensing verify reads a whole store so) gets a cursor that fetches as it
+    goes, not every row at execute."""
+    sessions = make_sessionmaker(engine)
+    async with sessions() as session, session.begin():
+        await session.execute(text("INSERT INTO t (n) VALUES (:n)"),
+                              [{"n": n} for n in range(5000)])
+    async with sessions() as session:
+        result = await session.stream(text("SELECT n FROM t ORDER BY n"))
+        cursor = result._real_result.cursor  # the DBAPI cursor behind the streamed result
+        assert isinstance(cursor, StreamingCursor)
+        assert not cursor._rows  # nothing read ahead
+        seen = [n async for (n,) in result]
+    assert seen == list(range(5000))
+    async with sessions() as session:  # an ordinary result still reads its rows at once
+        rows = (await session.execute(text("SELECT n FROM t WHERE n < 3"))).scalars().all()
+    assert rows == [0, 1, 2]
