@@ -7,6 +7,12 @@ time; when no further body is waiting, the transaction commits once for all of t
 caller is answered only then. A body that fails is rolled back to its savepoint alone (the first
 body: the whole transaction, which holds nothing else) and its caller gets the error at once.
 Nothing is answered before it is durable.
+
+Groups form from the bodies that queue while a commit is under way. On SQLite a commit quicker
+than the engine's inline limit runs in the loop's thread (shared.db.inline_sqlite), so bodies
+that await nothing on the way commit one by one there: on such a disk a group would save less
+than the hand-off to a thread costs. Where commits are slower they run in a worker thread, and
+the bodies that arrive meanwhile share the next one.
 """
 
 from __future__ import annotations
