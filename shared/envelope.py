@@ -46,6 +46,11 @@ def canonical_json(data: Any) -> str:
                       ensure_ascii=False)
 
 
+def _digest(fields: dict[str, Any]) -> str:
+    """The hash of an envelope's fields: sha256 over their canonical JSON."""
+    return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
+
+
 class Envelope(BaseModel):
     """A recorded event. CloudEvents names where they fit (`type`, `source`, `specversion`)."""
 
@@ -82,7 +87,7 @@ class Envelope(BaseModel):
 
     def compute_hash(self) -> str:
         """sha256 over the canonical JSON of the envelope without its hash."""
-        return hashlib.sha256(canonical_json(self.hashed_fields()).encode()).hexdigest()
+        return _digest(self.hashed_fields())
 
     def sealed(self) -> Envelope:
         """This envelope with its hash filled in."""
@@ -91,11 +96,9 @@ class Envelope(BaseModel):
     def seal(self) -> tuple[Envelope, str]:
         """This envelope with its hash filled in, and its stored text (`to_json()` of it), from
         one dump of the model: what `sealed()` then `to_json()` give, for half the work."""
-        data = self.model_dump(mode="json")
-        data.pop("hash")
-        digest = hashlib.sha256(canonical_json(data).encode()).hexdigest()
-        data["hash"] = digest
-        return self.model_copy(update={"hash": digest}), canonical_json(data)
+        fields = self.hashed_fields()
+        digest = _digest(fields)
+        return self.model_copy(update={"hash": digest}), canonical_json({**fields, "hash": digest})
 
     def to_json(self) -> str:
         """The canonical JSON text stored and published."""

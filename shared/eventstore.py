@@ -117,7 +117,7 @@ class EventStore:
                 # Sealed before hashing: the chain covers the ciphertext, so deleting a key
                 # later erases the field without changing a stored event.
                 data = await self.vault.seal(type(new), data)
-            envelope = Envelope(
+            envelope, body = Envelope(
                 event_id=new_event_id(),
                 type=new.event_type,
                 version=new.event_version,
@@ -132,8 +132,8 @@ class EventStore:
                 payload=data,
                 prev_hash=prev_hash,
             ).seal()
-            prev_hash = envelope[0].hash
-            sealed.append(envelope)
+            prev_hash = envelope.hash
+            sealed.append((envelope, body))
         await self.write(session, sealed)
         return [env for env, _ in sealed]
 

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from shared.db import inline_sqlite
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_timeout: float = 30.0) -> None:
     cursor = dbapi_connection.cursor()
@@ -28,33 +30,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_timeout: float 
     dbapi_connection.isolation_level = "IMMEDIATE"
 
 
-def _inline(url: str) -> str:
-    """sqlite+aiosqlite:// (what users configure) runs on the inline dialect
-    (shared.db.inline_sqlite: statements in the loop's thread, lock waits and commits off it)."""
-    from shared.db import inline_sqlite
-
-    inline_sqlite.register()
-    scheme, rest = url.split("://", 1)
-    return f"sqlite+{inline_sqlite.NAME}://{rest}" if scheme in ("sqlite", "sqlite+aiosqlite") \
-        else url
-
-
 def make_engine(url: str, *, busy_timeout: float = 30.0,
-                inline_commit_limit: float | None = None, **kwargs: Any) -> AsyncEngine:
+                inline_commit_limit: float = inline_sqlite.INLINE_COMMIT_LIMIT,
+                **kwargs: Any) -> AsyncEngine:
     """An async engine; SQLite gets WAL, full fsync and a busy timeout (seconds) on every
     connection, and runs on the inline dialect: its commits run in the event loop's thread while
     they have lately taken less than `inline_commit_limit` seconds (default 5 ms; 0: always in a
     worker thread)."""
     if url.startswith("sqlite"):
-        from shared.db import inline_sqlite
-
-        url = _inline(url)
-        kwargs.setdefault("module", inline_sqlite.InlineDBAPI(
-            inline_sqlite.INLINE_COMMIT_LIMIT if inline_commit_limit is None
-            else inline_commit_limit))
+        # What users configure (sqlite+aiosqlite://, or sqlite://) runs on the inline dialect.
+        inline_sqlite.register()
+        url = f"sqlite+{inline_sqlite.NAME}://{url.split('://', 1)[1]}"
+        kwargs.setdefault("module", inline_sqlite.InlineDBAPI(inline_commit_limit))
         if "poolclass" not in kwargs and ":memory:" not in url and "mode=memory" not in url:
-            # aiosqlite's default for a file is NullPool: a new connection (a thread, plus the
-            # pragmas) per session. Connections are costly to open and cheap to keep, so pool
+            # Connections (each with its pragmas) are costly to open and cheap to keep, so pool
             # enough for a burst of concurrent requests.
             kwargs.update(poolclass=AsyncAdaptedQueuePool, pool_size=20, max_overflow=20)
         engine = create_async_engine(url, connect_args={"timeout": busy_timeout}, **kwargs)
